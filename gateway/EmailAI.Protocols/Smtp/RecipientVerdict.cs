@@ -1,0 +1,17 @@
+namespace EmailAI.Protocols.Smtp;
+
+/// <summary>
+/// The answer to one RCPT. When accepted, <see cref="Destination"/> is an opaque routing token the
+/// policy chose (for example the mailbox key the address resolved to); the session hands it back to the
+/// message sink unchanged, so a decision made at RCPT time is the one that delivers.
+/// A refusal carries the reply to send: 5xx (permanent) or 4xx (try later).
+/// </summary>
+public sealed record RecipientVerdict(SmtpReply Reply, string? Destination)
+{
+    public bool Accepted => Reply.IsPositive;
+
+    public static RecipientVerdict Accept(string destination) => new(SmtpReplies.RecipientOk, destination);
+
+    public static RecipientVerdict Refuse(SmtpReply reply) =>
+        reply.IsPositive ? throw new ArgumentException("A refusal needs a 4xx or 5xx reply.", nameof(reply)) : new(reply, null);
+}

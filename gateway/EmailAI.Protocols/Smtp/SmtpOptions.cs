@@ -1,0 +1,57 @@
+namespace EmailAI.Protocols.Smtp;
+
+/// <summary>
+/// Limits of one SMTP session. Each is enforced by the framer or the session; defaults follow RFC 5321
+/// and Postfix's stock settings.
+/// </summary>
+public sealed class SmtpOptions
+{
+    /// <summary>Domain in the 220 greeting and the EHLO reply (the seed's "SMTP Server Domain").</summary>
+    public string ServerDomain { get; set; } = "localhost";
+
+    /// <summary>
+    /// Longest command line, CRLF included (RFC 5321 §4.5.3.1.4: 512). Longer lines get 500 5.5.2 and are
+    /// discarded up to their LF, so a client cannot make the server buffer without bound.
+    /// </summary>
+    public int MaxCommandLineLength { get; set; } = 512;
+
+    /// <summary>
+    /// Longest text line inside DATA, CRLF included (RFC 5321 §4.5.3.1.6: 1000). A longer line makes the
+    /// message fail with 554 5.6.0 at the final dot; it is never split or stored.
+    /// </summary>
+    public int MaxDataLineLength { get; set; } = 1000;
+
+    /// <summary>
+    /// Largest message in octets after dot-unstuffing, advertised in SIZE (RFC 1870). Postfix's
+    /// message_size_limit default. Over it: 552 5.3.4 and nothing stored.
+    /// </summary>
+    public long MaxMessageSize { get; set; } = 10_240_000;
+
+    /// <summary>
+    /// Recipients per message (RFC 5321 §4.5.3.1.8 requires at least 100; Postfix's smtpd_recipient_limit is
+    /// 1000). Past it RCPT gets 452 4.5.3 and the client sends the rest in another transaction.
+    /// </summary>
+    public int MaxRecipients { get; set; } = 1000;
+
+    /// <summary>
+    /// Error replies tolerated in one session before 421 4.7.0 and disconnect (Postfix's
+    /// smtpd_hard_error_limit). Stops address harvesting and command fuzzing from holding a slot.
+    /// </summary>
+    public int MaxErrors { get; set; } = 20;
+
+    /// <summary>
+    /// Time allowed for a whole command line to arrive after the previous reply (RFC 5321 §4.5.3.2.7: the
+    /// server timeout is at least 5 minutes). Bytes trickling in do not extend it, so slow-loris
+    /// clients are cut off. On expiry: 421 4.4.2.
+    /// </summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Longest silence while a message is being received (RFC 5321 §4.5.3.2.5, data block: 3 minutes).
+    /// On expiry: 421 4.4.2 and the partial message is dropped.
+    /// </summary>
+    public TimeSpan DataIdleTimeout { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Whether SMTPUTF8 (RFC 6531) is offered.</summary>
+    public bool EnableSmtpUtf8 { get; set; } = true;
+}

@@ -1,0 +1,81 @@
+namespace EmailAI.Protocols.Smtp;
+
+/// <summary>
+/// The one catalogue of canned SMTP replies. Texts are deliberately generic: they say what class of
+/// problem occurred and never reveal whether an account exists beyond what RCPT must say.
+/// Enhanced codes follow RFC 3463; reply codes RFC 5321 §4.2.
+/// </summary>
+public static class SmtpReplies
+{
+    public static SmtpReply Greeting(string serverDomain) =>
+        new(220, null, $"{serverDomain} ESMTP EmailAI ready");
+
+    public static SmtpReply Helo(string serverDomain, string clientIp) =>
+        new(250, null, $"{serverDomain} Hello [{clientIp}]");
+
+    public static SmtpReply Ehlo(string serverDomain, string clientIp, IEnumerable<string> keywords) =>
+        new(250, null, [$"{serverDomain} Hello [{clientIp}]", .. keywords]);
+
+    public static SmtpReply Closing(string serverDomain) =>
+        new(221, "2.0.0", $"{serverDomain} closing connection");
+
+    public static readonly SmtpReply Ok = new(250, "2.0.0", "OK");
+    public static readonly SmtpReply SenderOk = new(250, "2.1.0", "Sender OK");
+    public static readonly SmtpReply RecipientOk = new(250, "2.1.5", "Recipient OK");
+    public static readonly SmtpReply ResetOk = new(250, "2.0.0", "Reset OK");
+    public static readonly SmtpReply StartMailInput = new(354, null, "Start mail input; end with <CRLF>.<CRLF>");
+
+    public static SmtpReply MessageAccepted(string queueId) =>
+        new(250, "2.0.0", $"OK queued as {queueId}");
+
+    // RFC 5321 §3.5.3: VRFY may answer 252 without verifying; we never confirm accounts.
+    public static readonly SmtpReply CannotVerify =
+        new(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+
+    public static readonly SmtpReply Help =
+        new(214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP. See RFC 5321");
+
+    // Syntax and sequence errors (RFC 5321 §4.2.2, RFC 3463 §3.6).
+    public static readonly SmtpReply CommandUnrecognized = new(500, "5.5.2", "Command not recognized");
+    public static readonly SmtpReply LineTooLong = new(500, "5.5.2", "Line too long");
+    public static readonly SmtpReply CommandNotImplemented = new(502, "5.5.1", "Command not implemented");
+    public static readonly SmtpReply BadSequence = new(503, "5.5.1", "Bad sequence of commands");
+    public static readonly SmtpReply SendHeloFirst = new(503, "5.5.1", "Send HELO/EHLO first");
+    public static readonly SmtpReply NestedMail = new(503, "5.5.1", "Sender already specified");
+    public static readonly SmtpReply NeedMail = new(503, "5.5.1", "Need MAIL command");
+    public static readonly SmtpReply NeedRecipient = new(503, "5.5.1", "Need RCPT command");
+    public static readonly SmtpReply NoValidRecipients = new(554, "5.5.1", "No valid recipients");
+    public static readonly SmtpReply HeloSyntax = new(501, "5.5.4", "Syntax: EHLO hostname");
+    public static readonly SmtpReply MailSyntax = new(501, "5.5.4", "Syntax: MAIL FROM:<address>");
+    public static readonly SmtpReply RcptSyntax = new(501, "5.5.4", "Syntax: RCPT TO:<address>");
+    public static readonly SmtpReply NoArguments = new(501, "5.5.4", "No parameters allowed");
+    public static readonly SmtpReply BadSenderAddress = new(501, "5.1.7", "Bad sender address syntax");
+    public static readonly SmtpReply BadRecipientAddress = new(501, "5.1.3", "Bad recipient address syntax");
+    public static readonly SmtpReply UnknownParameter = new(555, "5.5.4", "Parameter not recognized or not implemented");
+    public static readonly SmtpReply BadParameterValue = new(501, "5.5.4", "Invalid parameter value");
+
+    // RFC 6531 §3.7.4.1: a non-ASCII address without SMTPUTF8 on MAIL.
+    public static readonly SmtpReply Utf8NotAnnounced = new(553, "5.6.7", "Non-ASCII address requires SMTPUTF8");
+
+    // Limits.
+    public static readonly SmtpReply MessageTooBig = new(552, "5.3.4", "Message size exceeds fixed limit");
+    public static readonly SmtpReply TooManyRecipients = new(452, "4.5.3", "Too many recipients");
+    public static readonly SmtpReply DataLineTooLong =
+        new(554, "5.6.0", "Message contains a line longer than 998 octets (RFC 5322 §2.1.1)");
+    public static readonly SmtpReply BareLineEnding =
+        new(554, "5.6.0", "Message contains a bare CR or LF; lines must end in CRLF (RFC 5321 §2.3.8)");
+    public static readonly SmtpReply Timeout = new(421, "4.4.2", "Timeout exceeded, closing connection");
+    public static readonly SmtpReply TooManyErrors = new(421, "4.7.0", "Too many errors, closing connection");
+
+    public static readonly SmtpReply CrossProtocol = new(221, "2.7.0", "This is an SMTP server, closing connection");
+
+    // Recipient verdicts.
+    public static readonly SmtpReply UnknownUser = new(550, "5.1.1", "Recipient address rejected: user unknown");
+    public static readonly SmtpReply RelayDenied = new(554, "5.7.1", "Relay access denied");
+
+    // Temporary trouble on our side (RFC 3463 §3.4: 4.3.0 other or undefined mail system status).
+    public static readonly SmtpReply TemporaryFailure =
+        new(451, "4.3.0", "Temporary local problem, please try again later");
+    public static readonly SmtpReply ServiceUnavailable =
+        new(421, "4.3.0", "Service not available, closing connection");
+}

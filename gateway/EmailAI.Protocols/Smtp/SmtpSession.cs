@@ -1,0 +1,680 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+
+namespace EmailAI.Protocols.Smtp;
+
+/// <summary>
+/// One server-side SMTP session as a state machine with no I/O: the host feeds it whatever bytes arrived
+/// and writes out the replies it returns. Commands are framed by <see cref="SmtpOptions.MaxCommandLineLength"/>,
+/// message text by CRLF only (see <see cref="ProcessDataSegment"/>), and each command's legality is
+/// checked against the session state before it runs. Replies to pipelined commands (RFC 2920) are
+/// returned in order in one batch, so the host flushes once per read.
+/// Not thread-safe: one session is driven by one connection's loop.
+/// </summary>
+public sealed class SmtpSession
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly SmtpOptions _options;
+    private readonly IRecipientPolicy _policy;
+    private readonly IMessageSink _sink;
+    private readonly TimeProvider _time;
+    private readonly string _sessionId;
+    private readonly System.Net.IPAddress _remoteAddress;
+    private readonly ArrayBufferWriter<byte> _message = new(64 * 1024);
+    private readonly List<SmtpRecipient> _recipients = [];
+
+    private SmtpState _state = SmtpState.Connected;
+    private bool _inData;
+    private bool _closed;
+    private string? _heloName;
+    private bool _extended;
+    private int _errors;
+
+    // Current transaction (RFC 5321 §3.3).
+    private SmtpPath? _sender;
+    private bool _utf8;
+    private string _queueId = "";
+    private DateTimeOffset _receivedAt;
+
+    // Framing state that survives between reads.
+    private bool _discardingCommandLine;
+    private bool _dataAtLineStart;
+    private long _dataLineLength;
+    private long _dataSize;
+    private DataDefect _dataDefect;
+
+    public SmtpSession(
+        SmtpOptions options,
+        string sessionId,
+        System.Net.IPAddress remoteAddress,
+        IRecipientPolicy policy,
+        IMessageSink sink,
+        TimeProvider time)
+    {
+        _options = options;
+        _sessionId = sessionId;
+        _remoteAddress = remoteAddress;
+        _policy = policy;
+        _sink = sink;
+        _time = time;
+        Deadline = time.GetUtcNow() + options.CommandTimeout;
+    }
+
+    [Flags]
+    private enum DataDefect
+    {
+        None = 0,
+        TooBig = 1,
+        LineTooLong = 2,
+        BareLineEnding = 4,
+    }
+
+    /// <summary>True once the session has said its last reply (QUIT, 421); the host closes the connection.</summary>
+    public bool IsClosed => _closed;
+
+    /// <summary>True while message text is being received (after 354, before the final dot).</summary>
+    public bool InData => _inData;
+
+    public SmtpState State => _state;
+
+    /// <summary>
+    /// When the session gives up waiting: <see cref="SmtpOptions.CommandTimeout"/> after the last reply in
+    /// command mode (trickled bytes do not extend it), <see cref="SmtpOptions.DataIdleTimeout"/> after the
+    /// last bytes while in DATA.
+    /// </summary>
+    public DateTimeOffset Deadline { get; private set; }
+
+    public SmtpSessionInfo Info => new(_sessionId, _remoteAddress, _heloName, Authenticated: false);
+
+    /// <summary>The 220 greeting (RFC 5321 §4.3.1).</summary>
+    public SmtpReply Start() => SmtpReplies.Greeting(_options.ServerDomain);
+
+    /// <summary>
+    /// Call when the host's wait for input reached <see cref="Deadline"/>. Returns 421 4.4.2 and closes the
+    /// session, dropping any partial message; null if the deadline has in fact not passed.
+    /// </summary>
+    public SmtpReply? CheckTimeout()
+    {
+        if (_closed || _time.GetUtcNow() < Deadline)
+        {
+            return null;
+        }
+
+        _closed = true;
+        ResetTransaction();
+        return SmtpReplies.Timeout;
+    }
+
+    /// <summary>
+    /// Consumes complete commands and message lines from <paramref name="input"/>, appending the replies to
+    /// <paramref name="replies"/>. Returns how far the input was consumed; unconsumed bytes (a partial
+    /// line) must be offered again with more data appended. Stops early once the session closes.
+    /// </summary>
+    public async ValueTask<SequencePosition> ProcessAsync(ReadOnlySequence<byte> input, List<SmtpReply> replies, CancellationToken cancellationToken)
+    {
+        var position = input.Start;
+        while (!_closed)
+        {
+            var rest = input.Slice(position);
+            if (rest.IsEmpty)
+            {
+                break;
+            }
+
+            if (_inData)
+            {
+                Deadline = _time.GetUtcNow() + _options.DataIdleTimeout;
+                var (next, ended) = ProcessData(rest);
+                position = next;
+                if (!ended)
+                {
+                    break;
+                }
+
+                AddReply(replies, await FinishMessageAsync(cancellationToken));
+                continue;
+            }
+
+            var reader = new SequenceReader<byte>(rest);
+            if (!reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n', advancePastDelimiter: true))
+            {
+                if (rest.Length >= _options.MaxCommandLineLength)
+                {
+                    // Over-long line without its end yet: drop what we have and keep dropping to the LF.
+                    _discardingCommandLine = true;
+                    position = rest.End;
+                }
+
+                break;
+            }
+
+            position = reader.Position;
+            if (_discardingCommandLine || line.Length + 1 > _options.MaxCommandLineLength)
+            {
+                _discardingCommandLine = false;
+                AddReply(replies, SmtpReplies.LineTooLong);
+                continue;
+            }
+
+            // A bare LF ends a command line too (as in Postfix), which lets a person type at a terminal;
+            // inside DATA only CRLF counts.
+            if (line.Length > 0 && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
+            {
+                line = line.Slice(0, line.Length - 1);
+            }
+
+            string text;
+            try
+            {
+                text = StrictUtf8.GetString(line);
+            }
+            catch (DecoderFallbackException)
+            {
+                AddReply(replies, SmtpReplies.CommandUnrecognized);
+                continue;
+            }
+
+            AddReply(replies, await ExecuteAsync(text, cancellationToken));
+        }
+
+        return position;
+    }
+
+    private void AddReply(List<SmtpReply> replies, SmtpReply reply)
+    {
+        replies.Add(reply);
+        Deadline = _time.GetUtcNow() + _options.CommandTimeout;
+        if (reply.Code >= 400 && reply != SmtpReplies.TooManyRecipients && reply.Code != 421 && !_closed)
+        {
+            _errors++;
+            if (_errors >= _options.MaxErrors)
+            {
+                replies.Add(SmtpReplies.TooManyErrors);
+                _closed = true;
+            }
+        }
+    }
+
+    private async ValueTask<SmtpReply> ExecuteAsync(string line, CancellationToken cancellationToken)
+    {
+        var space = line.IndexOf(' ');
+        var verb = (space < 0 ? line : line[..space]).ToUpperInvariant();
+        var args = space < 0 ? "" : line[(space + 1)..];
+        switch (verb)
+        {
+            case "EHLO":
+                return Hello(args, extended: true);
+            case "HELO":
+                return Hello(args, extended: false);
+            case "MAIL":
+                return Mail(args);
+            case "RCPT":
+                return await RcptAsync(args, cancellationToken);
+            case "DATA":
+                return Data(args);
+            case "RSET":
+                if (args.Length > 0)
+                {
+                    return SmtpReplies.NoArguments;
+                }
+
+                ResetTransaction();
+                return SmtpReplies.ResetOk;
+            case "NOOP":
+                return SmtpReplies.Ok;
+            case "QUIT":
+                _closed = true;
+                ResetTransaction();
+                return SmtpReplies.Closing(_options.ServerDomain);
+            case "VRFY":
+                return args.Length == 0 ? SmtpReplies.NoArguments with { Lines = ["Syntax: VRFY address"] } : SmtpReplies.CannotVerify;
+            case "HELP":
+                return SmtpReplies.Help;
+            case "GET" or "POST" or "HEAD" or "PUT" or "CONNECT":
+                // Cross-protocol requests (a browser or proxy aimed at the SMTP port): hang up at once.
+                _closed = true;
+                return SmtpReplies.CrossProtocol;
+            case "EXPN" or "TURN" or "ETRN" or "ATRN" or "BDAT" or "STARTTLS" or "AUTH" or "SEND" or "SOML" or "SAML":
+                return SmtpReplies.CommandNotImplemented;
+            default:
+                return SmtpReplies.CommandUnrecognized;
+        }
+    }
+
+    private SmtpReply Hello(string args, bool extended)
+    {
+        var name = args.Trim();
+        if (name.Length == 0 || name.Contains(' ') || name.Any(char.IsControl))
+        {
+            return SmtpReplies.HeloSyntax;
+        }
+
+        // RFC 5321 §4.1.4: EHLO/HELO resets any transaction in progress.
+        ResetTransaction();
+        _heloName = name;
+        _extended = extended;
+        _state = SmtpState.Greeted;
+        var ip = _remoteAddress.ToString();
+        if (!extended)
+        {
+            return SmtpReplies.Helo(_options.ServerDomain, ip);
+        }
+
+        List<string> keywords =
+        [
+            "PIPELINING",                                              // RFC 2920
+            $"SIZE {_options.MaxMessageSize.ToString(CultureInfo.InvariantCulture)}", // RFC 1870
+            "8BITMIME",                                                // RFC 6152
+            "ENHANCEDSTATUSCODES",                                     // RFC 2034
+        ];
+        if (_options.EnableSmtpUtf8)
+        {
+            keywords.Add("SMTPUTF8");                                  // RFC 6531
+        }
+
+        return SmtpReplies.Ehlo(_options.ServerDomain, ip, keywords);
+    }
+
+    private SmtpReply Mail(string args)
+    {
+        if (_state == SmtpState.Connected)
+        {
+            return SmtpReplies.SendHeloFirst;
+        }
+
+        if (_state == SmtpState.InTransaction)
+        {
+            return SmtpReplies.NestedMail;
+        }
+
+        if (!args.StartsWith("FROM:", StringComparison.OrdinalIgnoreCase))
+        {
+            return SmtpReplies.MailSyntax;
+        }
+
+        // Leniency shared with common MTAs: a space after the colon is tolerated.
+        var rest = args[5..].TrimStart(' ');
+        if (!TryParseParameters(rest, out var pathText, out var parameters))
+        {
+            return SmtpReplies.MailSyntax;
+        }
+
+        var utf8 = false;
+        foreach (var (keyword, value) in parameters)
+        {
+            if (!_extended)
+            {
+                return SmtpReplies.UnknownParameter;
+            }
+
+            switch (keyword)
+            {
+                case "SIZE":
+                    // RFC 1870 §6: a declared size over the limit is refused before any data is sent.
+                    if (value is null || !long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var declared))
+                    {
+                        return SmtpReplies.BadParameterValue;
+                    }
+
+                    if (declared > _options.MaxMessageSize)
+                    {
+                        return SmtpReplies.MessageTooBig;
+                    }
+
+                    break;
+                case "BODY":
+                    if (value is null || !(value.Equals("7BIT", StringComparison.OrdinalIgnoreCase) || value.Equals("8BITMIME", StringComparison.OrdinalIgnoreCase)))
+                    {
+                        return SmtpReplies.BadParameterValue;
+                    }
+
+                    break;
+                case "SMTPUTF8" when _options.EnableSmtpUtf8:
+                    if (value is not null)
+                    {
+                        return SmtpReplies.BadParameterValue;
+                    }
+
+                    utf8 = true;
+                    break;
+                default:
+                    return SmtpReplies.UnknownParameter;
+            }
+        }
+
+        if (!SmtpAddressParser.TryParseReversePath(pathText, true, out var path, out var consumed) || consumed != pathText.Length)
+        {
+            return SmtpReplies.BadSenderAddress;
+        }
+
+        if (path.Mailbox is { RequiresUtf8: true } && !utf8)
+        {
+            return SmtpReplies.Utf8NotAnnounced;
+        }
+
+        _sender = path;
+        _utf8 = utf8;
+        _state = SmtpState.InTransaction;
+        return SmtpReplies.SenderOk;
+    }
+
+    private async ValueTask<SmtpReply> RcptAsync(string args, CancellationToken cancellationToken)
+    {
+        if (_state != SmtpState.InTransaction || _sender is null)
+        {
+            return _state == SmtpState.Connected ? SmtpReplies.SendHeloFirst : SmtpReplies.NeedMail;
+        }
+
+        if (!args.StartsWith("TO:", StringComparison.OrdinalIgnoreCase))
+        {
+            return SmtpReplies.RcptSyntax;
+        }
+
+        if (!TryParseParameters(args[3..].TrimStart(' '), out var pathText, out var parameters))
+        {
+            return SmtpReplies.RcptSyntax;
+        }
+
+        if (parameters.Count > 0)
+        {
+            // No RCPT extensions (DSN's NOTIFY/ORCPT) are advertised yet.
+            return SmtpReplies.UnknownParameter;
+        }
+
+        if (!SmtpAddressParser.TryParseForwardPath(pathText, true, out var path, out var consumed) || consumed != pathText.Length)
+        {
+            return SmtpReplies.BadRecipientAddress;
+        }
+
+        if (path.Mailbox is { RequiresUtf8: true } && !_utf8)
+        {
+            return SmtpReplies.Utf8NotAnnounced;
+        }
+
+        if (_recipients.Count >= _options.MaxRecipients)
+        {
+            return SmtpReplies.TooManyRecipients;
+        }
+
+        RecipientVerdict verdict;
+        try
+        {
+            verdict = await _policy.CheckRecipientAsync(Info, _sender, path, cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The policy's own failures are temporary by contract: the client retries later.
+            return SmtpReplies.TemporaryFailure;
+        }
+
+        if (verdict.Accepted && verdict.Destination is not null)
+        {
+            _recipients.Add(new SmtpRecipient(path, verdict.Destination));
+        }
+
+        return verdict.Reply;
+    }
+
+    private SmtpReply Data(string args)
+    {
+        if (args.Length > 0)
+        {
+            return SmtpReplies.NoArguments;
+        }
+
+        if (_state != SmtpState.InTransaction)
+        {
+            return _state == SmtpState.Connected ? SmtpReplies.SendHeloFirst : SmtpReplies.NeedMail;
+        }
+
+        if (_recipients.Count == 0)
+        {
+            // RFC 2920 §3.1: with pipelining, DATA after only failed RCPTs gets 554 (503 is also allowed).
+            return SmtpReplies.NoValidRecipients;
+        }
+
+        _inData = true;
+        _dataAtLineStart = true;
+        _dataLineLength = 0;
+        _dataSize = 0;
+        _dataDefect = DataDefect.None;
+        _queueId = SmtpQueueId.New();
+        _receivedAt = _time.GetUtcNow();
+        _message.ResetWrittenCount();
+        WriteTraceHeader();
+        return SmtpReplies.StartMailInput;
+    }
+
+    /// <summary>
+    /// The Received trace field (RFC 5321 §4.4, protocol names RFC 3848). "for" names the recipient only when
+    /// there is exactly one, so a copy never discloses the other recipients.
+    /// </summary>
+    private void WriteTraceHeader()
+    {
+        var protocol = _utf8 ? "UTF8SMTP" : _extended ? "ESMTP" : "SMTP";
+        var builder = new StringBuilder(256);
+        builder.Append("Received: from ").Append(_heloName).Append(" ([").Append(_remoteAddress).Append("])\r\n");
+        builder.Append("\tby ").Append(_options.ServerDomain).Append(" (EmailAI) with ").Append(protocol)
+            .Append(" id ").Append(_queueId);
+        if (_recipients.Count == 1)
+        {
+            builder.Append("\r\n\tfor ").Append(_recipients[0].Path);
+        }
+
+        builder.Append("; ").Append(FormatDate(_receivedAt)).Append("\r\n");
+        var bytes = Encoding.UTF8.GetBytes(builder.ToString());
+        _message.Write(bytes);
+    }
+
+    /// <summary>RFC 5322 §3.3 date-time in UTC.</summary>
+    public static string FormatDate(DateTimeOffset when) =>
+        when.UtcDateTime.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Consumes message text. Returns the position reached and whether the end-of-data line was seen.
+    /// Only complete lines are consumed, except a line already longer than the limit, which is dropped
+    /// as it arrives (the message is failing anyway) so memory stays bounded.
+    /// </summary>
+    private (SequencePosition Position, bool Ended) ProcessData(ReadOnlySequence<byte> input)
+    {
+        var reader = new SequenceReader<byte>(input);
+        while (true)
+        {
+            var start = reader.Position;
+            if (!reader.TryAdvanceTo((byte)'\n', advancePastDelimiter: true))
+            {
+                var pending = reader.Remaining;
+                if (_dataLineLength + pending > _options.MaxDataLineLength)
+                {
+                    // Keep a trailing CR: with the next read's LF it is the line's CRLF.
+                    var tail = input.Slice(start);
+                    var keep = tail.Slice(pending - 1).FirstSpan[0] == (byte)'\r' ? 1 : 0;
+                    _dataDefect |= DataDefect.LineTooLong;
+                    _dataLineLength += pending - keep;
+                    _dataAtLineStart = false;
+                    return (tail.GetPosition(pending - keep), false);
+                }
+
+                return (start, false);
+            }
+
+            if (ProcessDataSegment(input.Slice(start, reader.Position)))
+            {
+                return (reader.Position, true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Handles one LF-terminated segment. The rule that keeps message boundaries unambiguous (and makes
+    /// SMTP smuggling impossible): only CRLF ends a line, and only the line "." after a CRLF ends the
+    /// message (RFC 5321 §4.1.1.4). A bare LF or CR is never a line end; it marks the message as
+    /// defective so it is refused whole at the final dot. Dot-unstuffing per RFC 5321 §4.5.2.
+    /// Returns true at the end-of-data line.
+    /// </summary>
+    private bool ProcessDataSegment(ReadOnlySequence<byte> segment)
+    {
+        var length = segment.Length;
+        var endsWithCrLf = length >= 2 && segment.Slice(length - 2, 1).FirstSpan[0] == (byte)'\r';
+        if (endsWithCrLf && _dataAtLineStart && length == 3 && segment.FirstSpan[0] == (byte)'.')
+        {
+            return true;
+        }
+
+        var content = segment;
+        if (_dataAtLineStart && segment.FirstSpan[0] == (byte)'.')
+        {
+            content = segment.Slice(1);
+        }
+
+        // Any CR other than the one of the final CRLF is bare; an LF not preceded by CR is bare.
+        var body = endsWithCrLf ? content.Slice(0, content.Length - 2) : content.Slice(0, content.Length - 1);
+        if (!endsWithCrLf || body.PositionOf((byte)'\r') is not null)
+        {
+            _dataDefect |= DataDefect.BareLineEnding;
+        }
+
+        _dataLineLength += length;
+        if (_dataLineLength > _options.MaxDataLineLength)
+        {
+            _dataDefect |= DataDefect.LineTooLong;
+        }
+
+        _dataSize += content.Length;
+        if (_dataSize > _options.MaxMessageSize)
+        {
+            _dataDefect |= DataDefect.TooBig;
+        }
+
+        if (_dataDefect == DataDefect.None)
+        {
+            foreach (var memory in content)
+            {
+                _message.Write(memory.Span);
+            }
+        }
+
+        _dataAtLineStart = endsWithCrLf;
+        if (endsWithCrLf)
+        {
+            _dataLineLength = 0;
+        }
+
+        return false;
+    }
+
+    private async ValueTask<SmtpReply> FinishMessageAsync(CancellationToken cancellationToken)
+    {
+        _inData = false;
+        SmtpReply reply;
+        if (_dataDefect.HasFlag(DataDefect.TooBig))
+        {
+            reply = SmtpReplies.MessageTooBig;
+        }
+        else if (_dataDefect.HasFlag(DataDefect.LineTooLong))
+        {
+            reply = SmtpReplies.DataLineTooLong;
+        }
+        else if (_dataDefect.HasFlag(DataDefect.BareLineEnding))
+        {
+            reply = SmtpReplies.BareLineEnding;
+        }
+        else
+        {
+            var envelope = new SmtpEnvelope(_queueId, _sender!, [.. _recipients], _heloName, _remoteAddress, _utf8, _receivedAt);
+            try
+            {
+                reply = await _sink.CommitAsync(envelope, _message.WrittenMemory, cancellationToken);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Nothing is known to be committed: the client must retry (RFC 5321 §4.2.5).
+                reply = SmtpReplies.TemporaryFailure;
+            }
+        }
+
+        // RFC 5321 §4.1.1.4: the transaction ends whatever the outcome.
+        ResetTransaction();
+        return reply;
+    }
+
+    private void ResetTransaction()
+    {
+        _sender = null;
+        _utf8 = false;
+        _recipients.Clear();
+        _inData = false;
+        if (_message.Capacity > 1024 * 1024)
+        {
+            // A large message's buffer is not kept for the life of the session.
+            _message.Clear();
+        }
+
+        _message.ResetWrittenCount();
+        if (_state == SmtpState.InTransaction)
+        {
+            _state = SmtpState.Greeted;
+        }
+    }
+
+    /// <summary>
+    /// Splits "&lt;path&gt; KEY=VALUE KEY" into the path text and upper-cased esmtp-keywords
+    /// (RFC 5321 §4.1.2 Mail-parameters). Duplicate keywords are a syntax error.
+    /// </summary>
+    private static bool TryParseParameters(string text, out string pathText, out List<(string Keyword, string? Value)> parameters)
+    {
+        parameters = [];
+        pathText = text;
+        if (!text.StartsWith('<'))
+        {
+            return false;
+        }
+
+        // The path ends at its closing bracket (quotes may hide '>' and spaces).
+        var probe = SmtpAddressParser.FindPathEnd(text);
+        if (probe < 0)
+        {
+            return false;
+        }
+
+        pathText = text[..(probe + 1)];
+        var rest = text[(probe + 1)..];
+        if (rest.Length == 0)
+        {
+            return true;
+        }
+
+        if (rest[0] != ' ')
+        {
+            return false;
+        }
+
+        foreach (var token in rest.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = token.IndexOf('=');
+            var keyword = (eq < 0 ? token : token[..eq]).ToUpperInvariant();
+            var value = eq < 0 ? null : token[(eq + 1)..];
+            if (keyword.Length == 0 || !keyword.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') || !char.IsAsciiLetterOrDigit(keyword[0]))
+            {
+                return false;
+            }
+
+            // esmtp-value = 1*(%d33-60 / %d62-126)
+            if (value is not null && (value.Length == 0 || value.Any(c => c < 33 || c > 126 || c == '=')))
+            {
+                return false;
+            }
+
+            if (parameters.Any(p => p.Keyword == keyword))
+            {
+                return false;
+            }
+
+            parameters.Add((keyword, value));
+        }
+
+        return true;
+    }
+}

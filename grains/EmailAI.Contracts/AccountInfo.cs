@@ -1,0 +1,5 @@
+namespace EmailAI.Contracts;
+
+/// <summary>A local account as the admin API shows it: never the password or its hash.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AccountInfo(string Address, DateTimeOffset CreatedAt, int MessageCount, long MessageBytes);

@@ -1,0 +1,32 @@
+namespace EmailAI.Contracts;
+
+/// <summary>
+/// One local domain, keyed by <see cref="GrainKeys.Domain"/>. Holds the delivery rule and the set of
+/// account local parts, so a RCPT check is answered from memory with one grain call.
+/// </summary>
+public interface IDomainGrain : IGrainWithStringKey
+{
+    /// <summary>Null when the domain is not local.</summary>
+    Task<DomainInfo?> GetAsync();
+
+    /// <summary>Creates or replaces the domain's settings. Idempotent.</summary>
+    Task<AdminResult> PutAsync(DomainSettings settings);
+
+    /// <summary>Removes the domain; refused with Conflict while it still has accounts.</summary>
+    Task<AdminResult> DeleteAsync();
+
+    /// <summary>
+    /// Resolves a normalised local part. "postmaster" always resolves (RFC 5321 §4.5.1): to the account
+    /// postmaster@domain if it exists, else to the domain's configured postmaster address, else to the
+    /// maildrop postmaster@domain, which the admin API can read.
+    /// </summary>
+    Task<RecipientResolution> ResolveAsync(string localPart);
+
+    /// <summary>Records that an account exists. Idempotent; false if the domain is not local.</summary>
+    Task<bool> AddAccountAsync(string localPart);
+
+    /// <summary>Forgets an account. Idempotent.</summary>
+    Task RemoveAccountAsync(string localPart);
+
+    Task<IReadOnlyList<string>> ListAccountsAsync();
+}

@@ -1,0 +1,14 @@
+namespace EmailAI.Contracts;
+
+/// <summary>
+/// Cluster-wide relay settings (GET/PUT /api/v1/relay). <see cref="AuthorisedIps"/> entries are exact
+/// IPv4/IPv6 addresses, per-octet <c>%</c> wildcards (<c>192.168.1.%</c>) or CIDR blocks.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record RelaySettings(
+    IReadOnlyList<string> AuthorisedIps,
+    bool AutoWhiteListRecipients,
+    IpLocationBlocking IpLocationBlocking)
+{
+    public static readonly RelaySettings Default = new([], false, IpLocationBlocking.Default);
+}

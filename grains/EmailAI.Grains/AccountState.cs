@@ -1,0 +1,15 @@
+namespace EmailAI.Grains;
+
+/// <summary>Persisted state of a local account. The password only ever as a <see cref="PasswordHasher"/> hash.</summary>
+[GenerateSerializer]
+public sealed class AccountState
+{
+    [Id(0)]
+    public bool Exists { get; set; }
+
+    [Id(1)]
+    public string? PasswordHash { get; set; }
+
+    [Id(2)]
+    public DateTimeOffset CreatedAt { get; set; }
+}

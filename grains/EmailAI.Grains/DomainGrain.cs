@@ -1,0 +1,154 @@
+using EmailAI.Contracts;
+
+namespace EmailAI.Grains;
+
+/// <summary>
+/// A local domain. Grain calls are not reentrant, so PUT/DELETE and account registration are serialised
+/// per domain and a RCPT never sees a half-applied change. The account set is rewritten only when an
+/// account is added or removed, never per message.
+/// </summary>
+public sealed class DomainGrain(
+    [PersistentState(StorageNames.DomainState, StorageNames.Provider)] IPersistentState<DomainState> state,
+    IGrainFactory grains) : Grain, IDomainGrain
+{
+    private string Name => this.GetPrimaryKeyString();
+
+    public Task<DomainInfo?> GetAsync() => Task.FromResult(state.State.Exists ? ToInfo() : null);
+
+    public async Task<AdminResult> PutAsync(DomainSettings settings)
+    {
+        var error = Validate(settings.Delivery);
+        if (error is not null)
+        {
+            return AdminResult.Invalid(error);
+        }
+
+        string? postmaster = null;
+        if (!string.IsNullOrEmpty(settings.Postmaster))
+        {
+            if (!GrainKeys.TryNormalizeAddress(settings.Postmaster, out postmaster))
+            {
+                return AdminResult.Invalid($"postmaster '{settings.Postmaster}' is not a valid address");
+            }
+
+            // The postmaster's maildrop must be one of ours, or its mail would be stored where nobody reads it.
+            var postmasterDomain = GrainKeys.DomainOf(postmaster);
+            if (postmasterDomain != Name && await grains.GetGrain<IDomainGrain>(postmasterDomain).GetAsync() is null)
+            {
+                return AdminResult.Invalid($"postmaster '{postmaster}' is not at a local domain");
+            }
+        }
+
+        var created = !state.State.Exists;
+        state.State.Exists = true;
+        state.State.Delivery = settings.Delivery.IsForward
+            ? settings.Delivery with { Mode = DeliverySettings.Forward, Host = settings.Delivery.Host!.Trim() }
+            : DeliverySettings.MailboxDelivery;
+        state.State.Postmaster = postmaster;
+        await state.WriteStateAsync();
+        if (created)
+        {
+            // After our own write: a crash in between leaves a working domain missing from listings,
+            // which the admin's retry of the same PUT repairs.
+            await grains.GetGrain<IDirectoryGrain>(GrainKeys.Directory).AddDomainAsync(Name);
+        }
+
+        return new AdminResult(created ? AdminOutcome.Created : AdminOutcome.Updated);
+    }
+
+    public async Task<AdminResult> DeleteAsync()
+    {
+        if (!state.State.Exists)
+        {
+            return AdminResult.NotFound($"domain '{Name}' is not a local domain");
+        }
+
+        if (state.State.Accounts.Count > 0)
+        {
+            return AdminResult.Conflict($"domain '{Name}' still has {state.State.Accounts.Count} account(s); delete them first");
+        }
+
+        await grains.GetGrain<IDirectoryGrain>(GrainKeys.Directory).RemoveDomainAsync(Name);
+        await state.ClearStateAsync();
+        state.State = new DomainState();
+        return new AdminResult(AdminOutcome.Deleted);
+    }
+
+    public Task<RecipientResolution> ResolveAsync(string localPart)
+    {
+        var domain = state.State;
+        if (!domain.Exists)
+        {
+            return Task.FromResult(RecipientResolution.NotLocal);
+        }
+
+        if (domain.Delivery.IsForward)
+        {
+            return Task.FromResult(new RecipientResolution(RecipientKind.Forward, null, domain.Delivery));
+        }
+
+        if (domain.Accounts.Contains(localPart))
+        {
+            return Task.FromResult(new RecipientResolution(RecipientKind.Mailbox, $"{localPart}@{Name}"));
+        }
+
+        if (localPart == "postmaster")
+        {
+            // RFC 5321 §4.5.1: postmaster is always accepted.
+            return Task.FromResult(new RecipientResolution(RecipientKind.Mailbox, domain.Postmaster ?? $"postmaster@{Name}"));
+        }
+
+        return Task.FromResult(RecipientResolution.UnknownUser);
+    }
+
+    public async Task<bool> AddAccountAsync(string localPart)
+    {
+        if (!state.State.Exists)
+        {
+            return false;
+        }
+
+        if (state.State.Accounts.Add(localPart))
+        {
+            await state.WriteStateAsync();
+        }
+
+        return true;
+    }
+
+    public async Task RemoveAccountAsync(string localPart)
+    {
+        if (state.State.Accounts.Remove(localPart))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    public Task<IReadOnlyList<string>> ListAccountsAsync() =>
+        Task.FromResult<IReadOnlyList<string>>([.. state.State.Accounts.Order(StringComparer.Ordinal).Select(local => $"{local}@{Name}")]);
+
+    private DomainInfo ToInfo() => new(Name, state.State.Delivery, state.State.Postmaster, state.State.Accounts.Count);
+
+    private static string? Validate(DeliverySettings? delivery)
+    {
+        if (delivery is null)
+        {
+            return "delivery is required";
+        }
+
+        switch (delivery.Mode)
+        {
+            case DeliverySettings.Mailbox:
+                return delivery.Host is null && delivery.Port is null ? null : "delivery mode 'mailbox' takes no host or port";
+            case DeliverySettings.Forward:
+                if (string.IsNullOrWhiteSpace(delivery.Host) || Uri.CheckHostName(delivery.Host.Trim()) == UriHostNameType.Unknown)
+                {
+                    return "delivery mode 'forward' needs a valid host";
+                }
+
+                return delivery.Port is null or (>= 1 and <= 65535) ? null : "port must be between 1 and 65535";
+            default:
+                return "delivery mode must be 'mailbox' or 'forward'";
+        }
+    }
+}

@@ -1,0 +1,19 @@
+namespace EmailAI.Grains;
+
+/// <summary>Persisted state of a local domain. A domain exists while <see cref="Exists"/> is true.</summary>
+[GenerateSerializer]
+public sealed class DomainState
+{
+    [Id(0)]
+    public bool Exists { get; set; }
+
+    [Id(1)]
+    public EmailAI.Contracts.DeliverySettings Delivery { get; set; } = EmailAI.Contracts.DeliverySettings.MailboxDelivery;
+
+    [Id(2)]
+    public string? Postmaster { get; set; }
+
+    /// <summary>Normalised local parts of the domain's accounts.</summary>
+    [Id(3)]
+    public HashSet<string> Accounts { get; set; } = [];
+}

@@ -1,0 +1,11 @@
+using EmailAI.Contracts;
+
+namespace EmailAI.Grains;
+
+/// <summary>Persisted relay settings.</summary>
+[GenerateSerializer]
+public sealed class RelayPolicyState
+{
+    [Id(0)]
+    public RelaySettings Settings { get; set; } = RelaySettings.Default;
+}

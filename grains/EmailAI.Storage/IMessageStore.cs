@@ -1,0 +1,27 @@
+using EmailAI.Contracts;
+
+namespace EmailAI.Storage;
+
+/// <summary>
+/// Message content and maildrops. Content is stored once per message however many maildrops refer to
+/// it; a maildrop is an append-only list of (uid, message) rows, so delivery cost does not grow with
+/// mailbox size. Every write returns only after it is durable (fsync / transaction commit).
+/// </summary>
+public interface IMessageStore
+{
+    /// <summary>
+    /// Atomically stores <paramref name="content"/> and appends it to each maildrop. Either all maildrops
+    /// get the message or none does. Returns the uids assigned, in the order of <paramref name="mailboxes"/>.
+    /// </summary>
+    Task<IReadOnlyList<long>> DeliverAsync(StoredMessage message, IReadOnlyList<string> mailboxes, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<MaildropEntry>> ListMaildropAsync(string mailbox, CancellationToken cancellationToken = default);
+
+    /// <summary>(count, total octets) of a maildrop, without listing it.</summary>
+    Task<(int Count, long Bytes)> GetMaildropSummaryAsync(string mailbox, CancellationToken cancellationToken = default);
+
+    Task<byte[]?> ReadMessageAsync(string mailbox, long uid, CancellationToken cancellationToken = default);
+
+    /// <summary>Cheap check that the store answers, for readiness probes.</summary>
+    Task<bool> PingAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,112 @@
+using System.Globalization;
+using EmailAI.Contracts;
+using Microsoft.Data.Sqlite;
+
+namespace EmailAI.Storage.Sqlite;
+
+/// <summary><see cref="IMessageStore"/> on the embedded database; each delivery is one group-committed write.</summary>
+public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
+{
+    public Task<IReadOnlyList<long>> DeliverAsync(StoredMessage message, IReadOnlyList<string> mailboxes, CancellationToken cancellationToken = default)
+    {
+        if (mailboxes.Count == 0)
+        {
+            throw new ArgumentException("A message needs at least one maildrop.", nameof(mailboxes));
+        }
+
+        // The content is copied now: the caller's buffer is only valid during the call.
+        var content = message.Content.ToArray();
+        var receivedAt = message.ReceivedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+        return database.WriteAsync<IReadOnlyList<long>>(connection =>
+        {
+            using var insertMessage = connection.CreateCommand();
+            insertMessage.CommandText = """
+                INSERT INTO message (queue_id, sender, received_at, size, content)
+                VALUES ($queue, $sender, $received, $size, $content) RETURNING id;
+                """;
+            insertMessage.Parameters.AddWithValue("$queue", message.QueueId);
+            insertMessage.Parameters.AddWithValue("$sender", message.Sender);
+            insertMessage.Parameters.AddWithValue("$received", receivedAt);
+            insertMessage.Parameters.AddWithValue("$size", content.Length);
+            insertMessage.Parameters.Add("$content", SqliteType.Blob).Value = content;
+            var messageId = (long)insertMessage.ExecuteScalar()!;
+
+            using var insertDrop = connection.CreateCommand();
+            insertDrop.CommandText = """
+                INSERT INTO maildrop (mailbox, message_id, size, received_at)
+                VALUES ($mailbox, $message, $size, $received) RETURNING uid;
+                """;
+            var mailbox = insertDrop.Parameters.Add("$mailbox", SqliteType.Text);
+            insertDrop.Parameters.AddWithValue("$message", messageId);
+            insertDrop.Parameters.AddWithValue("$size", content.Length);
+            insertDrop.Parameters.AddWithValue("$received", receivedAt);
+            var uids = new long[mailboxes.Count];
+            for (var i = 0; i < mailboxes.Count; i++)
+            {
+                mailbox.Value = mailboxes[i];
+                uids[i] = (long)insertDrop.ExecuteScalar()!;
+            }
+
+            return uids;
+        });
+    }
+
+    public Task<IReadOnlyList<MaildropEntry>> ListMaildropAsync(string mailbox, CancellationToken cancellationToken = default) =>
+        database.ReadAsync<IReadOnlyList<MaildropEntry>>(
+            connection =>
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "SELECT uid, size, received_at FROM maildrop WHERE mailbox = $mailbox ORDER BY uid;";
+                command.Parameters.AddWithValue("$mailbox", mailbox);
+                using var reader = command.ExecuteReader();
+                var entries = new List<MaildropEntry>();
+                while (reader.Read())
+                {
+                    entries.Add(new MaildropEntry(
+                        reader.GetInt64(0),
+                        reader.GetInt64(1),
+                        DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)));
+                }
+
+                return entries;
+            },
+            cancellationToken);
+
+    public Task<(int Count, long Bytes)> GetMaildropSummaryAsync(string mailbox, CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            connection =>
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "SELECT count(*), coalesce(sum(size), 0) FROM maildrop WHERE mailbox = $mailbox;";
+                command.Parameters.AddWithValue("$mailbox", mailbox);
+                using var reader = command.ExecuteReader();
+                reader.Read();
+                return (reader.GetInt32(0), reader.GetInt64(1));
+            },
+            cancellationToken);
+
+    public Task<byte[]?> ReadMessageAsync(string mailbox, long uid, CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            connection =>
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = """
+                    SELECT m.content FROM maildrop d JOIN message m ON m.id = d.message_id
+                    WHERE d.mailbox = $mailbox AND d.uid = $uid;
+                    """;
+                command.Parameters.AddWithValue("$mailbox", mailbox);
+                command.Parameters.AddWithValue("$uid", uid);
+                return command.ExecuteScalar() as byte[];
+            },
+            cancellationToken);
+
+    public Task<bool> PingAsync(CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            connection =>
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "SELECT 1;";
+                return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
+            },
+            cancellationToken);
+}

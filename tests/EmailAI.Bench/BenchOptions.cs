@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace EmailAI.Bench;
+
+/// <summary>Command line of the <c>smtp</c> command. <see cref="Parse"/> throws <see cref="ArgumentException"/> on bad input.</summary>
+internal sealed class BenchOptions
+{
+    public const string Usage =
+        "usage: EmailAI.Bench smtp [--host 127.0.0.1] [--port 2525] [--messages 2000] [--connections 16] [--size 10240]\n" +
+        "                          [--from bench@load.test] [--to alice@example.com] [--label name] [--warmup 100]\n" +
+        "                          [--timeout 30] [--json]";
+
+    public string Host { get; private set; } = "127.0.0.1";
+    public int Port { get; private set; } = 2525;
+    public int Messages { get; private set; } = 2000;
+    public int Connections { get; private set; } = 16;
+    public int Size { get; private set; } = 10240;
+    public string From { get; private set; } = "bench@load.test";
+    public string To { get; private set; } = "alice@example.com";
+    public string? Label { get; private set; }
+    public int Warmup { get; private set; } = 100;
+    public TimeSpan Timeout { get; private set; } = TimeSpan.FromSeconds(30);
+    public bool Json { get; private set; }
+
+    /// <summary>The label printed in the summary line; defaults to host:port.</summary>
+    public string EffectiveLabel => Label ?? $"{Host}:{Port}";
+
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0 || args[0] != "smtp")
+        {
+            throw new ArgumentException("the only command is 'smtp'");
+        }
+        var options = new BenchOptions();
+        for (var i = 1; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (name == "--json")
+            {
+                options.Json = true;
+                continue;
+            }
+            if (i + 1 >= args.Count)
+            {
+                throw new ArgumentException($"{name} needs a value");
+            }
+            var value = args[++i];
+            switch (name)
+            {
+                case "--host": options.Host = value; break;
+                case "--port": options.Port = ParseInt(name, value, 1, 65535); break;
+                case "--messages": options.Messages = ParseInt(name, value, 1, int.MaxValue); break;
+                case "--connections": options.Connections = ParseInt(name, value, 1, 10000); break;
+                case "--size": options.Size = ParseInt(name, value, 1, 100 * 1024 * 1024); break;
+                case "--from": options.From = value; break;
+                case "--to": options.To = value; break;
+                case "--label": options.Label = value; break;
+                case "--warmup": options.Warmup = ParseInt(name, value, 0, int.MaxValue); break;
+                case "--timeout": options.Timeout = TimeSpan.FromSeconds(ParseInt(name, value, 1, 3600)); break;
+                default: throw new ArgumentException($"unknown option {name}");
+            }
+        }
+        return options;
+    }
+
+    private static int ParseInt(string name, string value, int min, int max) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max
+            ? parsed
+            : throw new ArgumentException($"{name} must be an integer in [{min}, {max}], got '{value}'");
+}

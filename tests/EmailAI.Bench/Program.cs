@@ -1,0 +1,60 @@
+using EmailAI.Bench;
+
+// Entry point: parse, warm up (unmeasured), run once measured, print the summary line (and JSON line with --json),
+// then the first distinct errors. Exit code: 0 all accepted, 1 any error, 2 usage, 130 cancelled (Ctrl+C).
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancellation.Cancel();
+};
+
+var messages = new MessageFactory(options.From, options.To, options.Size);
+LoadResult result;
+var errors = new ErrorLog();
+try
+{
+    if (options.Warmup > 0)
+    {
+        var warmupErrors = new ErrorLog();
+        var warmup = await new SmtpLoadRunner(options, messages, warmupErrors)
+            .RunAsync(options.Warmup, Math.Min(options.Connections, options.Warmup), "w", cancellation.Token);
+        Console.Error.WriteLine($"warmup: ok={warmup.Ok} err={warmup.Errors}");
+        PrintErrors(warmupErrors);
+    }
+    result = await new SmtpLoadRunner(options, messages, errors)
+        .RunAsync(options.Messages, options.Connections, "m", cancellation.Token);
+}
+catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+{
+    Console.Error.WriteLine("cancelled");
+    return 130;
+}
+
+Console.WriteLine(result.SummaryLine());
+if (options.Json)
+{
+    Console.WriteLine(result.JsonLine());
+}
+PrintErrors(errors);
+return result.Errors == 0 && result.Ok == options.Messages ? 0 : 1;
+
+static void PrintErrors(ErrorLog errors)
+{
+    foreach (var (error, count) in errors.Distinct(5))
+    {
+        Console.Error.WriteLine($"  error x{count}: {error}");
+    }
+}

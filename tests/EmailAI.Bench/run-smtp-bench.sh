@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# One-command SMTP ingest comparison: EmailAI (embedded server) vs a stock, durable Postfix on the same machine.
+#
+# Builds the bench tool and the server (Release), runs each load in BENCH_LOADS against EmailAI, stops it, then runs
+# the same loads against a throwaway Postfix (postfix.sh), waiting after each load until Postfix has delivered
+# everything into the Maildir ("drain" = seconds from the end of the load to the last delivery). Prints a table, writes
+# it to bench-results/smtp-<time>.txt, and stops and removes both servers on any exit.
+#
+# Environment (defaults in brackets):
+#   BENCH_LOADS ["1:500 16:4000 64:4000"]   space-separated CONNECTIONS:MESSAGES pairs
+#   BENCH_SIZE [10240]  BENCH_WARMUP [100]  BENCH_TARGETS ["emailai postfix"]
+#   EMAILAI_SMTP_PORT [2525]  EMAILAI_ADMIN_PORT [8089]  POSTFIX_PORT [2526]
+#   BENCH_READY_TIMEOUT [90] seconds for /readyz   BENCH_DRAIN_TIMEOUT [600] seconds for Postfix delivery
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BENCH_DIR="$REPO/tests/EmailAI.Bench"
+BENCH_DLL="$BENCH_DIR/bin/Release/net10.0/EmailAI.Bench.dll"
+SERVER_PROJECT="$REPO/silo/EmailAI.Server"
+SERVER_DLL="$SERVER_PROJECT/bin/Release/net10.0/EmailAI.Server.dll"
+POSTFIX_SH="$BENCH_DIR/postfix.sh"
+
+LOADS="${BENCH_LOADS:-1:500 16:4000 64:4000}"
+SIZE="${BENCH_SIZE:-10240}"
+WARMUP="${BENCH_WARMUP:-100}"
+TARGETS="${BENCH_TARGETS:-emailai postfix}"
+SMTP_PORT="${EMAILAI_SMTP_PORT:-2525}"
+ADMIN_PORT="${EMAILAI_ADMIN_PORT:-8089}"
+POSTFIX_PORT="${POSTFIX_PORT:-2526}"
+READY_TIMEOUT="${BENCH_READY_TIMEOUT:-90}"
+DRAIN_TIMEOUT="${BENCH_DRAIN_TIMEOUT:-600}"
+TOKEN=benchtoken
+ADMIN="http://127.0.0.1:$ADMIN_PORT"
+
+WORK="$(mktemp -d -t emailai-smtp-bench.XXXXXX)"
+RESULTS="$WORK/results.txt"   # one line per load: "<summary line> drain=<s>"
+SERVER_PID=""
+POSTFIX_STARTED=""
+DELIVERED_BEFORE=0
+
+log() { echo "== $*" >&2; }
+die() { echo "run-smtp-bench: $*" >&2; exit 1; }
+has() { [[ " $TARGETS " == *" $1 "* ]]; }
+now() { date +%s.%N; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  if [ "$status" -ne 0 ] && [ -s "$WORK/server.log" ]; then
+    echo "--- last lines of the EmailAI server log ---" >&2
+    tail -n 30 "$WORK/server.log" >&2 || true
+  fi
+  stop_server
+  if [ -n "$POSTFIX_STARTED" ]; then
+    "$POSTFIX_SH" clean || true
+  fi
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Runs every load against one target; appends "<summary line> drain=<s|->" to $RESULTS.
+# $1 label, $2 SMTP port, $3 "drain" to wait for Postfix delivery after each load.
+run_loads() {
+  local label="$1" port="$2" drain_mode="${3:-}" load connections messages line status ended delivered expected drain
+  for load in $LOADS; do
+    connections="${load%%:*}"
+    messages="${load##*:}"
+    log "$label: C=$connections N=$messages size=$SIZE"
+    status=0
+    line="$(dotnet "$BENCH_DLL" smtp --host 127.0.0.1 --port "$port" --messages "$messages" \
+      --connections "$connections" --size "$SIZE" --from bench@load.test --to alice@example.com \
+      --label "$label" --warmup "$WARMUP")" || status=$?
+    ended="$(now)"
+    [ -n "$line" ] || die "bench tool printed no summary for $label C=$connections (exit $status)"
+    echo "$line" >&2
+    drain="-"
+    if [ "$drain_mode" = drain ]; then
+      # Warmup messages are delivered too; the maildir count only grows during a run.
+      expected=$(( DELIVERED_BEFORE + messages + WARMUP ))
+      while :; do
+        delivered="$("$POSTFIX_SH" count)"
+        [ "$delivered" -ge "$expected" ] && break
+        if awk -v s="$ended" -v n="$(now)" -v t="$DRAIN_TIMEOUT" 'BEGIN { exit !(n - s > t) }'; then
+          log "postfix: only $delivered of $expected delivered after ${DRAIN_TIMEOUT}s"
+          break
+        fi
+        sleep 0.1
+      done
+      drain="$(awk -v s="$ended" -v n="$(now)" 'BEGIN { printf "%.1fs", n - s }')"
+      DELIVERED_BEFORE="$delivered"
+      log "postfix: $delivered in maildir, drain=$drain"
+    fi
+    echo "$line drain=$drain" >> "$RESULTS"
+  done
+}
+
+# --- build -----------------------------------------------------------------------------------------------------------
+log "building the bench tool"
+dotnet build -c Release --nologo -v q "$BENCH_DIR/EmailAI.Bench.csproj" >&2
+if has emailai; then
+  [ -d "$SERVER_PROJECT" ] || die "missing $SERVER_PROJECT (set BENCH_TARGETS=postfix to bench Postfix alone)"
+  log "building the server"
+  dotnet build -c Release --nologo -v q "$SERVER_PROJECT" >&2
+  [ -f "$SERVER_DLL" ] || die "build did not produce $SERVER_DLL"
+fi
+touch "$RESULTS"
+
+# --- EmailAI ---------------------------------------------------------------------------------------------------------
+if has emailai; then
+  for port in "$SMTP_PORT" "$ADMIN_PORT"; do
+    if port_open "$port"; then die "port $port is already in use"; fi
+  done
+  log "starting EmailAI (data in $WORK/data)"
+  mkdir -p "$WORK/data"
+  dotnet "$SERVER_DLL" --EmailAI:DataDirectory="$WORK/data" --EmailAI:Smtp:Port="$SMTP_PORT" \
+    --EmailAI:Pop3:Enabled=false --EmailAI:Admin:Port="$ADMIN_PORT" --EmailAI:Admin:Token="$TOKEN" \
+    --EmailAI:ServerDomain=bench.local > "$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  deadline=$(( $(date +%s) + READY_TIMEOUT ))
+  until curl -sf "$ADMIN/readyz" >/dev/null 2>&1; do
+    kill -0 "$SERVER_PID" 2>/dev/null || die "EmailAI exited during startup"
+    [ "$(date +%s)" -lt "$deadline" ] || die "EmailAI not ready after ${READY_TIMEOUT}s"
+    sleep 0.2
+  done
+  log "provisioning example.com and alice@example.com"
+  curl -sf -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    "$ADMIN/api/v1/domains/example.com" -d '{"name":"example.com","delivery":{"mode":"mailbox"}}' >/dev/null
+  curl -sf -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    "$ADMIN/api/v1/accounts/alice@example.com" -d '{"address":"alice@example.com","password":"bench-password-1"}' >/dev/null
+  run_loads emailai "$SMTP_PORT"
+  # Stop it before Postfix runs so the two never compete for the cores.
+  log "stopping EmailAI"
+  stop_server
+fi
+
+# --- Postfix ---------------------------------------------------------------------------------------------------------
+if has postfix; then
+  if port_open "$POSTFIX_PORT"; then die "port $POSTFIX_PORT is already in use"; fi
+  POSTFIX_STARTED=1
+  "$POSTFIX_SH" clean
+  "$POSTFIX_SH" start "$POSTFIX_PORT"
+  run_loads postfix "$POSTFIX_PORT" drain
+  "$POSTFIX_SH" stop
+fi
+
+# --- report ----------------------------------------------------------------------------------------------------------
+report="$(
+  echo "SMTP ingest, size=$SIZE warmup=$WARMUP, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  awk '
+    BEGIN { printf "%-10s %4s %6s %6s %5s %9s %10s %9s %9s %8s\n", "target", "C", "N", "ok", "err", "elapsed", "msg/s", "p50", "p99", "drain" }
+    {
+      delete f
+      for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) f[kv[1]] = kv[2]
+      printf "%-10s %4s %6s %6s %5s %9s %10s %9s %9s %8s\n", f["label"], f["C"], f["N"], f["ok"], f["err"], f["elapsed"], f["rate"], f["p50"], f["p99"], f["drain"]
+    }' "$RESULTS"
+  echo
+  cat "$RESULTS"
+)"
+echo
+echo "$report"
+mkdir -p "$REPO/bench-results"
+out="$REPO/bench-results/smtp-$(date -u +%Y%m%dT%H%M%SZ).txt"
+echo "$report" > "$out"
+echo "(saved to $out)"
