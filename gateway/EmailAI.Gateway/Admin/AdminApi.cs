@@ -1,0 +1,283 @@
+using System.Text.Json;
+using EmailAI.Contracts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace EmailAI.Gateway.Admin;
+
+/// <summary>
+/// The admin HTTP API of DESIGN.md: JSON in and out, idempotent PUTs, bearer token on every /api path.
+/// Errors are RFC 9457 problem+json: 400 for bad input, 401 without the token, 404 for what does not
+/// exist, 409 for a change that would leave things inconsistent. Each change is one grain call that
+/// validates before it writes, so a refused request changes nothing.
+/// </summary>
+public static class AdminApi
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Largest admin request body accepted.</summary>
+    public const long MaxBodyBytes = 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapEmailAIAdminApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").AddEndpointFilter(async (context, next) =>
+        {
+            var token = context.HttpContext.RequestServices.GetService(typeof(AdminToken)) as AdminToken;
+            if (token is null || !token.IsValid(context.HttpContext.Request.Headers.Authorization))
+            {
+                context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
+                return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "A valid 'Authorization: Bearer <token>' header is required.");
+            }
+
+            return await next(context);
+        });
+
+        api.MapGet("/domains", ListDomainsAsync);
+        api.MapGet("/domains/{domain}", GetDomainAsync);
+        api.MapPut("/domains/{domain}", PutDomainAsync);
+        api.MapDelete("/domains/{domain}", DeleteDomainAsync);
+
+        api.MapGet("/accounts", ListAccountsAsync);
+        api.MapGet("/accounts/{address}", GetAccountAsync);
+        api.MapPut("/accounts/{address}", PutAccountAsync);
+        api.MapDelete("/accounts/{address}", DeleteAccountAsync);
+        api.MapGet("/accounts/{address}/messages", ListMessagesAsync);
+        api.MapGet("/accounts/{address}/messages/{uid:long}", ReadMessageAsync);
+
+        api.MapGet("/relay", GetRelayAsync);
+        api.MapPut("/relay", PutRelayAsync);
+        return app;
+    }
+
+    private static async Task<IResult> ListDomainsAsync(IGrainFactory grains)
+    {
+        var names = await grains.GetGrain<IDirectoryGrain>(GrainKeys.Directory).ListDomainsAsync();
+        var domains = await Task.WhenAll(names.Select(n => grains.GetGrain<IDomainGrain>(n).GetAsync()));
+        return Results.Json(domains.OfType<DomainInfo>().Select(ToJson), Json);
+    }
+
+    private static async Task<IResult> GetDomainAsync(string domain, IGrainFactory grains)
+    {
+        if (!GrainKeys.TryNormalizeDomain(domain, out var key))
+        {
+            return BadRequest($"'{domain}' is not a valid domain name");
+        }
+
+        var info = await grains.GetGrain<IDomainGrain>(key).GetAsync();
+        return info is null ? NotFound($"domain '{key}' is not a local domain") : Results.Json(ToJson(info), Json);
+    }
+
+    private static async Task<IResult> PutDomainAsync(string domain, HttpRequest request, IGrainFactory grains)
+    {
+        if (!GrainKeys.TryNormalizeDomain(domain, out var key))
+        {
+            return BadRequest($"'{domain}' is not a valid domain name");
+        }
+
+        var (body, error) = await ReadBodyAsync<DomainBody>(request);
+        if (body is null)
+        {
+            return error!;
+        }
+
+        if (body.Name is not null && (!GrainKeys.TryNormalizeDomain(body.Name, out var bodyKey) || bodyKey != key))
+        {
+            return BadRequest($"body name '{body.Name}' does not match the path's domain '{key}'");
+        }
+
+        var delivery = body.Delivery is null
+            ? DeliverySettings.MailboxDelivery
+            : new DeliverySettings(body.Delivery.Mode ?? "", body.Delivery.Host, body.Delivery.Port);
+        var grain = grains.GetGrain<IDomainGrain>(key);
+        var result = await grain.PutAsync(new DomainSettings(delivery, body.Postmaster));
+        return await ToResultAsync(result, async () => ToJson((await grain.GetAsync())!));
+    }
+
+    private static async Task<IResult> DeleteDomainAsync(string domain, IGrainFactory grains)
+    {
+        if (!GrainKeys.TryNormalizeDomain(domain, out var key))
+        {
+            return BadRequest($"'{domain}' is not a valid domain name");
+        }
+
+        return await ToResultAsync(await grains.GetGrain<IDomainGrain>(key).DeleteAsync(), null);
+    }
+
+    private static async Task<IResult> ListAccountsAsync(string? domain, IGrainFactory grains)
+    {
+        IReadOnlyList<string> domains;
+        if (domain is not null)
+        {
+            if (!GrainKeys.TryNormalizeDomain(domain, out var key))
+            {
+                return BadRequest($"'{domain}' is not a valid domain name");
+            }
+
+            domains = [key];
+        }
+        else
+        {
+            domains = await grains.GetGrain<IDirectoryGrain>(GrainKeys.Directory).ListDomainsAsync();
+        }
+
+        var lists = await Task.WhenAll(domains.Select(d => grains.GetGrain<IDomainGrain>(d).ListAccountsAsync()));
+        return Results.Json(lists.SelectMany(l => l).Select(a => new { address = a }), Json);
+    }
+
+    private static async Task<IResult> GetAccountAsync(string address, IGrainFactory grains)
+    {
+        if (!GrainKeys.TryNormalizeAddress(address, out var key))
+        {
+            return BadRequest($"'{address}' is not a valid address");
+        }
+
+        var info = await grains.GetGrain<IAccountGrain>(key).GetAsync();
+        return info is null ? NotFound($"account '{key}' does not exist") : Results.Json(ToJson(info), Json);
+    }
+
+    private static async Task<IResult> PutAccountAsync(string address, HttpRequest request, IGrainFactory grains)
+    {
+        if (!GrainKeys.TryNormalizeAddress(address, out var key))
+        {
+            return BadRequest($"'{address}' is not a valid address");
+        }
+
+        var (body, error) = await ReadBodyAsync<AccountBody>(request);
+        if (body is null)
+        {
+            return error!;
+        }
+
+        if (body.Address is not null && (!GrainKeys.TryNormalizeAddress(body.Address, out var bodyKey) || bodyKey != key))
+        {
+            return BadRequest($"body address '{body.Address}' does not match the path's address '{key}'");
+        }
+
+        var grain = grains.GetGrain<IAccountGrain>(key);
+        var result = await grain.PutAsync(body.Password);
+        return await ToResultAsync(result, async () => ToJson((await grain.GetAsync())!));
+    }
+
+    private static async Task<IResult> DeleteAccountAsync(string address, IGrainFactory grains)
+    {
+        if (!GrainKeys.TryNormalizeAddress(address, out var key))
+        {
+            return BadRequest($"'{address}' is not a valid address");
+        }
+
+        return await ToResultAsync(await grains.GetGrain<IAccountGrain>(key).DeleteAsync(), null);
+    }
+
+    private static async Task<IResult> ListMessagesAsync(string address, IGrainFactory grains)
+    {
+        if (!GrainKeys.TryNormalizeAddress(address, out var key))
+        {
+            return BadRequest($"'{address}' is not a valid address");
+        }
+
+        var entries = await grains.GetGrain<IAccountGrain>(key).ListMessagesAsync();
+        return Results.Json(entries.Select(e => new { uid = e.Uid, size = e.Size, receivedAt = e.ReceivedAt }), Json);
+    }
+
+    private static async Task<IResult> ReadMessageAsync(string address, long uid, IGrainFactory grains)
+    {
+        if (!GrainKeys.TryNormalizeAddress(address, out var key))
+        {
+            return BadRequest($"'{address}' is not a valid address");
+        }
+
+        var content = await grains.GetGrain<IAccountGrain>(key).ReadMessageAsync(uid);
+        return content is null ? NotFound($"no message {uid} in the maildrop of '{key}'") : Results.Bytes(content, "message/rfc822");
+    }
+
+    private static async Task<IResult> GetRelayAsync(IGrainFactory grains) =>
+        Results.Json(ToJson(await grains.GetGrain<IRelayPolicyGrain>(GrainKeys.RelayPolicy).GetAsync()), Json);
+
+    /// <summary>Members left out of the body keep their current values.</summary>
+    private static async Task<IResult> PutRelayAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var (body, error) = await ReadBodyAsync<RelayBody>(request);
+        if (body is null)
+        {
+            return error!;
+        }
+
+        var grain = grains.GetGrain<IRelayPolicyGrain>(GrainKeys.RelayPolicy);
+        var current = await grain.GetAsync();
+        var blocking = body.IpLocationBlocking is null
+            ? current.IpLocationBlocking
+            : new IpLocationBlocking(
+                body.IpLocationBlocking.BlockedCountries ?? [.. current.IpLocationBlocking.BlockedCountries],
+                body.IpLocationBlocking.Message ?? current.IpLocationBlocking.Message);
+        var settings = new RelaySettings(
+            body.AuthorisedIps ?? [.. current.AuthorisedIps],
+            body.AutoWhiteListRecipients ?? current.AutoWhiteListRecipients,
+            blocking);
+        var result = await grain.PutAsync(settings);
+        return await ToResultAsync(result, async () => ToJson(await grain.GetAsync()));
+    }
+
+    private static object ToJson(DomainInfo info) => new
+    {
+        name = info.Name,
+        delivery = new { mode = info.Delivery.Mode, host = info.Delivery.Host, port = info.Delivery.Port },
+        postmaster = info.Postmaster,
+        accounts = info.AccountCount,
+    };
+
+    private static object ToJson(AccountInfo info) => new
+    {
+        address = info.Address,
+        createdAt = info.CreatedAt,
+        messages = info.MessageCount,
+        messageBytes = info.MessageBytes,
+    };
+
+    private static object ToJson(RelaySettings settings) => new
+    {
+        authorisedIps = settings.AuthorisedIps,
+        autoWhiteListRecipients = settings.AutoWhiteListRecipients,
+        ipLocationBlocking = new { blockedCountries = settings.IpLocationBlocking.BlockedCountries, message = settings.IpLocationBlocking.Message },
+    };
+
+    private static async Task<IResult> ToResultAsync(AdminResult result, Func<Task<object>>? body) => result.Outcome switch
+    {
+        AdminOutcome.Created => Results.Json(body is null ? null : await body(), Json, statusCode: StatusCodes.Status201Created),
+        AdminOutcome.Updated => Results.Json(body is null ? null : await body(), Json),
+        AdminOutcome.Deleted => Results.NoContent(),
+        AdminOutcome.NotFound => NotFound(result.Error!),
+        AdminOutcome.Conflict => Problem(StatusCodes.Status409Conflict, "Conflict", result.Error!),
+        _ => BadRequest(result.Error!),
+    };
+
+    /// <summary>Reads a JSON object body; on failure returns the 400 to send instead.</summary>
+    private static async Task<(T? Body, IResult? Error)> ReadBodyAsync<T>(HttpRequest request)
+        where T : class
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return (null, Problem(StatusCodes.Status413PayloadTooLarge, "Payload Too Large", $"bodies are limited to {MaxBodyBytes} bytes"));
+        }
+
+        try
+        {
+            var body = await JsonSerializer.DeserializeAsync<T>(request.Body, Json, request.HttpContext.RequestAborted);
+            return body is null ? (null, BadRequest("a JSON object body is required")) : (body, null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, BadRequest($"malformed JSON body: {ex.Message}"));
+        }
+    }
+
+    private static IResult BadRequest(string detail) => Problem(StatusCodes.Status400BadRequest, "Bad Request", detail);
+
+    private static IResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "Not Found", detail);
+
+    private static IResult Problem(int status, string title, string detail) =>
+        Results.Problem(detail: detail, statusCode: status, title: title);
+}

@@ -1,0 +1,121 @@
+using System.Net;
+using EmailAI.Contracts;
+using EmailAI.Gateway.Admin;
+using EmailAI.Gateway.Smtp;
+using EmailAI.Protocols.Smtp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace EmailAI.Gateway;
+
+/// <summary>Wiring of the gateway into a web host: options, protocol listeners, admin API, telemetry.</summary>
+public static class GatewayHosting
+{
+    /// <summary>
+    /// Registers the gateway's services and Kestrel endpoints. The host must also provide an
+    /// <see cref="IGrainFactory"/> (a co-hosted silo or an Orleans client).
+    /// </summary>
+    public static WebApplicationBuilder AddEmailAIGateway(this WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(EmailAIOptions.Section);
+        var options = section.Get<EmailAIOptions>() ?? new EmailAIOptions();
+        builder.Services.Configure<EmailAIOptions>(section);
+        builder.Services.Configure<SmtpOptions>(section.GetSection("Smtp"));
+        builder.Services.PostConfigure<SmtpOptions>(smtp => smtp.ServerDomain = options.ServerDomain);
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AdminToken>();
+        builder.Services.AddSingleton<IRecipientPolicy, GrainRecipientPolicy>();
+        builder.Services.AddSingleton<IMessageSink, GrainMessageSink>();
+        builder.Services.AddProblemDetails();
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            Listen(kestrel, options.Admin.ListenAddress, options.Admin.Port, _ => { });
+            if (options.Smtp.Enabled)
+            {
+                Listen(kestrel, options.Smtp.ListenAddress, options.Smtp.Port, l => l.UseConnectionHandler<SmtpConnectionHandler>());
+            }
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("emailai", serviceInstanceId: Environment.MachineName))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(GatewayTelemetry.Name, "EmailAI.Storage", "Microsoft.Orleans", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel");
+                metrics.AddPrometheusExporter();
+                if (HasOtlpEndpoint(builder.Configuration))
+                {
+                    metrics.AddOtlpExporter();
+                }
+            })
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(GatewayTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application");
+                if (HasOtlpEndpoint(builder.Configuration))
+                {
+                    tracing.AddOtlpExporter();
+                }
+            });
+        return builder;
+    }
+
+    /// <summary>Maps the admin API, /healthz, /readyz and /metrics.</summary>
+    public static WebApplication MapEmailAIGateway(this WebApplication app)
+    {
+        // Resolve now so a generated token is created and printed at start, not on the first request.
+        _ = app.Services.GetRequiredService<AdminToken>();
+        app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
+        app.MapGet("/readyz", ReadyAsync);
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapEmailAIAdminApi();
+        return app;
+    }
+
+    /// <summary>Ready when a grain call that reads storage answers within five seconds.</summary>
+    private static async Task<IResult> ReadyAsync(IGrainFactory grains)
+    {
+        try
+        {
+            await grains.GetGrain<IDirectoryGrain>(GrainKeys.Directory).ListDomainsAsync().WaitAsync(TimeSpan.FromSeconds(5));
+            return Results.Json(new { status = "ready" });
+        }
+        catch (Exception ex)
+        {
+            return Results.Json(new { status = "not ready", error = ex.GetType().Name }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    private static bool HasOtlpEndpoint(IConfiguration configuration) =>
+        !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+    private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
+    {
+        if (string.Equals(address, "Any", StringComparison.OrdinalIgnoreCase))
+        {
+            kestrel.ListenAnyIP(port, configure);
+        }
+        else if (string.Equals(address, "Localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            kestrel.ListenLocalhost(port, configure);
+        }
+        else if (IPAddress.TryParse(address, out var ip))
+        {
+            kestrel.Listen(ip, port, configure);
+        }
+        else
+        {
+            throw new OptionsValidationException(nameof(ListenerOptions.ListenAddress), typeof(ListenerOptions), [$"ListenAddress '{address}' must be 'Any', 'Localhost' or an IP address"]);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace EmailAI.Gateway;
+
+/// <summary>The gateway's OpenTelemetry instruments (meter and activity source "EmailAI.Gateway").</summary>
+public static class GatewayTelemetry
+{
+    public const string Name = "EmailAI.Gateway";
+
+    public static readonly ActivitySource Source = new(Name);
+
+    private static readonly Meter Meter = new(Name);
+
+    public static readonly Counter<long> SmtpConnections =
+        Meter.CreateCounter<long>("emailai.smtp.connections", "{connection}", "SMTP connections accepted");
+
+    public static readonly UpDownCounter<long> SmtpActiveSessions =
+        Meter.CreateUpDownCounter<long>("emailai.smtp.active_sessions", "{session}", "SMTP sessions open now");
+
+    public static readonly Counter<long> MessagesAccepted =
+        Meter.CreateCounter<long>("emailai.smtp.messages_accepted", "{message}", "Messages answered 250 after a durable commit");
+
+    public static readonly Counter<long> MessagesFailed =
+        Meter.CreateCounter<long>("emailai.smtp.messages_failed", "{message}", "Messages answered 451 because the commit failed");
+
+    public static readonly Counter<long> BytesAccepted =
+        Meter.CreateCounter<long>("emailai.smtp.bytes_accepted", "By", "Octets of accepted messages");
+
+    public static readonly Counter<long> Replies =
+        Meter.CreateCounter<long>("emailai.smtp.replies", "{reply}", "SMTP replies sent, by reply code");
+
+    public static readonly Histogram<double> CommitDuration =
+        Meter.CreateHistogram<double>("emailai.smtp.commit.duration", "ms", "End of DATA to durable commit");
+}

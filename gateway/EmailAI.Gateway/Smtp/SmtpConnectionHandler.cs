@@ -1,0 +1,116 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Text;
+using EmailAI.Protocols.Smtp;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EmailAI.Gateway.Smtp;
+
+/// <summary>
+/// Pumps one Kestrel connection through an <see cref="SmtpSession"/>: read what arrived, let the session
+/// consume complete lines, write its replies in one flush (so pipelined commands get batched replies),
+/// and enforce the session's deadline on every wait. All protocol decisions are the session's.
+/// A connection that closes mid-DATA simply ends: the partial message was only ever in memory.
+/// </summary>
+public sealed class SmtpConnectionHandler(
+    IOptions<SmtpOptions> smtpOptions,
+    IRecipientPolicy policy,
+    IMessageSink sink,
+    TimeProvider time,
+    ILogger<SmtpConnectionHandler> logger) : ConnectionHandler
+{
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        if (remote.IsIPv4MappedToIPv6)
+        {
+            remote = remote.MapToIPv4();
+        }
+
+        var session = new SmtpSession(smtpOptions.Value, connection.ConnectionId, remote, policy, sink, time);
+        var input = connection.Transport.Input;
+        var output = connection.Transport.Output;
+        var closed = connection.ConnectionClosed;
+        var replies = new List<SmtpReply>();
+
+        GatewayTelemetry.SmtpConnections.Add(1);
+        GatewayTelemetry.SmtpActiveSessions.Add(1);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = connection.ConnectionId, ["RemoteAddress"] = remote.ToString() });
+        logger.LogDebug("SMTP connection from {RemoteAddress}", remote);
+        try
+        {
+            await WriteAsync(output, [session.Start()], closed);
+            while (!session.IsClosed)
+            {
+                ReadResult result;
+                using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(closed))
+                {
+                    var wait = session.Deadline - time.GetUtcNow();
+                    deadline.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+                    try
+                    {
+                        result = await input.ReadAsync(deadline.Token);
+                    }
+                    catch (OperationCanceledException) when (!closed.IsCancellationRequested)
+                    {
+                        if (session.CheckTimeout() is { } timeout)
+                        {
+                            logger.LogInformation("SMTP session timed out (in DATA: {InData})", session.InData);
+                            await WriteAsync(output, [timeout], closed);
+                        }
+
+                        continue;
+                    }
+                }
+
+                var buffer = result.Buffer;
+                var consumed = await session.ProcessAsync(buffer, replies, closed);
+                input.AdvanceTo(consumed, buffer.End);
+                if (replies.Count > 0)
+                {
+                    await WriteAsync(output, replies, closed);
+                    replies.Clear();
+                }
+
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (ConnectionResetException)
+        {
+            // The client went away; whatever was not answered 250 was never committed.
+        }
+        catch (OperationCanceledException) when (closed.IsCancellationRequested)
+        {
+        }
+        catch (IOException ex)
+        {
+            logger.LogDebug(ex, "SMTP connection I/O error");
+        }
+        finally
+        {
+            GatewayTelemetry.SmtpActiveSessions.Add(-1);
+            logger.LogDebug("SMTP connection closed");
+            await input.CompleteAsync();
+            await output.CompleteAsync();
+        }
+    }
+
+    private static async ValueTask WriteAsync(PipeWriter output, List<SmtpReply> replies, CancellationToken cancellationToken)
+    {
+        var text = new StringBuilder();
+        foreach (var reply in replies)
+        {
+            reply.WriteTo(text);
+            GatewayTelemetry.Replies.Add(1, new KeyValuePair<string, object?>("code", reply.Code));
+        }
+
+        output.Write(Encoding.UTF8.GetBytes(text.ToString()));
+        await output.FlushAsync(cancellationToken);
+    }
+}

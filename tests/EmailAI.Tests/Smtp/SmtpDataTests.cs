@@ -1,0 +1,304 @@
+using System.Text;
+
+namespace EmailAI.Tests.Smtp;
+
+/// <summary>
+/// Message text: the end-of-data line, dot-unstuffing, the stored bytes and trace field, and the framing rules
+/// that make smuggling impossible (only CRLF ends a line; bare CR/LF fails the message whole).
+/// </summary>
+public sealed class SmtpDataTests
+{
+    private const string StartMailInput = "354 Start mail input; end with <CRLF>.<CRLF>";
+    private const string BareLineEnding = "554 5.6.0 Message contains a bare CR or LF; lines must end in CRLF (RFC 5321 §2.3.8)";
+    private const string LineTooLong = "554 5.6.0 Message contains a line longer than 998 octets (RFC 5322 §2.1.1)";
+
+    /// <summary>Greeting, EHLO, MAIL, RCPT, DATA and their replies: the client may send message text next.</summary>
+    private static SmtpTranscript OpenData(string maxSize = "10240000") => SmtpTranscript.Parse($"""
+        S: 220 mx.example.com ESMTP EmailAI ready
+        C: EHLO client.example.net
+        S: 250-mx.example.com Hello [192.0.2.10]
+        S: 250-PIPELINING
+        S: 250-SIZE {maxSize}
+        S: 250-8BITMIME
+        S: 250-ENHANCEDSTATUSCODES
+        S: 250 SMTPUTF8
+        C: MAIL FROM:<sender@remote.example>
+        S: 250 2.1.0 Sender OK
+        C: RCPT TO:<alice@example.com>
+        S: 250 2.1.5 Recipient OK
+        C: DATA
+        S: {StartMailInput}
+        """);
+
+    /// <summary>A complete second transaction, to show the session still works.</summary>
+    private static SmtpTranscript AppendNextTransaction(SmtpTranscript transcript) => transcript.Append("""
+        C: MAIL FROM:<next@remote.example>
+        S: 250 2.1.0 Sender OK
+        C: RCPT TO:<bob@example.com>
+        S: 250 2.1.5 Recipient OK
+        C: DATA
+        S: 354 Start mail input; end with <CRLF>.<CRLF>
+        C: Subject: next
+        C:
+        C: fine
+        C: .
+        S: 250 2.0.0 OK queued as {QID}
+        """);
+
+    private static string StoredMessage(SmtpTestHarness harness)
+    {
+        var (_, content) = Assert.Single(harness.Sink.Deliveries);
+        return Encoding.UTF8.GetString(SmtpTestHarness.SplitTrace(content).Message);
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_DotStuffedLines_StoredUnstuffed(int chunkSize)
+    {
+        var transcript = OpenData()
+            .ClientRaw("..\r\n..leading\r\nmiddle ..\r\n...\r\n.x\r\n. \r\nlast\r\n.\r\n")
+            .Server("250 2.0.0 OK queued as {QID}");
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        Assert.Equal(".\r\n.leading\r\nmiddle ..\r\n..\r\nx\r\n \r\nlast\r\n", StoredMessage(harness));
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_DotWithMoreTextOrNotAtLineStart_DoesNotEndMessage(int chunkSize)
+    {
+        var transcript = OpenData()
+            .ClientRaw("Subject: dots\r\n\r\n.QUIT\r\nend.\r\n.\t\r\n x.\r\n.\r\nQUIT\r\n")
+            .Server("250 2.0.0 OK queued as {QID}")
+            .Server("221 2.0.0 mx.example.com closing connection");
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        Assert.Equal("Subject: dots\r\n\r\nQUIT\r\nend.\r\n\t\r\n x.\r\n", StoredMessage(harness));
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_EmptyBody_StoresTraceFieldOnly(int chunkSize)
+    {
+        var transcript = OpenData()
+            .Client(".")
+            .Server("250 2.0.0 OK queued as {QID}");
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        var (_, content) = Assert.Single(harness.Sink.Deliveries);
+        var (trace, message) = SmtpTestHarness.SplitTrace(content);
+        Assert.StartsWith("Received: ", trace, StringComparison.Ordinal);
+        Assert.Empty(message);
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_ArbitraryOctets_StoredByteExact(int chunkSize)
+    {
+        // 8-bit text that is not UTF-8, NUL, tabs, trailing spaces, "From " lines and empty lines all pass untouched.
+        byte[] body =
+        [
+            .. "Subject: =?utf-8?q?caf=C3=A9?=\r\nContent-Type: text/plain; charset=latin1\r\n\r\n"u8,
+            .. "caf"u8, 0xE9, 0x20, 0xFF, 0x00, 0x80, .. "\r\n"u8,
+            .. "From the start  \t \r\n"u8,
+            .. "\r\n\r\n"u8,
+            .. "\tindented\r\n"u8,
+            .. "última línea — ünïcödé ✓\r\n"u8,
+        ];
+        var transcript = OpenData()
+            .ClientRaw(body)
+            .Client(".")
+            .Server("250 2.0.0 OK queued as {QID}");
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        var (_, content) = Assert.Single(harness.Sink.Deliveries);
+        Assert.Equal(body, SmtpTestHarness.SplitTrace(content).Message);
+    }
+
+    [Fact]
+    public async Task Data_OneRecipient_TraceFieldNamesHeloIpServerQueueIdRecipientAndDataTime()
+    {
+        var harness = new SmtpTestHarness();
+        harness.Start();
+        await harness.SendAsync("EHLO client.example.net\r\nMAIL FROM:<sender@remote.example>\r\nRCPT TO:<alice@example.com>\r\n");
+        harness.Time.Advance(new TimeSpan(1, 2, 3));
+        await harness.SendAsync("DATA\r\nSubject: trace\r\n\r\nbody\r\n.\r\n");
+
+        var (envelope, content) = Assert.Single(harness.Sink.Deliveries);
+        var (trace, message) = SmtpTestHarness.SplitTrace(content);
+        Assert.Equal(
+            "Received: from client.example.net ([192.0.2.10])\r\n"
+            + $"\tby mx.example.com (EmailAI) with ESMTP id {envelope.QueueId}\r\n"
+            + "\tfor <alice@example.com>; Fri, 14 Mar 2025 16:11:29 +0000\r\n",
+            trace);
+        Assert.Equal("Subject: trace\r\n\r\nbody\r\n", Encoding.UTF8.GetString(message));
+        Assert.Equal(SmtpTestHarness.StartTime + new TimeSpan(1, 2, 3), envelope.ReceivedAt);
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_TwoRecipients_TraceFieldHasNoForClause(int chunkSize)
+    {
+        var transcript = SmtpTranscript.Parse("""
+            S: 220 mx.example.com ESMTP EmailAI ready
+            C: HELO client.example.net
+            S: 250 mx.example.com Hello [192.0.2.10]
+            C: MAIL FROM:<sender@remote.example>
+            S: 250 2.1.0 Sender OK
+            C: RCPT TO:<alice@example.com>
+            S: 250 2.1.5 Recipient OK
+            C: RCPT TO:<bob@example.com>
+            S: 250 2.1.5 Recipient OK
+            C: DATA
+            S: 354 Start mail input; end with <CRLF>.<CRLF>
+            C: Subject: two
+            C: .
+            S: 250 2.0.0 OK queued as {QID}
+            """);
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        var (envelope, content) = Assert.Single(harness.Sink.Deliveries);
+        var (trace, message) = SmtpTestHarness.SplitTrace(content);
+        Assert.Equal(
+            "Received: from client.example.net ([192.0.2.10])\r\n"
+            + $"\tby mx.example.com (EmailAI) with SMTP id {envelope.QueueId}; Fri, 14 Mar 2025 15:09:26 +0000\r\n",
+            trace);
+        Assert.DoesNotContain("alice", trace, StringComparison.Ordinal);
+        Assert.DoesNotContain("bob", trace, StringComparison.Ordinal);
+        Assert.Equal("Subject: two\r\n", Encoding.UTF8.GetString(message));
+    }
+
+    [Theory]
+    [ChunkSizes("\n.\n", "\r\n.\n", "\n.\r\n", "\n.\n\r\n", "\n\n.\n")]
+    public async Task Data_BareLfEndOfDataAttempt_RefusedWhole554AndSmuggledCommandsNotRun(string fakeEnd, int chunkSize)
+    {
+        var transcript = OpenData()
+            .ClientRaw("Subject: innocent\r\n\r\nhello" + fakeEnd)
+            .ClientRaw("MAIL FROM:<evil@remote.example>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\nSubject: smuggled\r\n\r\nevil\r\n.\r\n")
+            .Server(BareLineEnding)
+            .Client("QUIT")
+            .Server("221 2.0.0 mx.example.com closing connection");
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        Assert.Equal(0, harness.Sink.Attempts);
+        var call = Assert.Single(harness.Policy.Calls);
+        Assert.Equal("<alice@example.com>", call.Recipient.ToString());
+    }
+
+    [Theory]
+    [ChunkSizes("\r.\r", "\r.\r\n", "\r\n.\r", "\r\n.\r\r")]
+    public async Task Data_BareCrEndOfDataAttempt_RefusedWhole554AndSmuggledCommandsNotRun(string fakeEnd, int chunkSize)
+    {
+        var transcript = OpenData()
+            .ClientRaw("Subject: innocent\r\n\r\nhello" + fakeEnd)
+            .ClientRaw("MAIL FROM:<evil@remote.example>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\nSubject: smuggled\r\n\r\nevil\r\n.\r\n")
+            .Server(BareLineEnding)
+            .Client("QUIT")
+            .Server("221 2.0.0 mx.example.com closing connection");
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        Assert.Equal(0, harness.Sink.Attempts);
+        Assert.Single(harness.Policy.Calls);
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_BareLfInHeader_RefusedAndNextTransactionDelivers(int chunkSize)
+    {
+        var transcript = OpenData()
+            .ClientRaw("Subject: a\nBcc: injected\r\n\r\nbody\r\n.\r\n")
+            .Server(BareLineEnding);
+        AppendNextTransaction(transcript);
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        var (envelope, _) = Assert.Single(harness.Sink.Deliveries);
+        Assert.Equal("<next@remote.example>", envelope.Sender.ToString());
+        Assert.Equal("Subject: next\r\n\r\nfine\r\n", StoredMessage(harness));
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_LineOf998Octets_StoredByteExact(int chunkSize)
+    {
+        var line = new string('x', 997) + "y";
+        var transcript = OpenData()
+            .ClientRaw("Subject: long\r\n\r\n" + line + "\r\n.\r\n")
+            .Server("250 2.0.0 OK queued as {QID}");
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        Assert.Equal("Subject: long\r\n\r\n" + line + "\r\n", StoredMessage(harness));
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_LineOf999Octets_Refused554NothingStoredAndNextTransactionDelivers(int chunkSize)
+    {
+        var transcript = OpenData()
+            .ClientRaw("Subject: too long\r\n\r\n" + new string('x', 999) + "\r\n.\r\n")
+            .Server(LineTooLong);
+        AppendNextTransaction(transcript);
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        Assert.Equal(1, harness.Sink.Attempts);
+        Assert.Equal("Subject: next\r\n\r\nfine\r\n", StoredMessage(harness));
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_DotStuffedLineOf998Octets_StoredUnstuffed(int chunkSize)
+    {
+        // RFC 5321 §4.5.3.1.6: 1000 octets per line "not counting the leading dot duplicated for transparency".
+        // On the wire this line is 1001 octets; the text line it carries is 998 + CRLF.
+        var line = "." + new string('x', 997);
+        var transcript = OpenData()
+            .ClientRaw("Subject: stuffed\r\n\r\n." + line + "\r\n.\r\n")
+            .Server("250 2.0.0 OK queued as {QID}");
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        Assert.Equal("Subject: stuffed\r\n\r\n" + line + "\r\n", StoredMessage(harness));
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_EndlessLineOf100Kilobytes_Refused554WithBoundedBuffering(int chunkSize)
+    {
+        var transcript = OpenData()
+            .ClientRaw("Subject: flood\r\n\r\n" + new string('z', 100 * 1024) + "\r\n.\r\n")
+            .Server(LineTooLong);
+        AppendNextTransaction(transcript);
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        Assert.Equal("Subject: next\r\n\r\nfine\r\n", StoredMessage(harness));
+        Assert.True(harness.MaxUnconsumedBytes <= harness.Options.MaxDataLineLength, $"buffered {harness.MaxUnconsumedBytes} bytes");
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_BodyExactlyAtMaxMessageSizeAfterUnstuffing_Delivered(int chunkSize)
+    {
+        // Unstuffed: ".dot\r\n" (6) + 92 'y' + CRLF (94) = 100 octets; 101 on the wire.
+        var body = ".dot\r\n" + new string('y', 92) + "\r\n";
+        var transcript = OpenData("100")
+            .ClientRaw("." + body + ".\r\n")
+            .Server("250 2.0.0 OK queued as {QID}");
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize, o => o.MaxMessageSize = 100);
+
+        Assert.Equal(body, StoredMessage(harness));
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_BodyOneOctetOverMaxMessageSize_Refused552NothingStoredAndNextTransactionDelivers(int chunkSize)
+    {
+        var transcript = OpenData("100")
+            .ClientRaw(".." + "dot\r\n" + new string('y', 93) + "\r\n.\r\n")
+            .Server("552 5.3.4 Message size exceeds fixed limit");
+        AppendNextTransaction(transcript);
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize, o => o.MaxMessageSize = 100);
+
+        Assert.Equal(1, harness.Sink.Attempts);
+        Assert.Equal("Subject: next\r\n\r\nfine\r\n", StoredMessage(harness));
+    }
+}

@@ -1,0 +1,191 @@
+using System.Globalization;
+using System.Text;
+
+namespace EmailAI.Tests.Smtp;
+
+/// <summary>Command line length, declared and actual message size, recipients per message, errors per session.</summary>
+public sealed class SmtpLimitTests
+{
+    private const string Opening = """
+        S: 220 mx.example.com ESMTP EmailAI ready
+        C: EHLO client.example.net
+        S: 250-mx.example.com Hello [192.0.2.10]
+        S: 250-PIPELINING
+        S: 250-SIZE 10240000
+        S: 250-8BITMIME
+        S: 250-ENHANCEDSTATUSCODES
+        S: 250 SMTPUTF8
+        """;
+
+    [Theory, ChunkSizes]
+    public async Task CommandLine_Of512OctetsWithCrLf_Accepted(int chunkSize)
+    {
+        var line = "NOOP " + new string('x', 505);
+        Assert.Equal(510, line.Length);
+        var transcript = SmtpTranscript.Parse(Opening)
+            .Client(line)
+            .Server("250 2.0.0 OK");
+
+        await SmtpTestHarness.RunAsync(transcript, chunkSize);
+    }
+
+    [Theory, ChunkSizes]
+    public async Task CommandLine_Of513OctetsWithCrLf_Returns500AndSessionContinues(int chunkSize)
+    {
+        var transcript = SmtpTranscript.Parse(Opening)
+            .Client("NOOP " + new string('x', 506))
+            .Server("500 5.5.2 Line too long")
+            .Client("MAIL FROM:<sender@remote.example>")
+            .Server("250 2.1.0 Sender OK");
+
+        await SmtpTestHarness.RunAsync(transcript, chunkSize);
+    }
+
+    [Theory, ChunkSizes]
+    public async Task CommandLine_Endless100KilobytesThenValidCommand_OneErrorThenCommandRunsWithBoundedBuffering(int chunkSize)
+    {
+        var transcript = SmtpTranscript.Parse(Opening)
+            .ClientRaw("MAIL FROM:<" + new string('a', 100 * 1024))
+            .Client(">")
+            .Server("500 5.5.2 Line too long")
+            .Client("MAIL FROM:<sender@remote.example>")
+            .Server("250 2.1.0 Sender OK");
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        Assert.True(harness.MaxUnconsumedBytes < harness.Options.MaxCommandLineLength, $"buffered {harness.MaxUnconsumedBytes} bytes");
+    }
+
+    [Theory, ChunkSizes]
+    public async Task MailSize_DeclaredOverLimit_Returns552AndAtLimitAccepted(int chunkSize)
+    {
+        var transcript = SmtpTranscript.Parse(Opening + """
+
+            C: MAIL FROM:<sender@remote.example> SIZE=10240001
+            S: 552 5.3.4 Message size exceeds fixed limit
+            C: MAIL FROM:<sender@remote.example> SIZE=99999999999999999999999
+            S: 501 5.5.4 Invalid parameter value
+            C: MAIL FROM:<sender@remote.example> SIZE=-1
+            S: 501 5.5.4 Invalid parameter value
+            C: MAIL FROM:<sender@remote.example> SIZE
+            S: 501 5.5.4 Invalid parameter value
+            C: MAIL FROM:<sender@remote.example> SIZE=10240000 BODY=8BITMIME
+            S: 250 2.1.0 Sender OK
+            """);
+
+        await SmtpTestHarness.RunAsync(transcript, chunkSize);
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Rcpt_OverDefaultLimitOf1000_Returns452AndDataDeliversToFirst1000(int chunkSize)
+    {
+        var harness = new SmtpTestHarness();
+        Assert.Equal(1000, harness.Options.MaxRecipients);
+        var transcript = SmtpTranscript.Parse(Opening + """
+
+            C: MAIL FROM:<sender@remote.example>
+            S: 250 2.1.0 Sender OK
+            """);
+        for (var i = 0; i < 1001; i++)
+        {
+            var address = $"user{i.ToString("D4", CultureInfo.InvariantCulture)}@example.com";
+            harness.Policy.AddMailbox(address, "mbx-" + i.ToString(CultureInfo.InvariantCulture));
+            transcript.Client($"RCPT TO:<{address}>");
+        }
+
+        transcript.Server("250 2.1.5 Recipient OK", 1000)
+            .Server("452 4.5.3 Too many recipients")
+            .Append("""
+                C: DATA
+                S: 354 Start mail input; end with <CRLF>.<CRLF>
+                C: Subject: many
+                C: .
+                S: 250 2.0.0 OK queued as {QID}
+                """);
+
+        await harness.RunAsync(transcript, chunkSize);
+
+        var (envelope, content) = Assert.Single(harness.Sink.Deliveries);
+        Assert.Equal(1000, envelope.Recipients.Count);
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => "mbx-" + i.ToString(CultureInfo.InvariantCulture)), envelope.Recipients.Select(r => r.Destination));
+        Assert.Equal(1000, harness.Policy.Calls.Count);
+        Assert.DoesNotContain("\tfor ", SmtpTestHarness.SplitTrace(content).Trace, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rcpt_OverLimitManyTimes_DoesNotCountTowardErrorLimit()
+    {
+        var harness = new SmtpTestHarness(o => o.MaxRecipients = 2);
+        var transcript = SmtpTranscript.Parse("""
+            S: 220 mx.example.com ESMTP EmailAI ready
+            C: HELO client.example.net
+            S: 250 mx.example.com Hello [192.0.2.10]
+            C: MAIL FROM:<sender@remote.example>
+            S: 250 2.1.0 Sender OK
+            C: RCPT TO:<alice@example.com>
+            S: 250 2.1.5 Recipient OK
+            C: RCPT TO:<bob@example.com>
+            S: 250 2.1.5 Recipient OK
+            """);
+        for (var i = 0; i < 30; i++)
+        {
+            transcript.Client("RCPT TO:<alice@example.com>").Server("452 4.5.3 Too many recipients");
+        }
+
+        transcript.Append("""
+            C: DATA
+            S: 354 Start mail input; end with <CRLF>.<CRLF>
+            C: .
+            S: 250 2.0.0 OK queued as {QID}
+            """);
+
+        await harness.RunAsync(transcript, 0);
+
+        Assert.False(harness.Session.IsClosed);
+        Assert.Single(harness.Sink.Deliveries);
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Errors_TwentiethError_Returns421ClosesAndIgnoresFurtherInput(int chunkSize)
+    {
+        var transcript = SmtpTranscript.Parse(Opening);
+        for (var i = 0; i < 19; i++)
+        {
+            transcript.Client("BOGUS").Server("500 5.5.2 Command not recognized");
+        }
+
+        transcript.Append("""
+            C: NOOP
+            S: 250 2.0.0 OK
+            C: RCPT TO:<alice@example.com>
+            S: 503 5.5.1 Need MAIL command
+            S: 421 4.7.0 Too many errors, closing connection
+            C: MAIL FROM:<sender@remote.example>
+            C: RCPT TO:<alice@example.com>
+            C: DATA
+            C: Subject: after 421
+            C: .
+            C: QUIT
+            """);
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        Assert.True(harness.Session.IsClosed);
+        Assert.Empty(harness.Policy.Calls);
+        Assert.Equal(0, harness.Sink.Attempts);
+    }
+
+    [Fact]
+    public async Task Errors_SessionClosedBy421_ProcessAsyncReturnsNoRepliesForNewInput()
+    {
+        var harness = new SmtpTestHarness(o => o.MaxErrors = 1);
+        harness.Start();
+        await harness.SendLineAsync("BOGUS");
+        Assert.True(harness.Session.IsClosed);
+
+        var replies = await harness.SendAsync(Encoding.ASCII.GetBytes("EHLO client.example.net\r\nNOOP\r\nQUIT\r\n"));
+
+        Assert.Empty(replies);
+        Assert.Equal("421", harness.Replies[^1].Code.ToString(CultureInfo.InvariantCulture));
+    }
+}
