@@ -186,6 +186,6 @@ public sealed class SmtpLimitTests
         var replies = await harness.SendAsync(Encoding.ASCII.GetBytes("EHLO client.example.net\r\nNOOP\r\nQUIT\r\n"));
 
         Assert.Empty(replies);
-        Assert.Equal("421", harness.Replies[^1].Code.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal((421, "4.7.0"), (harness.Replies[^1].Code, harness.Replies[^1].EnhancedCode));
     }
 }

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+
+namespace EmailAI.Tests.EndToEnd;
+
+/// <summary>
+/// The embedded server (silo/EmailAI.Server) run as a real child process on free loopback ports with its
+/// own data directory, as an admin would run it. <see cref="Kill"/> is SIGKILL (kill -9);
+/// <see cref="StartAsync"/> again reuses the same data directory and ports, so a restart sees what the
+/// previous process committed.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    public const string Token = "e2e-admin-token";
+
+    private readonly StringBuilder _log = new();
+    private readonly Dictionary<string, string> _settings;
+    private Process? _process;
+
+    public ServerProcess(IDictionary<string, string>? settings = null)
+    {
+        DataDirectory = Path.Combine(Path.GetTempPath(), "emailai-e2e-" + Guid.NewGuid().ToString("N")[..12]);
+        SmtpPort = FreePort();
+        AdminPort = FreePort();
+        _settings = new Dictionary<string, string>
+        {
+            ["EmailAI:DataDirectory"] = DataDirectory,
+            ["EmailAI:ServerDomain"] = "mx.e2e.test",
+            ["EmailAI:Smtp:Port"] = SmtpPort.ToString(),
+            ["EmailAI:Smtp:ListenAddress"] = "127.0.0.1",
+            ["EmailAI:Admin:Port"] = AdminPort.ToString(),
+            ["EmailAI:Admin:Token"] = Token,
+            ["EmailAI:Cluster:SiloPort"] = FreePort().ToString(),
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            _settings[key] = value;
+        }
+
+        Admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{AdminPort}") };
+        Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+    }
+
+    public string DataDirectory { get; }
+
+    public int SmtpPort { get; }
+
+    public int AdminPort { get; }
+
+    /// <summary>An HTTP client for the admin API with the bearer token set.</summary>
+    public HttpClient Admin { get; }
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public static string ServerDll
+    {
+        get
+        {
+            // tests/EmailAI.Tests/bin/<Configuration>/net10.0 → silo/EmailAI.Server/bin/<Configuration>/net10.0
+            var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var configuration = testBin.Parent!.Name;
+            var root = testBin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+            return Path.Combine(root, "silo", "EmailAI.Server", "bin", configuration, testBin.Name, "EmailAI.Server.dll");
+        }
+    }
+
+    public static async Task<ServerProcess> StartNewAsync(IDictionary<string, string>? settings = null)
+    {
+        var server = new ServerProcess(settings);
+        await server.StartAsync();
+        return server;
+    }
+
+    /// <summary>Starts the process and waits until /readyz answers 200 (at most 60 s).</summary>
+    public async Task StartAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            throw new InvalidOperationException("Already running.");
+        }
+
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(ServerDll);
+        foreach (var (key, value) in _settings)
+        {
+            info.ArgumentList.Add($"--{key}={value}");
+        }
+
+        info.Environment["DOTNET_gcServer"] = "0";
+        _process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"Server exited with {_process.ExitCode}:\n{Log}");
+            }
+
+            try
+            {
+                using var response = await Admin.GetAsync("/readyz");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Server not ready in 60 s:\n{Log}");
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, exactly like a crash or kill -9.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    /// <summary>Graceful stop (SIGTERM) and wait.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+    }
+
+    /// <summary>Creates a mailbox domain and an account through the admin API.</summary>
+    public async Task ProvisionAsync(string address, string password = "password-123")
+    {
+        var domain = address[(address.IndexOf('@') + 1)..];
+        using var domainResponse = await Admin.PutAsync($"/api/v1/domains/{domain}", Json($$$"""{"name":"{{{domain}}}","delivery":{"mode":"mailbox"}}"""));
+        domainResponse.EnsureSuccessStatusCode();
+        using var accountResponse = await Admin.PutAsync($"/api/v1/accounts/{address}", Json($$"""{"address":"{{address}}","password":"{{password}}"}"""));
+        accountResponse.EnsureSuccessStatusCode();
+    }
+
+    public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        _process?.Dispose();
+        Admin.Dispose();
+        await Task.Yield();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
