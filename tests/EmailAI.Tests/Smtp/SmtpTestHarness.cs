@@ -56,6 +56,12 @@ public sealed class SmtpTestHarness
     /// <summary>The most bytes the session ever left unconsumed after a read (what the host must buffer).</summary>
     public long MaxUnconsumedBytes { get; private set; }
 
+    /// <summary>
+    /// When positive, each read is further cut into buffer segments of this size, so that line ends, dots and
+    /// multi-byte characters also fall on segment boundaries inside one read (as with a pipe's 4 KB blocks).
+    /// </summary>
+    public int SegmentSize { get; set; }
+
     /// <summary>Number of ProcessAsync calls made.</summary>
     public int Reads { get; private set; }
 
@@ -131,13 +137,12 @@ public sealed class SmtpTestHarness
 
     private async Task PumpAsync(ReadOnlyMemory<byte> chunk, List<SmtpReply> replies)
     {
-        _unconsumed.Add(chunk);
         if (_unconsumed.Count > 8)
         {
-            // Keep the chain short; the newest boundary is the one that matters for this read.
-            var merged = new byte[UnconsumedBytes - chunk.Length];
+            // Keep the chain of old bytes short; the boundaries that matter are the new read's.
+            var merged = new byte[UnconsumedBytes];
             var at = 0;
-            foreach (var piece in _unconsumed.Take(_unconsumed.Count - 1))
+            foreach (var piece in _unconsumed)
             {
                 piece.CopyTo(merged.AsMemory(at));
                 at += piece.Length;
@@ -145,7 +150,12 @@ public sealed class SmtpTestHarness
 
             _unconsumed.Clear();
             _unconsumed.Add(merged);
-            _unconsumed.Add(chunk);
+        }
+
+        var segment = SegmentSize <= 0 ? chunk.Length : SegmentSize;
+        for (var offset = 0; offset < chunk.Length; offset += segment)
+        {
+            _unconsumed.Add(chunk.Slice(offset, Math.Min(segment, chunk.Length - offset)));
         }
 
         var input = TestSequenceSegment.Create(_unconsumed);

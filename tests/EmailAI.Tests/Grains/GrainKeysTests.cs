@@ -1,0 +1,57 @@
+using EmailAI.Contracts;
+
+namespace EmailAI.Tests.Grains;
+
+public sealed class GrainKeysTests
+{
+    [Theory]
+    [InlineData("Example.COM", "example.com")]
+    [InlineData("bücher.example", "xn--bcher-kva.example")]
+    [InlineData("XN--BCHER-KVA.example", "xn--bcher-kva.example")]
+    public void Domain_Variants_NormaliseToOneKey(string input, string expected)
+    {
+        Assert.Equal(expected, GrainKeys.Domain(input));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("localhost")]
+    [InlineData("example.com.")]
+    [InlineData("-bad.example")]
+    [InlineData("under_score.example")]
+    [InlineData("a..b.example")]
+    [InlineData("exa mple.com")]
+    public void TryNormalizeDomain_Invalid_False(string input)
+    {
+        Assert.False(GrainKeys.TryNormalizeDomain(input, out _));
+    }
+
+    [Theory]
+    [InlineData("Alice@Example.com", "alice@example.com")]
+    [InlineData("first.last+tag@bücher.example", "first.last+tag@xn--bcher-kva.example")]
+    public void Address_Variants_NormaliseToOneKey(string input, string expected)
+    {
+        Assert.Equal(expected, GrainKeys.Address(input));
+    }
+
+    [Theory]
+    [InlineData("alice")]
+    [InlineData("@example.com")]
+    [InlineData(".alice@example.com")]
+    [InlineData("alice.@example.com")]
+    [InlineData("al..ice@example.com")]
+    [InlineData("\"alice\"@example.com")]
+    [InlineData("al ice@example.com")]
+    [InlineData("alice@example.com.")]
+    public void TryNormalizeAddress_Invalid_False(string input)
+    {
+        Assert.False(GrainKeys.TryNormalizeAddress(input, out _));
+    }
+
+    [Fact]
+    public void TryNormalizeAddress_LocalPartOver64Octets_False()
+    {
+        Assert.True(GrainKeys.TryNormalizeAddress(new string('a', 64) + "@example.com", out _));
+        Assert.False(GrainKeys.TryNormalizeAddress(new string('a', 65) + "@example.com", out _));
+    }
+}
