@@ -2,6 +2,11 @@ using EmailAI.Bench;
 
 // Entry point: parse, warm up (unmeasured), run once measured, print the summary line (and JSON line with --json),
 // then the first distinct errors. Exit code: 0 all accepted, 1 any error, 2 usage, 130 cancelled (Ctrl+C).
+if (args.Length > 0 && args[0] == "store-scaling")
+{
+    return await StoreScalingBenchmark.RunAsync(args);
+}
+
 BenchOptions options;
 try
 {
