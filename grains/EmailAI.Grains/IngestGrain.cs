@@ -8,9 +8,12 @@ namespace EmailAI.Grains;
 /// <summary>
 /// Commits received mail to the message store: content once, one maildrop row per mailbox, in one
 /// transaction. Stateless and local to the calling silo, so ingest scales with the silo's cores and its
-/// writes share the store's group commit.
+/// writes share the store's group commit. Reentrant: a call spends its time awaiting the commit, and
+/// without interleaving each activation would hold one message at a time, so at most one per core would
+/// share a group commit. There is no state to protect.
 /// </summary>
 [StatelessWorker]
+[Reentrant]
 public sealed class IngestGrain(IMessageStore store) : Grain, IIngestGrain
 {
     public async Task DeliverAsync(IngestRequest request)

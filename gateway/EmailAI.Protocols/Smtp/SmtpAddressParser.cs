@@ -261,8 +261,10 @@ public static class SmtpAddressParser
 
             foreach (var c in label)
             {
+                // U-labels: any non-ASCII letter, mark, digit or surrogate half; IDNA validity is checked where
+                // the domain is normalised (GrainKeys), not here.
                 var ok = c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '-'
-                    || (utf8 && c > 127 && char.IsLetterOrDigit(c));
+                    || (utf8 && c > 127 && IsUtf8LabelChar(c));
                 if (!ok)
                 {
                     return false;
@@ -272,6 +274,14 @@ public static class SmtpAddressParser
 
         return true;
     }
+
+    private static bool IsUtf8LabelChar(char c) =>
+        char.IsSurrogate(c) || char.GetUnicodeCategory(c) is
+            System.Globalization.UnicodeCategory.UppercaseLetter or System.Globalization.UnicodeCategory.LowercaseLetter
+            or System.Globalization.UnicodeCategory.TitlecaseLetter or System.Globalization.UnicodeCategory.ModifierLetter
+            or System.Globalization.UnicodeCategory.OtherLetter or System.Globalization.UnicodeCategory.NonSpacingMark
+            or System.Globalization.UnicodeCategory.SpacingCombiningMark or System.Globalization.UnicodeCategory.EnclosingMark
+            or System.Globalization.UnicodeCategory.DecimalDigitNumber;
 
     /// <summary>address-literal = "[" ( IPv4-address-literal / IPv6-address-literal ) "]" (RFC 5321 §4.1.3).</summary>
     public static bool IsAddressLiteral(string text)
@@ -284,8 +294,11 @@ public static class SmtpAddressParser
         var inner = text[1..^1];
         if (inner.StartsWith("IPv6:", StringComparison.OrdinalIgnoreCase))
         {
-            return IPAddress.TryParse(inner[5..], out var v6) && v6.AddressFamily == AddressFamily.InterNetworkV6
-                && !inner[5..].Contains('%');
+            // Only hex digits, colons and (for the embedded IPv4 form) dots: TryParse alone would also take
+            // "[::1]", "[::1]:25" and scope ids.
+            var v6Text = inner[5..];
+            return v6Text.All(c => char.IsAsciiHexDigit(c) || c is ':' or '.')
+                && IPAddress.TryParse(v6Text, out var v6) && v6.AddressFamily == AddressFamily.InterNetworkV6;
         }
 
         // IPv4-address-literal = Snum 3("." Snum): exactly four dotted decimals.

@@ -47,10 +47,11 @@ public sealed class SmtpOptions
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Longest silence while a message is being received (RFC 5321 §4.5.3.2.5, data block: 3 minutes).
-    /// On expiry: 421 4.4.2 and the partial message is dropped.
+    /// Longest silence after 354 and while a message is being received (RFC 5321 §4.5.3.2.7: a server
+    /// waits at least 5 minutes). Each arriving block restarts it. On expiry: 421 4.4.2 and the partial
+    /// message is dropped.
     /// </summary>
-    public TimeSpan DataIdleTimeout { get; set; } = TimeSpan.FromMinutes(3);
+    public TimeSpan DataIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Whether SMTPUTF8 (RFC 6531) is offered.</summary>
     public bool EnableSmtpUtf8 { get; set; } = true;

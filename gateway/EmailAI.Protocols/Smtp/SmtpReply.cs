@@ -36,6 +36,12 @@ public sealed record SmtpReply(int Code, string? EnhancedCode, IReadOnlyList<str
         }
     }
 
+    /// <summary>Replies are equal when code, enhanced code and every text line are equal.</summary>
+    public bool Equals(SmtpReply? other) =>
+        other is not null && Code == other.Code && EnhancedCode == other.EnhancedCode && Lines.SequenceEqual(other.Lines);
+
+    public override int GetHashCode() => HashCode.Combine(Code, EnhancedCode, Lines.Count > 0 ? Lines[0] : null);
+
     public override string ToString()
     {
         var builder = new StringBuilder();

@@ -16,13 +16,16 @@ public sealed class SmtpSession
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    private const int InitialMessageBuffer = 64 * 1024;
+    private const int MaxRetainedMessageBuffer = 1024 * 1024;
+
     private readonly SmtpOptions _options;
     private readonly IRecipientPolicy _policy;
     private readonly IMessageSink _sink;
     private readonly TimeProvider _time;
     private readonly string _sessionId;
     private readonly System.Net.IPAddress _remoteAddress;
-    private readonly ArrayBufferWriter<byte> _message = new(64 * 1024);
+    private ArrayBufferWriter<byte> _message = new(InitialMessageBuffer);
     private readonly List<SmtpRecipient> _recipients = [];
 
     private SmtpState _state = SmtpState.Connected;
@@ -185,8 +188,12 @@ public sealed class SmtpSession
     private void AddReply(List<SmtpReply> replies, SmtpReply reply)
     {
         replies.Add(reply);
-        Deadline = _time.GetUtcNow() + _options.CommandTimeout;
-        if (reply.Code >= 400 && reply != SmtpReplies.TooManyRecipients && reply.Code != 421 && !_closed)
+        Deadline = _time.GetUtcNow() + (_inData ? _options.DataIdleTimeout : _options.CommandTimeout);
+
+        // The client's errors count toward the limit; our own temporary trouble and the recipient limit do not.
+        var clientError = reply.Code >= 400 && reply.Code != 421
+            && !reply.Equals(SmtpReplies.TooManyRecipients) && !reply.Equals(SmtpReplies.TemporaryFailure);
+        if (clientError && !_closed)
         {
             _errors++;
             if (_errors >= _options.MaxErrors)
@@ -246,7 +253,7 @@ public sealed class SmtpSession
     private SmtpReply Hello(string args, bool extended)
     {
         var name = args.Trim();
-        if (name.Length == 0 || name.Contains(' ') || name.Any(char.IsControl))
+        if (name.Length == 0 || name.Any(c => c is <= ' ' or > '~'))
         {
             return SmtpReplies.HeloSyntax;
         }
@@ -313,9 +320,15 @@ public sealed class SmtpSession
             {
                 case "SIZE":
                     // RFC 1870 §6: a declared size over the limit is refused before any data is sent.
-                    if (value is null || !long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var declared))
+                    if (value is null || value.Length == 0 || !value.All(char.IsAsciiDigit))
                     {
                         return SmtpReplies.BadParameterValue;
+                    }
+
+                    if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var declared))
+                    {
+                        // All digits but beyond a 64-bit count: certainly over the limit.
+                        return SmtpReplies.MessageTooBig;
                     }
 
                     if (declared > _options.MaxMessageSize)
@@ -440,7 +453,7 @@ public sealed class SmtpSession
         _dataLineLength = 0;
         _dataSize = 0;
         _dataDefect = DataDefect.None;
-        _queueId = SmtpQueueId.New();
+        _queueId = SmtpQueueId.New(_time.GetUtcNow());
         _receivedAt = _time.GetUtcNow();
         _message.ResetWrittenCount();
         WriteTraceHeader();
@@ -455,7 +468,8 @@ public sealed class SmtpSession
     {
         var protocol = _utf8 ? "UTF8SMTP" : _extended ? "ESMTP" : "SMTP";
         var builder = new StringBuilder(256);
-        builder.Append("Received: from ").Append(_heloName).Append(" ([").Append(_remoteAddress).Append("])\r\n");
+        var literal = _remoteAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IPv6:" + _remoteAddress : _remoteAddress.ToString();
+        builder.Append("Received: from ").Append(TraceSafe(_heloName)).Append(" ([").Append(literal).Append("])\r\n");
         builder.Append("\tby ").Append(_options.ServerDomain).Append(" (EmailAI) with ").Append(protocol)
             .Append(" id ").Append(_queueId);
         if (_recipients.Count == 1)
@@ -466,6 +480,26 @@ public sealed class SmtpSession
         builder.Append("; ").Append(FormatDate(_receivedAt)).Append("\r\n");
         var bytes = Encoding.UTF8.GetBytes(builder.ToString());
         _message.Write(bytes);
+    }
+
+    /// <summary>
+    /// The HELO name as it may appear in a trace field: a domain or address literal as sent; anything else
+    /// (clients send junk) with every character outside letters, digits and <c>.-_:[]</c> replaced, so a
+    /// <c>;</c> or <c>(</c> cannot change the header's structure.
+    /// </summary>
+    private static string TraceSafe(string? helo)
+    {
+        if (helo is null)
+        {
+            return "unknown";
+        }
+
+        if (SmtpAddressParser.IsDomain(helo, utf8: false) || SmtpAddressParser.IsAddressLiteral(helo))
+        {
+            return helo;
+        }
+
+        return string.Concat(helo.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ':' or '[' or ']' ? c : '_'));
     }
 
     /// <summary>RFC 5322 §3.3 date-time in UTC.</summary>
@@ -536,7 +570,8 @@ public sealed class SmtpSession
             _dataDefect |= DataDefect.BareLineEnding;
         }
 
-        _dataLineLength += length;
+        // RFC 5321 §4.5.3.1.6: the dot duplicated for transparency does not count.
+        _dataLineLength += content.Length;
         if (_dataLineLength > _options.MaxDataLineLength)
         {
             _dataDefect |= DataDefect.LineTooLong;
@@ -606,13 +641,15 @@ public sealed class SmtpSession
         _utf8 = false;
         _recipients.Clear();
         _inData = false;
-        if (_message.Capacity > 1024 * 1024)
+        if (_message.Capacity > MaxRetainedMessageBuffer)
         {
             // A large message's buffer is not kept for the life of the session.
-            _message.Clear();
+            _message = new ArrayBufferWriter<byte>(InitialMessageBuffer);
         }
-
-        _message.ResetWrittenCount();
+        else
+        {
+            _message.ResetWrittenCount();
+        }
         if (_state == SmtpState.InTransaction)
         {
             _state = SmtpState.Greeted;

@@ -105,6 +105,7 @@ public sealed class SmtpAddressParserTests
     [InlineData("<用户@例子.广告>")]
     [InlineData("<\"дом ой\"@example.com>")]
     [InlineData("<user@bücher.example>")]
+    [InlineData("<संपर्क@डाटामेल.भारत>")]
     public void TryParseForwardPath_NonAsciiWithUtf8_AcceptedAndRequiresUtf8(string text)
     {
         Assert.True(SmtpAddressParser.TryParseForwardPath(text, utf8: true, out var path, out var consumed));
@@ -256,6 +257,17 @@ public sealed class SmtpAddressParserTests
 
         Assert.True(ParsesWhole($"<{local}@{domain189}>"));
         Assert.False(ParsesWhole($"<{local}@{domain190}>"));
+    }
+
+    [Theory]
+    [InlineData("डाटामेल.भारत")]
+    [InlineData("हिन्दी.example")]
+    [InlineData("ไทย.example")]
+    public void IsDomain_Utf8LabelsWithCombiningMarks_AcceptedWithUtf8(string domain)
+    {
+        // RFC 6531 §3.3: sub-domain =/ U-label. IDNA2008 U-labels contain combining marks (Unicode Mn/Mc),
+        // such as the Devanagari vowel signs in India's IDN ccTLD .भारत.
+        Assert.True(SmtpAddressParser.IsDomain(domain, utf8: true), domain);
     }
 
     [Theory]

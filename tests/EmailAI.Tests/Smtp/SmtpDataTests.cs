@@ -168,6 +168,20 @@ public sealed class SmtpDataTests
         Assert.Equal("Subject: two\r\n", Encoding.UTF8.GetString(message));
     }
 
+    [Fact]
+    public async Task Data_Ipv6Client_TraceFieldUsesIpv6AddressLiteral()
+    {
+        // RFC 5321 §4.4 TCP-info = address-literal, and an IPv6 address-literal is "[IPv6:" IPv6-addr "]" (§4.1.3).
+        var harness = new SmtpTestHarness(clientIp: "2001:db8::25");
+        harness.Start();
+        await harness.SendAsync("EHLO client.example.net\r\nMAIL FROM:<sender@remote.example>\r\nRCPT TO:<alice@example.com>\r\nDATA\r\nx\r\n.\r\n");
+
+        var (envelope, content) = Assert.Single(harness.Sink.Deliveries);
+        var (trace, _) = SmtpTestHarness.SplitTrace(content);
+        Assert.StartsWith("Received: from client.example.net ([IPv6:2001:db8::25])\r\n", trace, StringComparison.Ordinal);
+        Assert.Equal("2001:db8::25", envelope.RemoteAddress.ToString());
+    }
+
     [Theory]
     [ChunkSizes("\n.\n", "\r\n.\n", "\n.\r\n", "\n.\n\r\n", "\n\n.\n")]
     public async Task Data_BareLfEndOfDataAttempt_RefusedWhole554AndSmuggledCommandsNotRun(string fakeEnd, int chunkSize)

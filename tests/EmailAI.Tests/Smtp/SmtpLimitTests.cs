@@ -64,7 +64,7 @@ public sealed class SmtpLimitTests
             C: MAIL FROM:<sender@remote.example> SIZE=10240001
             S: 552 5.3.4 Message size exceeds fixed limit
             C: MAIL FROM:<sender@remote.example> SIZE=99999999999999999999999
-            S: 501 5.5.4 Invalid parameter value
+            S: 552 5.3.4 Message size exceeds fixed limit
             C: MAIL FROM:<sender@remote.example> SIZE=-1
             S: 501 5.5.4 Invalid parameter value
             C: MAIL FROM:<sender@remote.example> SIZE

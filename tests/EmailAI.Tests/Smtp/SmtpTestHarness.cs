@@ -24,14 +24,14 @@ public sealed class SmtpTestHarness
     private readonly StringBuilder _wire = new();
     private readonly List<SmtpReply> _replies = [];
 
-    public SmtpTestHarness(Action<SmtpOptions>? configure = null)
+    public SmtpTestHarness(Action<SmtpOptions>? configure = null, string clientIp = ClientIp)
     {
         Options = new SmtpOptions { ServerDomain = ServerDomain };
         configure?.Invoke(Options);
         Time = new FakeTimeProvider(StartTime);
         Policy = new FakeRecipientPolicy();
         Sink = new FakeMessageSink();
-        Session = new SmtpSession(Options, SessionId, IPAddress.Parse(ClientIp), Policy, Sink, Time);
+        Session = new SmtpSession(Options, SessionId, IPAddress.Parse(clientIp), Policy, Sink, Time);
     }
 
     public SmtpOptions Options { get; }
