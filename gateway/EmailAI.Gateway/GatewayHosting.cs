@@ -48,25 +48,26 @@ public static class GatewayHosting
             }
         });
 
-        builder.Services.AddOpenTelemetry()
+        var otlp = HasOtlpEndpoint(builder.Configuration);
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("emailai", serviceInstanceId: Environment.MachineName))
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(GatewayTelemetry.Name, "EmailAI.Storage", "Microsoft.Orleans", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel");
                 metrics.AddPrometheusExporter();
-                if (HasOtlpEndpoint(builder.Configuration))
+                if (otlp)
                 {
                     metrics.AddOtlpExporter();
                 }
-            })
-            .WithTracing(tracing =>
-            {
-                tracing.AddSource(GatewayTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application");
-                if (HasOtlpEndpoint(builder.Configuration))
-                {
-                    tracing.AddOtlpExporter();
-                }
             });
+        if (otlp)
+        {
+            // Spans cost an allocation per grain call; they are only produced when someone collects them.
+            telemetry.WithTracing(tracing => tracing
+                .AddSource(GatewayTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddOtlpExporter());
+        }
+
         return builder;
     }
 

@@ -12,6 +12,8 @@ namespace EmailAI.Storage.Sqlite;
 /// failing write is rolled back alone and the rest of its batch still commits. Callers never block a
 /// thread of theirs: completions run asynchronously, off the writer thread.
 /// Reads use pooled connections of their own; WAL lets them run beside the writer.
+/// Checkpoints (copying the WAL into the database file) run on a thread of their own in PASSIVE mode,
+/// so they never stall a commit; the writer itself never checkpoints.
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
@@ -23,6 +25,9 @@ public sealed class SqliteDatabase : IDisposable
     private readonly Thread _writer;
     private readonly ILogger _logger;
     private readonly SqliteConnection _writeConnection;
+    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+    private readonly Thread _checkpointer;
+    private readonly ManualResetEventSlim _stopping = new();
 
     public SqliteDatabase(string path, ILogger<SqliteDatabase> logger)
     {
@@ -41,10 +46,39 @@ public sealed class SqliteDatabase : IDisposable
         Execute(_writeConnection, "PRAGMA journal_mode=WAL;");
         Execute(_writeConnection, "PRAGMA synchronous=FULL;");
         Execute(_writeConnection, "PRAGMA busy_timeout=30000;");
+        Execute(_writeConnection, "PRAGMA wal_autocheckpoint=0;");
+        Execute(_writeConnection, "PRAGMA journal_size_limit=67108864;");
         SqliteSchema.Apply(_writeConnection);
 
         _writer = new Thread(WriterLoop) { IsBackground = true, Name = "emailai-sqlite-writer" };
         _writer.Start();
+        _checkpointer = new Thread(CheckpointLoop) { IsBackground = true, Name = "emailai-sqlite-checkpoint" };
+        _checkpointer.Start();
+    }
+
+    /// <summary>How often the WAL is copied into the database file.</summary>
+    public static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// A prepared statement on the writer's connection, cached for reuse, with its parameters cleared.
+    /// Only for use inside a <see cref="WriteAsync{T}"/> callback (on the writer thread).
+    /// </summary>
+    public SqliteCommand Prepared(string sql)
+    {
+        if (Thread.CurrentThread != _writer)
+        {
+            throw new InvalidOperationException("Prepared statements belong to the writer thread.");
+        }
+
+        if (!_prepared.TryGetValue(sql, out var command))
+        {
+            command = _writeConnection.CreateCommand();
+            command.CommandText = sql;
+            _prepared[sql] = command;
+        }
+
+        command.Parameters.Clear();
+        return command;
     }
 
     public string DataSource => _writeConnection.DataSource;
@@ -95,20 +129,34 @@ public sealed class SqliteDatabase : IDisposable
         }
     }
 
+    private void CheckpointLoop()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA busy_timeout=30000;");
+        while (!_stopping.Wait(CheckpointInterval))
+        {
+            TryExecute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
+        }
+
+        // Writer stopped: fold the whole WAL into the database file and truncate it.
+        TryExecute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
+    }
+
     private void CommitBatch(List<IWriteItem> batch)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
             // Raw BEGIN/COMMIT: work items create plain commands without a SqliteTransaction object.
-            Execute(_writeConnection, "BEGIN IMMEDIATE;");
+            Prepared("BEGIN IMMEDIATE;").ExecuteNonQuery();
             foreach (var item in batch)
             {
-                Execute(_writeConnection, "SAVEPOINT item;");
+                Prepared("SAVEPOINT item;").ExecuteNonQuery();
                 try
                 {
                     item.Run(_writeConnection);
-                    Execute(_writeConnection, "RELEASE item;");
+                    Prepared("RELEASE item;").ExecuteNonQuery();
                 }
                 catch (Exception ex)
                 {
@@ -117,7 +165,7 @@ public sealed class SqliteDatabase : IDisposable
                 }
             }
 
-            Execute(_writeConnection, "COMMIT;");
+            Prepared("COMMIT;").ExecuteNonQuery();
         }
         catch (Exception ex)
         {
@@ -168,7 +216,15 @@ public sealed class SqliteDatabase : IDisposable
             _writer.Join(TimeSpan.FromSeconds(30));
         }
 
+        _stopping.Set();
+        _checkpointer.Join(TimeSpan.FromSeconds(30));
+        foreach (var command in _prepared.Values)
+        {
+            command.Dispose();
+        }
+
         _writeConnection.Dispose();
+        _stopping.Dispose();
         _queue.Dispose();
         SqliteConnection.ClearAllPools();
     }

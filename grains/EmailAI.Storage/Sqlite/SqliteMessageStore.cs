@@ -17,13 +17,12 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
         // The content is copied now: the caller's buffer is only valid during the call.
         var content = message.Content.ToArray();
         var receivedAt = message.ReceivedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
-        return database.WriteAsync<IReadOnlyList<long>>(connection =>
+        return database.WriteAsync<IReadOnlyList<long>>(_ =>
         {
-            using var insertMessage = connection.CreateCommand();
-            insertMessage.CommandText = """
+            var insertMessage = database.Prepared("""
                 INSERT INTO message (queue_id, sender, received_at, size, content)
                 VALUES ($queue, $sender, $received, $size, $content) RETURNING id;
-                """;
+                """);
             insertMessage.Parameters.AddWithValue("$queue", message.QueueId);
             insertMessage.Parameters.AddWithValue("$sender", message.Sender);
             insertMessage.Parameters.AddWithValue("$received", receivedAt);
@@ -31,11 +30,10 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
             insertMessage.Parameters.Add("$content", SqliteType.Blob).Value = content;
             var messageId = (long)insertMessage.ExecuteScalar()!;
 
-            using var insertDrop = connection.CreateCommand();
-            insertDrop.CommandText = """
+            var insertDrop = database.Prepared("""
                 INSERT INTO maildrop (mailbox, message_id, size, received_at)
                 VALUES ($mailbox, $message, $size, $received) RETURNING uid;
-                """;
+                """);
             var mailbox = insertDrop.Parameters.Add("$mailbox", SqliteType.Text);
             insertDrop.Parameters.AddWithValue("$message", messageId);
             insertDrop.Parameters.AddWithValue("$size", content.Length);

@@ -8,25 +8,12 @@ namespace EmailAI.Tests.Smtp;
 /// </summary>
 public sealed class SmtpFailureTests
 {
-    private const string Opening = """
-        S: 220 mx.example.com ESMTP EmailAI ready
-        C: EHLO client.example.net
-        S: 250-mx.example.com Hello [192.0.2.10]
-        S: 250-PIPELINING
-        S: 250-SIZE 10240000
-        S: 250-8BITMIME
-        S: 250-ENHANCEDSTATUSCODES
-        S: 250 SMTPUTF8
-        C: MAIL FROM:<sender@remote.example>
-        S: 250 2.1.0 Sender OK
-        """;
-
     [Theory, ChunkSizes]
     public async Task Rcpt_PolicyThrows_Returns451AndNextRecipientStillChecked(int chunkSize)
     {
         var harness = new SmtpTestHarness();
         harness.Policy.ThrowOnNext = 1;
-        var transcript = SmtpTranscript.Parse(Opening + """
+        var transcript = SmtpTranscript.Parse(SmtpOpenings.EhloMail + """
 
             C: RCPT TO:<alice@example.com>
             S: 451 4.3.0 Temporary local problem, please try again later
@@ -49,7 +36,7 @@ public sealed class SmtpFailureTests
     {
         var harness = new SmtpTestHarness();
         harness.Policy.TemporaryFailureOnNext = 1;
-        var transcript = SmtpTranscript.Parse(Opening + """
+        var transcript = SmtpTranscript.Parse(SmtpOpenings.EhloMail + """
 
             C: RCPT TO:<alice@example.com>
             S: 450 4.2.1 Mailbox temporarily unavailable
@@ -74,7 +61,7 @@ public sealed class SmtpFailureTests
     {
         var harness = new SmtpTestHarness();
         harness.Sink.ThrowOnNext = 1;
-        var transcript = SmtpTranscript.Parse(Opening + """
+        var transcript = SmtpTranscript.Parse(SmtpOpenings.EhloMail + """
 
             C: RCPT TO:<alice@example.com>
             S: 250 2.1.5 Recipient OK
@@ -109,7 +96,7 @@ public sealed class SmtpFailureTests
     {
         var harness = new SmtpTestHarness();
         harness.Sink.FailOnNext = 1;
-        var transcript = SmtpTranscript.Parse(Opening + """
+        var transcript = SmtpTranscript.Parse(SmtpOpenings.EhloMail + """
 
             C: RCPT TO:<alice@example.com>
             S: 250 2.1.5 Recipient OK

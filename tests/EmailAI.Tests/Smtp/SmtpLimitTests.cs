@@ -6,23 +6,12 @@ namespace EmailAI.Tests.Smtp;
 /// <summary>Command line length, declared and actual message size, recipients per message, errors per session.</summary>
 public sealed class SmtpLimitTests
 {
-    private const string Opening = """
-        S: 220 mx.example.com ESMTP EmailAI ready
-        C: EHLO client.example.net
-        S: 250-mx.example.com Hello [192.0.2.10]
-        S: 250-PIPELINING
-        S: 250-SIZE 10240000
-        S: 250-8BITMIME
-        S: 250-ENHANCEDSTATUSCODES
-        S: 250 SMTPUTF8
-        """;
-
     [Theory, ChunkSizes]
     public async Task CommandLine_Of512OctetsWithCrLf_Accepted(int chunkSize)
     {
         var line = "NOOP " + new string('x', 505);
         Assert.Equal(510, line.Length);
-        var transcript = SmtpTranscript.Parse(Opening)
+        var transcript = SmtpTranscript.Parse(SmtpOpenings.Ehlo)
             .Client(line)
             .Server("250 2.0.0 OK");
 
@@ -32,7 +21,7 @@ public sealed class SmtpLimitTests
     [Theory, ChunkSizes]
     public async Task CommandLine_Of513OctetsWithCrLf_Returns500AndSessionContinues(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse(Opening)
+        var transcript = SmtpTranscript.Parse(SmtpOpenings.Ehlo)
             .Client("NOOP " + new string('x', 506))
             .Server("500 5.5.2 Line too long")
             .Client("MAIL FROM:<sender@remote.example>")
@@ -44,7 +33,7 @@ public sealed class SmtpLimitTests
     [Theory, ChunkSizes]
     public async Task CommandLine_Endless100KilobytesThenValidCommand_OneErrorThenCommandRunsWithBoundedBuffering(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse(Opening)
+        var transcript = SmtpTranscript.Parse(SmtpOpenings.Ehlo)
             .ClientRaw("MAIL FROM:<" + new string('a', 100 * 1024))
             .Client(">")
             .Server("500 5.5.2 Line too long")
@@ -59,7 +48,7 @@ public sealed class SmtpLimitTests
     [Theory, ChunkSizes]
     public async Task MailSize_DeclaredOverLimit_Returns552AndAtLimitAccepted(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse(Opening + """
+        var transcript = SmtpTranscript.Parse(SmtpOpenings.Ehlo + """
 
             C: MAIL FROM:<sender@remote.example> SIZE=10240001
             S: 552 5.3.4 Message size exceeds fixed limit
@@ -81,7 +70,7 @@ public sealed class SmtpLimitTests
     {
         var harness = new SmtpTestHarness();
         Assert.Equal(1000, harness.Options.MaxRecipients);
-        var transcript = SmtpTranscript.Parse(Opening + """
+        var transcript = SmtpTranscript.Parse(SmtpOpenings.Ehlo + """
 
             C: MAIL FROM:<sender@remote.example>
             S: 250 2.1.0 Sender OK
@@ -148,7 +137,7 @@ public sealed class SmtpLimitTests
     [Theory, ChunkSizes]
     public async Task Errors_TwentiethError_Returns421ClosesAndIgnoresFurtherInput(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse(Opening);
+        var transcript = SmtpTranscript.Parse(SmtpOpenings.Ehlo);
         for (var i = 0; i < 19; i++)
         {
             transcript.Client("BOGUS").Server("500 5.5.2 Command not recognized");
