@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using EmailAI.Protocols.Smtp;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,12 +15,15 @@ namespace EmailAI.Gateway.Smtp;
 /// consume complete lines, write its replies in one flush (so pipelined commands get batched replies),
 /// and enforce the session's deadline on every wait. All protocol decisions are the session's.
 /// A connection that closes mid-DATA simply ends: the partial message was only ever in memory.
+/// On shutdown, a session waiting for a command gets 421 4.3.2 at once; a session inside DATA may finish
+/// its message (until its own deadline) and then gets the 421.
 /// </summary>
 public sealed class SmtpConnectionHandler(
     IOptions<SmtpOptions> smtpOptions,
     IRecipientPolicy policy,
     IMessageSink sink,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<SmtpConnectionHandler> logger) : ConnectionHandler
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
@@ -34,6 +38,7 @@ public sealed class SmtpConnectionHandler(
         var input = connection.Transport.Input;
         var output = connection.Transport.Output;
         var closed = connection.ConnectionClosed;
+        var stopping = lifetime.ApplicationStopping;
         var replies = new List<SmtpReply>();
 
         GatewayTelemetry.SmtpConnections.Add(1);
@@ -46,7 +51,16 @@ public sealed class SmtpConnectionHandler(
             while (!session.IsClosed)
             {
                 ReadResult result;
-                using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(closed))
+                if (stopping.IsCancellationRequested && !session.InData)
+                {
+                    await WriteAsync(output, [SmtpReplies.ShuttingDown], closed);
+                    break;
+                }
+
+                // Inside DATA a shutdown does not interrupt: the message may still complete.
+                using (var deadline = session.InData
+                    ? CancellationTokenSource.CreateLinkedTokenSource(closed)
+                    : CancellationTokenSource.CreateLinkedTokenSource(closed, stopping))
                 {
                     var wait = session.Deadline - time.GetUtcNow();
                     deadline.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
@@ -56,6 +70,11 @@ public sealed class SmtpConnectionHandler(
                     }
                     catch (OperationCanceledException) when (!closed.IsCancellationRequested)
                     {
+                        if (stopping.IsCancellationRequested)
+                        {
+                            continue;
+                        }
+
                         if (session.CheckTimeout() is { } timeout)
                         {
                             logger.LogInformation("SMTP session timed out (in DATA: {InData})", session.InData);

@@ -78,6 +78,8 @@ public static class SmtpReplies
     // Temporary trouble on our side (RFC 3463 §3.4: 4.3.0 other or undefined mail system status).
     public static readonly SmtpReply TemporaryFailure =
         new(451, "4.3.0", "Temporary local problem, please try again later");
+    public static readonly SmtpReply ShuttingDown =
+        new(421, "4.3.2", "Server shutting down, please try again later");
     public static readonly SmtpReply ServiceUnavailable =
         new(421, "4.3.0", "Service not available, closing connection");
 }
