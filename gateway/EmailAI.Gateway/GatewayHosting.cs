@@ -76,6 +76,7 @@ public static class GatewayHosting
     {
         // Resolve now so a generated token is created and printed at start, not on the first request.
         _ = app.Services.GetRequiredService<AdminToken>();
+        app.UseEmailAIAdminAuthentication();
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
         app.MapGet("/readyz", ReadyAsync);
         app.MapPrometheusScrapingEndpoint("/metrics");

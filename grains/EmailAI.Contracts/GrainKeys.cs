@@ -30,7 +30,9 @@ public static class GrainKeys
 
         try
         {
-            key = Idn.GetAscii(domain).ToLowerInvariant();
+            // Lower-case first: with invariant globalization IdnMapping does not case-fold non-ASCII
+            // letters, so "MÜLLER" and "müller" would otherwise become different A-labels.
+            key = Idn.GetAscii(domain.ToLowerInvariant()).ToLowerInvariant();
             return key.Length <= 253 && key.Contains('.');
         }
         catch (ArgumentException)

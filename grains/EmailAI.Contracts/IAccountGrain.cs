@@ -15,7 +15,10 @@ public interface IAccountGrain : IGrainWithStringKey
     /// </summary>
     Task<AdminResult> PutAsync(string? password);
 
-    /// <summary>Deletes the account; its maildrop is kept until deleted separately (mail is never silently dropped).</summary>
+    /// <summary>
+    /// Deletes the account and its maildrop: an address given to someone else later must not inherit the
+    /// previous owner's mail.
+    /// </summary>
     Task<AdminResult> DeleteAsync();
 
     /// <summary>Constant-time check of a password against the stored hash; false for an unknown account.</summary>

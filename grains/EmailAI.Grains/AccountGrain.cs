@@ -6,7 +6,8 @@ namespace EmailAI.Grains;
 /// <summary>
 /// A local account and its maildrop. The maildrop's rows belong to the message store; this grain is the
 /// single place that reads and (later, for POP3) changes them, so one account's operations are serialised
-/// cluster-wide. A maildrop may exist without an account (postmaster mail before a postmaster account).
+/// cluster-wide. A maildrop may exist without an account (postmaster mail before a postmaster account);
+/// deleting an account deletes its maildrop.
 /// </summary>
 public sealed class AccountGrain(
     [PersistentState(StorageNames.AccountState, StorageNames.Provider)] IPersistentState<AccountState> state,
@@ -92,6 +93,7 @@ public sealed class AccountGrain(
 
         // Unregistered first, so no new mail is accepted for an account that is going away.
         await grains.GetGrain<IDomainGrain>(GrainKeys.DomainOf(Address)).RemoveAccountAsync(GrainKeys.LocalPartOf(Address));
+        await store.DeleteMessagesAsync(Address, uids: null);
         await state.ClearStateAsync();
         state.State = new AccountState();
         return new AdminResult(AdminOutcome.Deleted);

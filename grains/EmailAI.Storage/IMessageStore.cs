@@ -22,6 +22,13 @@ public interface IMessageStore
 
     Task<byte[]?> ReadMessageAsync(string mailbox, long uid, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Removes messages from a maildrop (all of them when <paramref name="uids"/> is null) in one durable
+    /// transaction, and the content of any message no maildrop refers to any more. Uids are never
+    /// reused. Returns how many maildrop entries were removed; unknown uids are ignored.
+    /// </summary>
+    Task<int> DeleteMessagesAsync(string mailbox, IReadOnlyCollection<long>? uids, CancellationToken cancellationToken = default);
+
     /// <summary>Cheap check that the store answers, for readiness probes.</summary>
     Task<bool> PingAsync(CancellationToken cancellationToken = default);
 }

@@ -2,7 +2,9 @@ using System.Text.Json;
 using EmailAI.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EmailAI.Gateway.Admin;
 
@@ -22,20 +24,35 @@ public static class AdminApi
     /// <summary>Largest admin request body accepted.</summary>
     public const long MaxBodyBytes = 1024 * 1024;
 
+    /// <summary>
+    /// Guards every path under /api, known or not, with the bearer token, and caps request bodies at
+    /// <see cref="MaxBodyBytes"/> whether or not they declare a length. Must run before routing's endpoints.
+    /// </summary>
+    public static IApplicationBuilder UseEmailAIAdminAuthentication(this IApplicationBuilder app) =>
+        app.UseWhen(
+            context => context.Request.Path.StartsWithSegments("/api"),
+            branch => branch.Use(async (context, next) =>
+            {
+                var token = context.RequestServices.GetRequiredService<AdminToken>();
+                if (!token.IsValid(context.Request.Headers.Authorization))
+                {
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                    await Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "A valid 'Authorization: Bearer <token>' header is required.")
+                        .ExecuteAsync(context);
+                    return;
+                }
+
+                if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                {
+                    limit.MaxRequestBodySize = MaxBodyBytes;
+                }
+
+                await next(context);
+            }));
+
     public static IEndpointRouteBuilder MapEmailAIAdminApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1").AddEndpointFilter(async (context, next) =>
-        {
-            var token = context.HttpContext.RequestServices.GetService(typeof(AdminToken)) as AdminToken;
-            if (token is null || !token.IsValid(context.HttpContext.Request.Headers.Authorization))
-            {
-                context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-                return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "A valid 'Authorization: Bearer <token>' header is required.");
-            }
-
-            return await next(context);
-        });
-
+        var api = app.MapGroup("/api/v1");
         api.MapGet("/domains", ListDomainsAsync);
         api.MapGet("/domains/{domain}", GetDomainAsync);
         api.MapPut("/domains/{domain}", PutDomainAsync);
@@ -91,7 +108,7 @@ public static class AdminApi
 
         var delivery = body.Delivery is null
             ? DeliverySettings.MailboxDelivery
-            : new DeliverySettings(body.Delivery.Mode ?? "", body.Delivery.Host, body.Delivery.Port);
+            : new DeliverySettings((body.Delivery.Mode ?? "").ToLowerInvariant(), body.Delivery.Host, body.Delivery.Port);
         var grain = grains.GetGrain<IDomainGrain>(key);
         var result = await grain.PutAsync(new DomainSettings(delivery, body.Postmaster));
         return await ToResultAsync(result, async () => ToJson((await grain.GetAsync())!));
@@ -179,7 +196,13 @@ public static class AdminApi
             return BadRequest($"'{address}' is not a valid address");
         }
 
-        var entries = await grains.GetGrain<IAccountGrain>(key).ListMessagesAsync();
+        var grain = grains.GetGrain<IAccountGrain>(key);
+        var entries = await grain.ListMessagesAsync();
+        if (entries.Count == 0 && await grain.GetAsync() is null)
+        {
+            return NotFound($"'{key}' has no account and no maildrop");
+        }
+
         return Results.Json(entries.Select(e => new { uid = e.Uid, size = e.Size, receivedAt = e.ReceivedAt }), Json);
     }
 
@@ -271,6 +294,10 @@ public static class AdminApi
         catch (JsonException ex)
         {
             return (null, BadRequest($"malformed JSON body: {ex.Message}"));
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, Problem(StatusCodes.Status413PayloadTooLarge, "Payload Too Large", $"bodies are limited to {MaxBodyBytes} bytes"));
         }
     }
 

@@ -49,6 +49,51 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
         });
     }
 
+    public Task<int> DeleteMessagesAsync(string mailbox, IReadOnlyCollection<long>? uids, CancellationToken cancellationToken = default)
+    {
+        var selected = uids?.ToArray();
+        return database.WriteAsync(_ =>
+        {
+            // The message ids first, so content left without any maildrop row can be removed after.
+            var messageIds = new List<long>();
+            var select = database.Prepared("SELECT uid, message_id FROM maildrop WHERE mailbox = $mailbox;");
+            select.Parameters.AddWithValue("$mailbox", mailbox);
+            var wanted = selected?.ToHashSet();
+            var removeUids = new List<long>();
+            using (var reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var uid = reader.GetInt64(0);
+                    if (wanted is null || wanted.Contains(uid))
+                    {
+                        removeUids.Add(uid);
+                        messageIds.Add(reader.GetInt64(1));
+                    }
+                }
+            }
+
+            var deleteDrop = database.Prepared("DELETE FROM maildrop WHERE uid = $uid;");
+            var uidParameter = deleteDrop.Parameters.Add("$uid", SqliteType.Integer);
+            foreach (var uid in removeUids)
+            {
+                uidParameter.Value = uid;
+                deleteDrop.ExecuteNonQuery();
+            }
+
+            var deleteContent = database.Prepared(
+                "DELETE FROM message WHERE id = $id AND NOT EXISTS (SELECT 1 FROM maildrop WHERE message_id = $id);");
+            var idParameter = deleteContent.Parameters.Add("$id", SqliteType.Integer);
+            foreach (var id in messageIds.Distinct())
+            {
+                idParameter.Value = id;
+                deleteContent.ExecuteNonQuery();
+            }
+
+            return removeUids.Count;
+        });
+    }
+
     public Task<IReadOnlyList<MaildropEntry>> ListMaildropAsync(string mailbox, CancellationToken cancellationToken = default) =>
         database.ReadAsync<IReadOnlyList<MaildropEntry>>(
             connection =>

@@ -35,6 +35,10 @@ public sealed class AdminApiTests(AdminApiFixture fixture) : IClassFixture<Admin
             ["GET", "/api/v1/accounts/alice@auth.example/messages/1"],
             ["GET", "/api/v1/relay"],
             ["PUT", "/api/v1/relay"],
+            // Paths and methods with no endpoint are guarded too: no probing without the token.
+            ["POST", "/api/v1/domains"],
+            ["GET", "/api/v1/no-such-thing"],
+            ["GET", "/api/v2/domains"],
         ];
         string?[] authorizations =
         [

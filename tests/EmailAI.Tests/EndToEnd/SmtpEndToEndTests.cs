@@ -95,7 +95,9 @@ public sealed class SmtpEndToEndTests(SmtpEndToEndFixture fixture) : IClassFixtu
             Assert.DoesNotContain("for <", received.Headers[HeaderId.Received]);
         }
 
-        Assert.Empty(await SmtpConversation.ReadMaildropAsync(Server, "nobody@multi.smtp.test"));
+        // No account and nothing stored: the API says there is no such maildrop.
+        using var nobody = await Server.Admin.GetAsync("/api/v1/accounts/nobody@multi.smtp.test/messages");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, nobody.StatusCode);
     }
 
     // ── Greeting and session ────────────────────────────────────────────────────────────────────

@@ -8,6 +8,8 @@ public sealed class GrainKeysTests
     [InlineData("Example.COM", "example.com")]
     [InlineData("bücher.example", "xn--bcher-kva.example")]
     [InlineData("XN--BCHER-KVA.example", "xn--bcher-kva.example")]
+    [InlineData("MÜLLER.example", "xn--mller-kva.example")]
+    [InlineData("müller.example", "xn--mller-kva.example")]
     public void Domain_Variants_NormaliseToOneKey(string input, string expected)
     {
         Assert.Equal(expected, GrainKeys.Domain(input));

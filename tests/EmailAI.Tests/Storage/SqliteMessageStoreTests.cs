@@ -70,4 +70,39 @@ public sealed class SqliteMessageStoreTests
         var uids = await store.DeliverAsync(new StoredMessage("Q", "", DateTimeOffset.UtcNow, bytes), ["a@x.test"]);
         Assert.Equal(bytes, await store.ReadMessageAsync("a@x.test", uids[0]));
     }
+
+    [Fact]
+    public async Task DeleteMessagesAsync_SharedContent_KeptUntilLastMaildropLetsGo()
+    {
+        using var temp = new TempDatabase();
+        var store = new SqliteMessageStore(temp.Database);
+        var uids = await store.DeliverAsync(Message("shared\r\n"), ["a@x.test", "b@x.test"]);
+
+        Assert.Equal(1, await store.DeleteMessagesAsync("a@x.test", [uids[0], 99999]));
+        Assert.Empty(await store.ListMaildropAsync("a@x.test"));
+        Assert.Equal("shared\r\n", Encoding.UTF8.GetString((await store.ReadMessageAsync("b@x.test", uids[1]))!));
+        Assert.Equal(1, await CountContentAsync(temp));
+
+        Assert.Equal(1, await store.DeleteMessagesAsync("b@x.test", uids: null));
+        Assert.Equal(0, await CountContentAsync(temp));
+    }
+
+    [Fact]
+    public async Task DeleteMessagesAsync_ThenDeliver_UidNotReused()
+    {
+        using var temp = new TempDatabase();
+        var store = new SqliteMessageStore(temp.Database);
+        var first = await store.DeliverAsync(Message("1\r\n"), ["a@x.test"]);
+        await store.DeleteMessagesAsync("a@x.test", uids: null);
+        var second = await new SqliteMessageStore(temp.Reopen()).DeliverAsync(Message("2\r\n"), ["a@x.test"]);
+        Assert.True(second[0] > first[0]);
+    }
+
+    private static Task<long> CountContentAsync(TempDatabase temp) =>
+        temp.Database.ReadAsync(c =>
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM message";
+            return (long)command.ExecuteScalar()!;
+        });
 }
