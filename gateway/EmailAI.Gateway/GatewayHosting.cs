@@ -36,6 +36,7 @@ public static class GatewayHosting
         builder.Services.AddSingleton<AdminToken>();
         builder.Services.AddSingleton<IRecipientPolicy, GrainRecipientPolicy>();
         builder.Services.AddSingleton<IMessageSink, GrainMessageSink>();
+        builder.Services.AddSingleton<ConnectionLimiter>();
         builder.Services.AddProblemDetails();
 
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -15,6 +15,12 @@ public static class GatewayTelemetry
     public static readonly Counter<long> SmtpConnections =
         Meter.CreateCounter<long>("emailai.smtp.connections", "{connection}", "SMTP connections accepted");
 
+    public static readonly Counter<long> SmtpConnectionsRefused =
+        Meter.CreateCounter<long>("emailai.smtp.connections_refused", "{connection}", "SMTP connections refused by the connection limits");
+
+    public static readonly Counter<long> RecipientsRejected =
+        Meter.CreateCounter<long>("emailai.smtp.recipients_rejected", "{recipient}", "RCPTs refused, by reply code");
+
     public static readonly UpDownCounter<long> SmtpActiveSessions =
         Meter.CreateUpDownCounter<long>("emailai.smtp.active_sessions", "{session}", "SMTP sessions open now");
 

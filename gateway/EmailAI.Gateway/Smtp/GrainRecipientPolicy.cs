@@ -23,6 +23,21 @@ public sealed class GrainRecipientPolicy(
 
     public async ValueTask<RecipientVerdict> CheckRecipientAsync(SmtpSessionInfo session, SmtpPath sender, SmtpPath recipient, CancellationToken cancellationToken)
     {
+        var verdict = await DecideAsync(session, recipient);
+        if (!verdict.Accepted)
+        {
+            // One line per refusal, like an MTA's reject log: who, from where, to whom, and the answer.
+            GatewayTelemetry.RecipientsRejected.Add(1, new KeyValuePair<string, object?>("code", verdict.Reply.Code));
+            logger.LogInformation(
+                "Rejected RCPT {Recipient} from {Sender} [{RemoteAddress}] helo={Helo}: {Code} {EnhancedCode}",
+                recipient, sender, session.RemoteAddress, session.HeloName, verdict.Reply.Code, verdict.Reply.EnhancedCode);
+        }
+
+        return verdict;
+    }
+
+    private async ValueTask<RecipientVerdict> DecideAsync(SmtpSessionInfo session, SmtpPath recipient)
+    {
         string domain;
         string localPart;
         if (recipient.IsBarePostmaster)

@@ -24,6 +24,7 @@ public sealed class SmtpConnectionHandler(
     IMessageSink sink,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
+    ConnectionLimiter connectionLimiter,
     ILogger<SmtpConnectionHandler> logger) : ConnectionHandler
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
@@ -34,7 +35,29 @@ public sealed class SmtpConnectionHandler(
             remote = remote.MapToIPv4();
         }
 
-        var session = new SmtpSession(smtpOptions.Value, connection.ConnectionId, remote, policy, sink, time);
+        var options = smtpOptions.Value;
+        if (!connectionLimiter.TryAcquire(remote, options.MaxConnections, options.MaxConnectionsPerClient))
+        {
+            GatewayTelemetry.SmtpConnectionsRefused.Add(1);
+            logger.LogWarning("SMTP connection from {RemoteAddress} refused: connection limit reached", remote);
+            await WriteAsync(connection.Transport.Output, [SmtpReplies.TooManyConnections], connection.ConnectionClosed);
+            await connection.Transport.Output.CompleteAsync();
+            return;
+        }
+
+        try
+        {
+            await RunSessionAsync(connection, remote, options);
+        }
+        finally
+        {
+            connectionLimiter.Release(remote);
+        }
+    }
+
+    private async Task RunSessionAsync(ConnectionContext connection, IPAddress remote, SmtpOptions options)
+    {
+        var session = new SmtpSession(options, connection.ConnectionId, remote, policy, sink, time);
         var input = connection.Transport.Input;
         var output = connection.Transport.Output;
         var closed = connection.ConnectionClosed;

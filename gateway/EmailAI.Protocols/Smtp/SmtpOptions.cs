@@ -53,6 +53,18 @@ public sealed class SmtpOptions
     /// </summary>
     public TimeSpan DataIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// SMTP connections one gateway serves at once; one more is greeted with 421 4.7.0 and closed, so a
+    /// flood cannot exhaust memory or file descriptors.
+    /// </summary>
+    public int MaxConnections { get; set; } = 1000;
+
+    /// <summary>
+    /// Simultaneous connections from one client IP address (Postfix's smtpd_client_connection_count_limit);
+    /// one more gets 421 4.7.0. Loopback is not exempt.
+    /// </summary>
+    public int MaxConnectionsPerClient { get; set; } = 50;
+
     /// <summary>Whether SMTPUTF8 (RFC 6531) is offered.</summary>
     public bool EnableSmtpUtf8 { get; set; } = true;
 }
