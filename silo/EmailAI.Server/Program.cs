@@ -1,7 +1,9 @@
 using EmailAI.Gateway;
 using EmailAI.Server;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings files are read from beside the program, wherever it is started from; the data directory
+// (EmailAI:DataDirectory, default ./data) stays relative to the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddEmailAIEmbeddedSilo();
 builder.AddEmailAIGateway();
 
