@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using EmailAI.Protocols.Common;
 
 namespace EmailAI.Protocols.Smtp;
 
@@ -14,8 +15,6 @@ namespace EmailAI.Protocols.Smtp;
 /// </summary>
 public sealed class SmtpSession
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     private const int InitialMessageBuffer = 64 * 1024;
     private const int MaxRetainedMessageBuffer = 1024 * 1024;
 
@@ -27,6 +26,7 @@ public sealed class SmtpSession
     private readonly System.Net.IPAddress _remoteAddress;
     private ArrayBufferWriter<byte> _message = new(InitialMessageBuffer);
     private readonly List<SmtpRecipient> _recipients = [];
+    private readonly CommandLineFramer _framer;
 
     private SmtpState _state = SmtpState.Connected;
     private bool _inData;
@@ -42,7 +42,6 @@ public sealed class SmtpSession
     private DateTimeOffset _receivedAt;
 
     // Framing state that survives between reads.
-    private bool _discardingCommandLine;
     private bool _dataAtLineStart;
     private long _dataLineLength;
     private long _dataSize;
@@ -63,6 +62,7 @@ public sealed class SmtpSession
         _sink = sink;
         _time = time;
         Deadline = time.GetUtcNow() + options.CommandTimeout;
+        _framer = new CommandLineFramer(options.MaxCommandLineLength);
     }
 
     [Flags]
@@ -140,43 +140,16 @@ public sealed class SmtpSession
                 continue;
             }
 
-            var reader = new SequenceReader<byte>(rest);
-            if (!reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n', advancePastDelimiter: true))
+            switch (_framer.TryRead(input, ref position, out var text))
             {
-                if (rest.Length >= _options.MaxCommandLineLength)
-                {
-                    // Over-long line without its end yet: drop what we have and keep dropping to the LF.
-                    _discardingCommandLine = true;
-                    position = rest.End;
-                }
-
-                break;
-            }
-
-            position = reader.Position;
-            if (_discardingCommandLine || line.Length + 1 > _options.MaxCommandLineLength)
-            {
-                _discardingCommandLine = false;
-                AddReply(replies, SmtpReplies.LineTooLong);
-                continue;
-            }
-
-            // A bare LF ends a command line too (as in Postfix), which lets a person type at a terminal;
-            // inside DATA only CRLF counts.
-            if (line.Length > 0 && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
-            {
-                line = line.Slice(0, line.Length - 1);
-            }
-
-            string text;
-            try
-            {
-                text = StrictUtf8.GetString(line);
-            }
-            catch (DecoderFallbackException)
-            {
-                AddReply(replies, SmtpReplies.CommandUnrecognized);
-                continue;
+                case FramedLineKind.NeedMoreData:
+                    return position;
+                case FramedLineKind.TooLong:
+                    AddReply(replies, SmtpReplies.LineTooLong);
+                    continue;
+                case FramedLineKind.Undecodable:
+                    AddReply(replies, SmtpReplies.CommandUnrecognized);
+                    continue;
             }
 
             AddReply(replies, await ExecuteAsync(text, cancellationToken));
