@@ -1,7 +1,9 @@
 using System.Net;
 using EmailAI.Contracts;
 using EmailAI.Gateway.Admin;
+using EmailAI.Gateway.Pop3;
 using EmailAI.Gateway.Smtp;
+using EmailAI.Protocols.Pop3;
 using EmailAI.Protocols.Smtp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -31,12 +33,17 @@ public static class GatewayHosting
         builder.Services.Configure<EmailAIOptions>(section);
         builder.Services.Configure<SmtpOptions>(section.GetSection("Smtp"));
         builder.Services.PostConfigure<SmtpOptions>(smtp => smtp.ServerDomain = options.ServerDomain);
+        builder.Services.Configure<Pop3Options>(section.GetSection("Pop3"));
+        builder.Services.PostConfigure<Pop3Options>(pop3 => pop3.ServerDomain = options.ServerDomain);
+        builder.Services.Configure<Pop3LoginOptions>(section.GetSection("Pop3"));
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AdminToken>();
         builder.Services.AddSingleton<IRecipientPolicy, GrainRecipientPolicy>();
         builder.Services.AddSingleton<IMessageSink, GrainMessageSink>();
         builder.Services.AddSingleton<ConnectionLimiter>();
+        builder.Services.AddKeyedSingleton<ConnectionLimiter>(Pop3ConnectionHandler.LimiterKey);
+        builder.Services.AddSingleton<GrainPop3Backend>();
         builder.Services.AddProblemDetails();
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -46,6 +53,11 @@ public static class GatewayHosting
             if (options.Smtp.Enabled)
             {
                 Listen(kestrel, options.Smtp.ListenAddress, options.Smtp.Port, l => l.UseConnectionHandler<SmtpConnectionHandler>());
+            }
+
+            if (options.Pop3.Enabled)
+            {
+                Listen(kestrel, options.Pop3.ListenAddress, options.Pop3.Port, l => l.UseConnectionHandler<Pop3ConnectionHandler>());
             }
         });
 

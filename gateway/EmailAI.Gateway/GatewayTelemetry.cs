@@ -36,6 +36,15 @@ public static class GatewayTelemetry
     public static readonly Counter<long> Replies =
         Meter.CreateCounter<long>("emailai.smtp.replies", "{reply}", "SMTP replies sent, by reply code");
 
+    public static readonly Counter<long> Pop3Connections =
+        Meter.CreateCounter<long>("emailai.pop3.connections", "{connection}", "POP3 connections accepted");
+
+    public static readonly Counter<long> Pop3Logins =
+        Meter.CreateCounter<long>("emailai.pop3.logins", "{login}", "POP3 login attempts, by result");
+
+    public static readonly Counter<long> Pop3Deleted =
+        Meter.CreateCounter<long>("emailai.pop3.messages_deleted", "{message}", "Messages removed at POP3 QUIT");
+
     public static readonly Histogram<double> CommitDuration =
         Meter.CreateHistogram<double>("emailai.smtp.commit.duration", "ms", "End of DATA to durable commit");
 }

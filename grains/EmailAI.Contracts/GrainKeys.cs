@@ -19,6 +19,13 @@ public static class GrainKeys
     /// <summary>The single directory grain (list of local domains) key.</summary>
     public const long Directory = 0;
 
+    /// <summary>Login-throttle key of an account.</summary>
+    public static string ThrottleForAccount(string addressKey) => "account:" + addressKey;
+
+    /// <summary>Login-throttle key of a client address (IPv4-mapped IPv6 folded to IPv4).</summary>
+    public static string ThrottleForClient(System.Net.IPAddress address) =>
+        "ip:" + (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+
     /// <summary>Normalises a domain name; false if it is not a valid host name.</summary>
     public static bool TryNormalizeDomain(string? domain, [NotNullWhen(true)] out string? key)
     {

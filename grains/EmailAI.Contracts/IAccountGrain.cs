@@ -13,7 +13,7 @@ public interface IAccountGrain : IGrainWithStringKey
     /// Creates the account, or updates it (a null password keeps the current one). Refused as Invalid when
     /// the domain is not local or a new account has no password. Idempotent.
     /// </summary>
-    Task<AdminResult> PutAsync(string? password);
+    Task<AdminResult> PutAsync(AccountUpdate update);
 
     /// <summary>
     /// Deletes the account and its maildrop: an address given to someone else later must not inherit the
@@ -21,8 +21,29 @@ public interface IAccountGrain : IGrainWithStringKey
     /// </summary>
     Task<AdminResult> DeleteAsync();
 
-    /// <summary>Constant-time check of a password against the stored hash; false for an unknown account.</summary>
-    Task<bool> VerifyPasswordAsync(string password);
+    /// <summary>
+    /// Checks a password against the stored hash, or an APOP digest against the kept secret; constant-time,
+    /// and as slow for an unknown account as for a known one. False for an unknown account.
+    /// </summary>
+    Task<bool> AuthenticateAsync(AccountCredentials credentials);
+
+    /// <summary>
+    /// Takes the maildrop's exclusive lock for <paramref name="sessionId"/> for <paramref name="lease"/>, or
+    /// renews it if that session already holds it. A lock whose lease ran out (its gateway died) is free.
+    /// </summary>
+    Task<MaildropSnapshot> LockMaildropAsync(string sessionId, TimeSpan lease);
+
+    /// <summary>Extends the lease; false if the session no longer holds the lock (then it must stop).</summary>
+    Task<bool> RenewMaildropLockAsync(string sessionId, TimeSpan lease);
+
+    /// <summary>
+    /// POP3 UPDATE: deletes <paramref name="uids"/> durably and releases the lock. False, with nothing
+    /// deleted, when the session does not hold the lock.
+    /// </summary>
+    Task<bool> CommitMaildropAsync(string sessionId, IReadOnlyCollection<long> uids);
+
+    /// <summary>Releases the lock without deleting anything. Safe to repeat; ignores a lock held by another session.</summary>
+    Task ReleaseMaildropAsync(string sessionId);
 
     Task<IReadOnlyList<MaildropEntry>> ListMessagesAsync();
 

@@ -21,6 +21,10 @@ public sealed class AccountGrain(
     /// <summary>Longest password accepted; bounds the hashing work one request can cause.</summary>
     public const int MaxPasswordLength = 1024;
 
+    // In memory on purpose: the lock is a lease; if this activation is lost, so is the lock, and a session
+    // that still runs regains it on its next renewal unless another session took it.
+    private readonly MaildropLock _lock = new(time);
+
     private string Address => this.GetPrimaryKeyString();
 
     public async Task<AccountInfo?> GetAsync()
@@ -34,8 +38,9 @@ public sealed class AccountGrain(
         return new AccountInfo(Address, state.State.CreatedAt, count, bytes);
     }
 
-    public async Task<AdminResult> PutAsync(string? password)
+    public async Task<AdminResult> PutAsync(AccountUpdate update)
     {
+        var password = update.Password;
         if (password is not null && (password.Length < MinPasswordLength || password.Length > MaxPasswordLength))
         {
             return AdminResult.Invalid($"password must be {MinPasswordLength} to {MaxPasswordLength} characters");
@@ -62,6 +67,11 @@ public sealed class AccountGrain(
         if (password is not null)
         {
             state.State.PasswordHash = PasswordHasher.Hash(password);
+            state.State.ApopSecret = update.KeepApopSecret ? password : null;
+        }
+        else if (!update.KeepApopSecret)
+        {
+            state.State.ApopSecret = null;
         }
 
         if (created)
@@ -99,8 +109,60 @@ public sealed class AccountGrain(
         return new AdminResult(AdminOutcome.Deleted);
     }
 
-    public Task<bool> VerifyPasswordAsync(string password) =>
-        Task.FromResult(PasswordHasher.Verify(password, state.State.Exists ? state.State.PasswordHash : null));
+    public Task<bool> AuthenticateAsync(AccountCredentials credentials)
+    {
+        if (credentials.ApopDigest is not null && credentials.ApopTimestamp is not null)
+        {
+            var secret = state.State.Exists ? state.State.ApopSecret : null;
+            return Task.FromResult(ApopDigest.Verify(credentials.ApopTimestamp, secret, credentials.ApopDigest));
+        }
+
+        return Task.FromResult(credentials.Password is not null
+            && PasswordHasher.Verify(credentials.Password, state.State.Exists ? state.State.PasswordHash : null));
+    }
+
+    public async Task<MaildropSnapshot> LockMaildropAsync(string sessionId, TimeSpan lease)
+    {
+        if (!_lock.TryAcquire(sessionId, lease))
+        {
+            return new MaildropSnapshot(MaildropLockStatus.InUse, []);
+        }
+
+        try
+        {
+            return new MaildropSnapshot(MaildropLockStatus.Locked, await store.ListMaildropAsync(Address));
+        }
+        catch
+        {
+            _lock.Release(sessionId);
+            throw;
+        }
+    }
+
+    public Task<bool> RenewMaildropLockAsync(string sessionId, TimeSpan lease) => Task.FromResult(_lock.TryRenew(sessionId, lease));
+
+    public async Task<bool> CommitMaildropAsync(string sessionId, IReadOnlyCollection<long> uids)
+    {
+        if (!_lock.IsHeldBy(sessionId))
+        {
+            return false;
+        }
+
+        if (uids.Count > 0)
+        {
+            // Durable before the lock goes: a new session never sees a message this one deleted.
+            await store.DeleteMessagesAsync(Address, uids);
+        }
+
+        _lock.Release(sessionId);
+        return true;
+    }
+
+    public Task ReleaseMaildropAsync(string sessionId)
+    {
+        _lock.Release(sessionId);
+        return Task.CompletedTask;
+    }
 
     public Task<IReadOnlyList<MaildropEntry>> ListMessagesAsync() => store.ListMaildropAsync(Address);
 

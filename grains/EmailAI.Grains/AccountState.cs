@@ -12,4 +12,8 @@ public sealed class AccountState
 
     [Id(2)]
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The password in clear, kept only while the node offers APOP (RFC 1939 §7 needs it).</summary>
+    [Id(3)]
+    public string? ApopSecret { get; set; }
 }

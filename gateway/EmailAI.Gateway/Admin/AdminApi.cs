@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using EmailAI.Protocols.Pop3;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace EmailAI.Gateway.Admin;
 
@@ -156,7 +158,7 @@ public static class AdminApi
         return info is null ? NotFound($"account '{key}' does not exist") : Results.Json(ToJson(info), Json);
     }
 
-    private static async Task<IResult> PutAccountAsync(string address, HttpRequest request, IGrainFactory grains)
+    private static async Task<IResult> PutAccountAsync(string address, HttpRequest request, IGrainFactory grains, IOptions<Pop3Options> pop3)
     {
         if (!GrainKeys.TryNormalizeAddress(address, out var key))
         {
@@ -175,7 +177,7 @@ public static class AdminApi
         }
 
         var grain = grains.GetGrain<IAccountGrain>(key);
-        var result = await grain.PutAsync(body.Password);
+        var result = await grain.PutAsync(new AccountUpdate(body.Password, KeepApopSecret: pop3.Value.EnableApop));
         return await ToResultAsync(result, async () => ToJson((await grain.GetAsync())!));
     }
 

@@ -1,0 +1,101 @@
+using EmailAI.Contracts;
+using EmailAI.Protocols.Pop3;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EmailAI.Gateway.Pop3;
+
+/// <summary>
+/// The POP3 engine's maildrop operations as grain calls: logins are checked by the account grain and
+/// throttled by login-throttle grains; the maildrop lock, snapshot, retrieval and UPDATE all go through the
+/// account grain, so any gateway can serve any account and the lock holds cluster-wide.
+/// </summary>
+public sealed class GrainPop3Backend(
+    IGrainFactory grains,
+    IOptions<Pop3LoginOptions> options,
+    TimeProvider time,
+    ILogger<GrainPop3Backend> logger) : IPop3Backend
+{
+    public async ValueTask<Pop3AuthResult> AuthenticateAsync(Pop3Credentials credentials, CancellationToken cancellationToken)
+    {
+        var policy = options.Value;
+        var clientThrottle = grains.GetGrain<ILoginThrottleGrain>(GrainKeys.ThrottleForClient(credentials.RemoteAddress));
+        GrainKeys.TryNormalizeAddress(credentials.User, out var address);
+        var accountThrottle = address is null ? null : grains.GetGrain<ILoginThrottleGrain>(GrainKeys.ThrottleForAccount(address));
+        try
+        {
+            if (await clientThrottle.IsBlockedAsync(policy.MaxAuthFailures, policy.AuthFailureWindow)
+                || (accountThrottle is not null && await accountThrottle.IsBlockedAsync(policy.MaxAuthFailures, policy.AuthFailureWindow)))
+            {
+                logger.LogWarning("POP3 login for {User} from {RemoteAddress} refused: too many failures", credentials.User, credentials.RemoteAddress);
+                return new Pop3AuthResult(Pop3AuthStatus.Throttled);
+            }
+
+            var valid = address is not null && await grains.GetGrain<IAccountGrain>(address)
+                .AuthenticateAsync(new AccountCredentials(credentials.Password, credentials.ApopTimestamp, credentials.ApopDigest));
+            if (valid)
+            {
+                await accountThrottle!.ResetAsync();
+                GatewayTelemetry.Pop3Logins.Add(1, new KeyValuePair<string, object?>("result", "success"));
+                logger.LogInformation("POP3 login {User} from {RemoteAddress}", address, credentials.RemoteAddress);
+                return new Pop3AuthResult(Pop3AuthStatus.Succeeded, address);
+            }
+
+            await clientThrottle.RecordFailureAsync(policy.AuthFailureWindow);
+            if (accountThrottle is not null)
+            {
+                await accountThrottle.RecordFailureAsync(policy.AuthFailureWindow);
+            }
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(ex, "POP3 login check for {User} failed", credentials.User);
+            return new Pop3AuthResult(Pop3AuthStatus.TemporaryFailure);
+        }
+
+        GatewayTelemetry.Pop3Logins.Add(1, new KeyValuePair<string, object?>("result", "failure"));
+        logger.LogInformation("POP3 login failed for {User} from {RemoteAddress}", credentials.User, credentials.RemoteAddress);
+        if (policy.AuthFailureDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(policy.AuthFailureDelay, time, cancellationToken);
+        }
+
+        return new Pop3AuthResult(Pop3AuthStatus.Failed);
+    }
+
+    public async ValueTask<Pop3OpenResult> OpenAsync(string mailbox, string sessionId, CancellationToken cancellationToken)
+    {
+        var snapshot = await grains.GetGrain<IAccountGrain>(mailbox).LockMaildropAsync(sessionId, options.Value.LockLease);
+        return snapshot.Status == MaildropLockStatus.Locked
+            ? new Pop3OpenResult(Pop3OpenStatus.Opened, [.. snapshot.Messages.Select(m => new Pop3Message(m.Uid, m.Size))])
+            : new Pop3OpenResult(Pop3OpenStatus.InUse, []);
+    }
+
+    public async ValueTask<ReadOnlyMemory<byte>?> ReadAsync(string mailbox, long uid, CancellationToken cancellationToken)
+    {
+        var content = await grains.GetGrain<IAccountGrain>(mailbox).ReadMessageAsync(uid);
+        return content is null ? null : content;
+    }
+
+    /// <summary>Keeps the lease alive; false once the lock is lost.</summary>
+    public Task<bool> RenewAsync(string mailbox, string sessionId) =>
+        grains.GetGrain<IAccountGrain>(mailbox).RenewMaildropLockAsync(sessionId, options.Value.LockLease);
+
+    public async ValueTask<bool> CommitAsync(string mailbox, string sessionId, IReadOnlyCollection<long> deleteUids, CancellationToken cancellationToken)
+    {
+        var committed = await grains.GetGrain<IAccountGrain>(mailbox).CommitMaildropAsync(sessionId, deleteUids);
+        if (committed)
+        {
+            GatewayTelemetry.Pop3Deleted.Add(deleteUids.Count);
+        }
+        else
+        {
+            logger.LogWarning("POP3 session {SessionId} lost the lock of {Mailbox}; {Count} deletions not done", sessionId, mailbox, deleteUids.Count);
+        }
+
+        return committed;
+    }
+
+    public async ValueTask ReleaseAsync(string mailbox, string sessionId) =>
+        await grains.GetGrain<IAccountGrain>(mailbox).ReleaseMaildropAsync(sessionId);
+}

@@ -1,0 +1,23 @@
+namespace EmailAI.Gateway.Pop3;
+
+/// <summary>
+/// Login protection and maildrop locking of the POP3 gateway (section <c>EmailAI:Pop3</c>). Failures are
+/// counted cluster-wide per account and per client IP; at the limit, further logins for that account or
+/// from that IP are refused (-ERR [AUTH]) without checking the password until the window has passed.
+/// </summary>
+public sealed class Pop3LoginOptions
+{
+    /// <summary>Failed logins within <see cref="AuthFailureWindow"/> that block an account or a client IP (0 = never block).</summary>
+    public int MaxAuthFailures { get; set; } = 10;
+
+    public TimeSpan AuthFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Pause before answering a failed login (Dovecot's auth_failure_delay), which slows guessing on one connection.</summary>
+    public TimeSpan AuthFailureDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Lease of a maildrop lock. The gateway renews it every third of the lease while the session lives; if
+    /// the gateway dies, the maildrop is free again at most one lease later.
+    /// </summary>
+    public TimeSpan LockLease { get; set; } = TimeSpan.FromMinutes(1);
+}

@@ -1,0 +1,612 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using EmailAI.Protocols.Common;
+
+namespace EmailAI.Protocols.Pop3;
+
+/// <summary>
+/// One server-side POP3 session (RFC 1939, RFC 2449 CAPA and response codes, RFC 5034 SASL PLAIN) as a
+/// state machine with no sockets: the host feeds it the bytes that arrived and it writes responses to a
+/// <see cref="PipeWriter"/>. Pipelined commands (RFC 2449 PIPELINING) are answered in order.
+/// Message numbers are fixed for the session: they index the snapshot taken when the maildrop was
+/// locked. DELE only marks; removal happens in UPDATE, after QUIT, never on a dropped connection or an
+/// autologout. Not thread-safe: one session per connection loop.
+/// </summary>
+public sealed class Pop3Session
+{
+    private static readonly byte[] CrLf = "\r\n"u8.ToArray();
+    private static readonly byte[] Terminator = ".\r\n"u8.ToArray();
+
+    private readonly Pop3Options _options;
+    private readonly IPAddress _remoteAddress;
+    private readonly bool _secure;
+    private readonly IPop3Backend _backend;
+    private readonly TimeProvider _time;
+    private readonly CommandLineFramer _framer;
+    private readonly string? _apopTimestamp;
+
+    private string? _user;
+    private bool _saslPending;
+    private int _errors;
+    private IReadOnlyList<Pop3Message> _messages = [];
+    private bool[] _deleted = [];
+
+    public Pop3Session(Pop3Options options, string sessionId, IPAddress remoteAddress, bool secure, IPop3Backend backend, TimeProvider time)
+    {
+        _options = options;
+        SessionId = sessionId;
+        _remoteAddress = remoteAddress;
+        _secure = secure;
+        _backend = backend;
+        _time = time;
+        _framer = new CommandLineFramer(options.MaxCommandLineLength);
+        if (options.EnableApop)
+        {
+            // RFC 1939 §7: a timestamp unique to this greeting, in msg-id form.
+            _apopTimestamp = $"<{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}.{time.GetUtcNow().ToUnixTimeSeconds()}@{options.ServerDomain}>";
+        }
+
+        Deadline = time.GetUtcNow() + options.AutologoutTimeout;
+    }
+
+    public string SessionId { get; }
+
+    public Pop3State State { get; private set; } = Pop3State.Authorization;
+
+    /// <summary>The maildrop this session has locked (TRANSACTION), or null.</summary>
+    public string? Mailbox { get; private set; }
+
+    public bool IsClosed { get; private set; }
+
+    /// <summary>The autologout deadline: <see cref="Pop3Options.AutologoutTimeout"/> after the last command.</summary>
+    public DateTimeOffset Deadline { get; private set; }
+
+    private bool PlaintextAllowed => _secure || _options.AllowInsecureAuth;
+
+    /// <summary>The greeting line (without CRLF).</summary>
+    public string Start() => Pop3Responses.Greeting(_options.ServerDomain, _apopTimestamp);
+
+    /// <summary>
+    /// Call when the wait for input reached <see cref="Deadline"/>: returns the autologout line and closes
+    /// the session (the host then releases the lock without deleting); null if the deadline has not passed.
+    /// </summary>
+    public string? CheckTimeout()
+    {
+        if (IsClosed || _time.GetUtcNow() < Deadline)
+        {
+            return null;
+        }
+
+        IsClosed = true;
+        return Pop3Responses.Autologout;
+    }
+
+    /// <summary>
+    /// Consumes complete command lines from <paramref name="input"/> and writes the responses. Returns how
+    /// far the input was consumed; the rest (a partial line) must be offered again with more data.
+    /// </summary>
+    public async ValueTask<SequencePosition> ProcessAsync(ReadOnlySequence<byte> input, PipeWriter output, CancellationToken cancellationToken)
+    {
+        var position = input.Start;
+        while (!IsClosed)
+        {
+            var kind = _framer.TryRead(input, ref position, out var line);
+            if (kind == FramedLineKind.NeedMoreData)
+            {
+                break;
+            }
+
+            Deadline = _time.GetUtcNow() + _options.AutologoutTimeout;
+            var response = kind switch
+            {
+                FramedLineKind.Line => await ExecuteAsync(line, output, cancellationToken),
+                FramedLineKind.TooLong => Pop3Responses.LineTooLong,
+                _ => Pop3Responses.UnknownCommand,
+            };
+
+            if (response is not null)
+            {
+                WriteLine(output, response);
+                CountError(output, response);
+            }
+
+            await output.FlushAsync(cancellationToken);
+        }
+
+        return position;
+    }
+
+    private void CountError(PipeWriter output, string response)
+    {
+        if (!response.StartsWith("-ERR", StringComparison.Ordinal) || response.StartsWith("-ERR [SYS/", StringComparison.Ordinal) || IsClosed)
+        {
+            return;
+        }
+
+        if (++_errors >= _options.MaxErrors)
+        {
+            WriteLine(output, Pop3Responses.TooManyErrors);
+            IsClosed = true;
+        }
+    }
+
+    /// <summary>Runs one command; returns its status line, or null when it wrote a multi-line response itself.</summary>
+    private async ValueTask<string?> ExecuteAsync(string line, PipeWriter output, CancellationToken cancellationToken)
+    {
+        if (_saslPending)
+        {
+            _saslPending = false;
+            _framer.MaxLineLength = _options.MaxCommandLineLength;
+            return await SaslPlainAsync(line, cancellationToken);
+        }
+
+        var space = line.IndexOf(' ');
+        var verb = (space < 0 ? line : line[..space]).ToUpperInvariant();
+        var argument = space < 0 ? "" : line[(space + 1)..];
+        return verb switch
+        {
+            "CAPA" => Capabilities(output),
+            "QUIT" => await QuitAsync(cancellationToken),
+            "NOOP" when State == Pop3State.Transaction => Pop3Responses.Ok,
+            "USER" or "PASS" or "APOP" or "AUTH" when State != Pop3State.Authorization => Pop3Responses.NotInThisState,
+            "USER" => User(argument),
+            "PASS" => await PassAsync(argument, cancellationToken),
+            "APOP" => await ApopAsync(argument, cancellationToken),
+            "AUTH" => await AuthAsync(argument, output, cancellationToken),
+            "STAT" or "LIST" or "RETR" or "DELE" or "RSET" or "TOP" or "UIDL" or "NOOP" when State != Pop3State.Transaction => Pop3Responses.NotInThisState,
+            "STAT" => Stat(argument),
+            "LIST" => List(argument, output),
+            "UIDL" => Uidl(argument, output),
+            "RETR" => await RetrieveAsync(argument, output, cancellationToken),
+            "TOP" => await TopAsync(argument, output, cancellationToken),
+            "DELE" => Delete(argument),
+            "RSET" => Reset(argument),
+            _ => Pop3Responses.UnknownCommand,
+        };
+    }
+
+    /// <summary>RFC 2449 §5. IMPLEMENTATION is left out on purpose: it only helps an attacker.</summary>
+    private string? Capabilities(PipeWriter output)
+    {
+        List<string> lines = [Pop3Responses.CapabilityList, "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING"];
+        if (State == Pop3State.Authorization && PlaintextAllowed)
+        {
+            lines.Add("USER");
+            lines.Add("SASL PLAIN");
+        }
+
+        lines.Add(".");
+        foreach (var line in lines)
+        {
+            WriteLine(output, line);
+        }
+
+        return null;
+    }
+
+    private string User(string name)
+    {
+        if (!PlaintextAllowed)
+        {
+            return Pop3Responses.InsecureAuth;
+        }
+
+        if (name.Length == 0 || name.Contains(' '))
+        {
+            return Pop3Responses.Syntax;
+        }
+
+        _user = name;
+        return Pop3Responses.UserAccepted;
+    }
+
+    private async ValueTask<string> PassAsync(string password, CancellationToken cancellationToken)
+    {
+        if (!PlaintextAllowed)
+        {
+            return Pop3Responses.InsecureAuth;
+        }
+
+        if (_user is null)
+        {
+            return Pop3Responses.NeedUser;
+        }
+
+        // RFC 1939 §7: after a failed PASS the client starts again with USER.
+        var user = _user;
+        _user = null;
+        return await LoginAsync(new Pop3Credentials(user, password, null, null, _remoteAddress), cancellationToken);
+    }
+
+    private async ValueTask<string> ApopAsync(string argument, CancellationToken cancellationToken)
+    {
+        if (_apopTimestamp is null)
+        {
+            return Pop3Responses.UnknownCommand;
+        }
+
+        var parts = argument.Split(' ');
+        if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length != 32 || !parts[1].All(char.IsAsciiHexDigit))
+        {
+            return Pop3Responses.Syntax;
+        }
+
+        return await LoginAsync(new Pop3Credentials(parts[0], null, _apopTimestamp, parts[1].ToLowerInvariant(), _remoteAddress), cancellationToken);
+    }
+
+    private async ValueTask<string?> AuthAsync(string argument, PipeWriter output, CancellationToken cancellationToken)
+    {
+        if (argument.Length == 0)
+        {
+            // RFC 1734 style listing, which some clients still ask for.
+            WriteLine(output, Pop3Responses.SaslMechanisms);
+            if (PlaintextAllowed)
+            {
+                WriteLine(output, "PLAIN");
+            }
+
+            WriteLine(output, ".");
+            return null;
+        }
+
+        var space = argument.IndexOf(' ');
+        var mechanism = (space < 0 ? argument : argument[..space]).ToUpperInvariant();
+        if (mechanism != "PLAIN")
+        {
+            return Pop3Responses.UnsupportedMechanism;
+        }
+
+        if (!PlaintextAllowed)
+        {
+            return Pop3Responses.InsecureAuth;
+        }
+
+        if (space < 0)
+        {
+            // RFC 5034 §4: no initial response, so ask for it with an empty challenge.
+            _saslPending = true;
+            _framer.MaxLineLength = _options.MaxSaslLineLength;
+            return Pop3Responses.SaslContinue;
+        }
+
+        return await SaslPlainAsync(argument[(space + 1)..], cancellationToken);
+    }
+
+    /// <summary>RFC 4616: base64 of authzid NUL authcid NUL password; authzid empty or equal to authcid.</summary>
+    private async ValueTask<string> SaslPlainAsync(string response, CancellationToken cancellationToken)
+    {
+        if (response == "*")
+        {
+            return Pop3Responses.SaslCancelled;
+        }
+
+        byte[] decoded;
+        try
+        {
+            decoded = Convert.FromBase64String(response == "=" ? "" : response);
+        }
+        catch (FormatException)
+        {
+            return Pop3Responses.SaslMalformed;
+        }
+
+        string[] fields;
+        try
+        {
+            fields = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(decoded).Split('\0');
+        }
+        catch (DecoderFallbackException)
+        {
+            return Pop3Responses.SaslMalformed;
+        }
+
+        if (fields.Length != 3 || fields[1].Length == 0 || (fields[0].Length > 0 && !fields[0].Equals(fields[1], StringComparison.OrdinalIgnoreCase)))
+        {
+            return Pop3Responses.SaslMalformed;
+        }
+
+        return await LoginAsync(new Pop3Credentials(fields[1], fields[2], null, null, _remoteAddress), cancellationToken);
+    }
+
+    private async ValueTask<string> LoginAsync(Pop3Credentials credentials, CancellationToken cancellationToken)
+    {
+        Pop3AuthResult auth;
+        try
+        {
+            auth = await _backend.AuthenticateAsync(credentials, cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Pop3Responses.TemporaryFailure;
+        }
+
+        switch (auth.Status)
+        {
+            case Pop3AuthStatus.Succeeded when auth.Mailbox is not null:
+                break;
+            case Pop3AuthStatus.Throttled:
+                return Pop3Responses.AuthThrottled;
+            case Pop3AuthStatus.TemporaryFailure:
+                return Pop3Responses.TemporaryFailure;
+            default:
+                return Pop3Responses.AuthFailed;
+        }
+
+        Pop3OpenResult open;
+        try
+        {
+            open = await _backend.OpenAsync(auth.Mailbox, SessionId, cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Pop3Responses.TemporaryFailure;
+        }
+
+        switch (open.Status)
+        {
+            case Pop3OpenStatus.Opened:
+                Mailbox = auth.Mailbox;
+                _messages = open.Messages;
+                _deleted = new bool[open.Messages.Count];
+                State = Pop3State.Transaction;
+                return Pop3Responses.LoggedIn;
+            case Pop3OpenStatus.InUse:
+                return Pop3Responses.InUse;
+            default:
+                return Pop3Responses.TemporaryFailure;
+        }
+    }
+
+    private string Stat(string argument)
+    {
+        if (argument.Length > 0)
+        {
+            return Pop3Responses.Syntax;
+        }
+
+        var (count, octets) = Totals();
+        return Pop3Responses.Stat(count, octets);
+    }
+
+    private string? List(string argument, PipeWriter output)
+    {
+        if (argument.Length > 0)
+        {
+            return TryFind(argument, out var number, out var error) ? $"+OK {number} {_messages[number - 1].Size}" : error;
+        }
+
+        var (count, octets) = Totals();
+        WriteLine(output, Pop3Responses.ListSummary(count, octets));
+        for (var i = 0; i < _messages.Count; i++)
+        {
+            if (!_deleted[i])
+            {
+                WriteLine(output, $"{i + 1} {_messages[i].Size}");
+            }
+        }
+
+        WriteLine(output, ".");
+        return null;
+    }
+
+    /// <summary>RFC 1939 §7 UIDL: the store's uid, decimal, which is unique in the maildrop and never reused.</summary>
+    private string? Uidl(string argument, PipeWriter output)
+    {
+        if (argument.Length > 0)
+        {
+            return TryFind(argument, out var number, out var error) ? $"+OK {number} {_messages[number - 1].Uid}" : error;
+        }
+
+        WriteLine(output, Pop3Responses.Ok);
+        for (var i = 0; i < _messages.Count; i++)
+        {
+            if (!_deleted[i])
+            {
+                WriteLine(output, $"{i + 1} {_messages[i].Uid}");
+            }
+        }
+
+        WriteLine(output, ".");
+        return null;
+    }
+
+    private async ValueTask<string?> RetrieveAsync(string argument, PipeWriter output, CancellationToken cancellationToken)
+    {
+        if (!TryFind(argument, out var number, out var error))
+        {
+            return error;
+        }
+
+        var content = await ReadAsync(number, cancellationToken);
+        if (content is null)
+        {
+            return Pop3Responses.TemporaryFailure;
+        }
+
+        WriteLine(output, Pop3Responses.Octets(_messages[number - 1].Size));
+        WriteStuffed(output, content.Value.Span, int.MaxValue);
+        return null;
+    }
+
+    private async ValueTask<string?> TopAsync(string argument, PipeWriter output, CancellationToken cancellationToken)
+    {
+        var parts = argument.Split(' ');
+        if (parts.Length != 2 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var bodyLines))
+        {
+            return Pop3Responses.Syntax;
+        }
+
+        if (!TryFind(parts[0], out var number, out var error))
+        {
+            return error;
+        }
+
+        var content = await ReadAsync(number, cancellationToken);
+        if (content is null)
+        {
+            return Pop3Responses.TemporaryFailure;
+        }
+
+        WriteLine(output, Pop3Responses.Ok);
+        WriteStuffed(output, content.Value.Span, bodyLines);
+        return null;
+    }
+
+    private async ValueTask<ReadOnlyMemory<byte>?> ReadAsync(int number, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _backend.ReadAsync(Mailbox!, _messages[number - 1].Uid, cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private string Delete(string argument)
+    {
+        if (!TryFind(argument, out var number, out var error))
+        {
+            return error;
+        }
+
+        _deleted[number - 1] = true;
+        return Pop3Responses.Deleted(number);
+    }
+
+    private string Reset(string argument)
+    {
+        if (argument.Length > 0)
+        {
+            return Pop3Responses.Syntax;
+        }
+
+        Array.Clear(_deleted);
+        return Pop3Responses.Reset;
+    }
+
+    private async ValueTask<string> QuitAsync(CancellationToken cancellationToken)
+    {
+        IsClosed = true;
+        if (State != Pop3State.Transaction)
+        {
+            return Pop3Responses.Bye;
+        }
+
+        // RFC 1939 §6: UPDATE removes the marked messages, then the lock is released.
+        State = Pop3State.Update;
+        var uids = _messages.Where((_, i) => _deleted[i]).Select(m => m.Uid).ToArray();
+        bool committed;
+        try
+        {
+            committed = await _backend.CommitAsync(Mailbox!, SessionId, uids, cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            committed = false;
+        }
+
+        Mailbox = committed ? null : Mailbox;
+        return committed ? Pop3Responses.SignedOff(_options.ServerDomain, uids.Length) : Pop3Responses.CommitFailed;
+    }
+
+    private (int Count, long Octets) Totals()
+    {
+        var count = 0;
+        var octets = 0L;
+        for (var i = 0; i < _messages.Count; i++)
+        {
+            if (!_deleted[i])
+            {
+                count++;
+                octets += _messages[i].Size;
+            }
+        }
+
+        return (count, octets);
+    }
+
+    /// <summary>Parses a message number (RFC 1939 §3: decimal, 1-based) that names a message not marked deleted.</summary>
+    private bool TryFind(string argument, out int number, out string error)
+    {
+        error = "";
+        if (!int.TryParse(argument, NumberStyles.None, CultureInfo.InvariantCulture, out number))
+        {
+            error = Pop3Responses.Syntax;
+            return false;
+        }
+
+        if (number < 1 || number > _messages.Count)
+        {
+            error = Pop3Responses.NoSuchMessage;
+            return false;
+        }
+
+        if (_deleted[number - 1])
+        {
+            error = Pop3Responses.AlreadyDeleted;
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Writes a message as a multi-line response (RFC 1939 §3): every line that begins with "." gets one
+    /// more, the last line is completed with CRLF if needed, then the terminating ".". With
+    /// <paramref name="bodyLines"/> below int.MaxValue, only the header, the blank line and that many body
+    /// lines are sent (TOP).
+    /// </summary>
+    private static void WriteStuffed(PipeWriter output, ReadOnlySpan<byte> content, int bodyLines)
+    {
+        var inBody = false;
+        var sentBodyLines = 0;
+        while (content.Length > 0)
+        {
+            if (inBody && sentBodyLines >= bodyLines)
+            {
+                break;
+            }
+
+            var lf = content.IndexOf((byte)'\n');
+            var line = lf < 0 ? content : content[..(lf + 1)];
+            if (line[0] == (byte)'.')
+            {
+                output.Write("."u8);
+            }
+
+            output.Write(line);
+            if (lf < 0)
+            {
+                output.Write(CrLf);
+            }
+
+            if (inBody)
+            {
+                sentBodyLines++;
+            }
+            else if (line.SequenceEqual(CrLf) || line.SequenceEqual("\n"u8))
+            {
+                inBody = true;
+            }
+
+            content = lf < 0 ? default : content[(lf + 1)..];
+        }
+
+        output.Write(Terminator);
+    }
+
+    private static void WriteLine(PipeWriter output, string line)
+    {
+        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(line.Length) + 2);
+        var written = Encoding.UTF8.GetBytes(line, span);
+        span[written] = (byte)'\r';
+        span[written + 1] = (byte)'\n';
+        output.Advance(written + 2);
+    }
+}
