@@ -24,6 +24,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         DataDirectory = Path.Combine(Path.GetTempPath(), "emailai-e2e-" + Guid.NewGuid().ToString("N")[..12]);
         SmtpPort = FreePort();
+        Pop3Port = FreePort();
         AdminPort = FreePort();
         _settings = new Dictionary<string, string>
         {
@@ -31,6 +32,8 @@ public sealed class ServerProcess : IAsyncDisposable
             ["EmailAI:ServerDomain"] = "mx.e2e.test",
             ["EmailAI:Smtp:Port"] = SmtpPort.ToString(),
             ["EmailAI:Smtp:ListenAddress"] = "127.0.0.1",
+            ["EmailAI:Pop3:Port"] = Pop3Port.ToString(),
+            ["EmailAI:Pop3:ListenAddress"] = "127.0.0.1",
             ["EmailAI:Admin:Port"] = AdminPort.ToString(),
             ["EmailAI:Admin:Token"] = Token,
             ["EmailAI:Cluster:SiloPort"] = FreePort().ToString(),
@@ -47,6 +50,8 @@ public sealed class ServerProcess : IAsyncDisposable
     public string DataDirectory { get; }
 
     public int SmtpPort { get; }
+
+    public int Pop3Port { get; }
 
     public int AdminPort { get; }
 
