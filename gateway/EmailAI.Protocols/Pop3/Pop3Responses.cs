@@ -43,6 +43,7 @@ public static class Pop3Responses
     public const string Syntax = "-ERR Syntax error";
     public const string NoSuchMessage = "-ERR No such message";
     public const string AlreadyDeleted = "-ERR Message already deleted";
+    public const string MessageGone = "-ERR Message no longer exists";
     public const string LineTooLong = "-ERR Line too long";
     public const string TooManyErrors = "-ERR Too many errors, closing connection";
     public const string Autologout = "-ERR Disconnected for inactivity";

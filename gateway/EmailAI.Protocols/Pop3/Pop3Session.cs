@@ -101,6 +101,12 @@ public sealed class Pop3Session
             }
 
             Deadline = _time.GetUtcNow() + _options.AutologoutTimeout;
+            if (_saslPending && kind != FramedLineKind.Line)
+            {
+                // RFC 5034 §4: the error ends the AUTH exchange; the next line is a command again.
+                EndSasl();
+            }
+
             var response = kind switch
             {
                 FramedLineKind.Line => await ExecuteAsync(line, output, cancellationToken),
@@ -122,7 +128,9 @@ public sealed class Pop3Session
 
     private void CountError(PipeWriter output, string response)
     {
-        if (!response.StartsWith("-ERR", StringComparison.Ordinal) || response.StartsWith("-ERR [SYS/", StringComparison.Ordinal) || IsClosed)
+        // Our own trouble, a locked maildrop or a cancelled SASL exchange is not the client's error.
+        if (!response.StartsWith("-ERR", StringComparison.Ordinal) || response.StartsWith("-ERR [SYS/", StringComparison.Ordinal)
+            || response == Pop3Responses.InUse || response == Pop3Responses.SaslCancelled || IsClosed)
         {
             return;
         }
@@ -139,8 +147,7 @@ public sealed class Pop3Session
     {
         if (_saslPending)
         {
-            _saslPending = false;
-            _framer.MaxLineLength = _options.MaxCommandLineLength;
+            EndSasl();
             return await SaslPlainAsync(line, cancellationToken);
         }
 
@@ -167,6 +174,12 @@ public sealed class Pop3Session
             "RSET" => Reset(argument),
             _ => Pop3Responses.UnknownCommand,
         };
+    }
+
+    private void EndSasl()
+    {
+        _saslPending = false;
+        _framer.MaxLineLength = _options.MaxCommandLineLength;
     }
 
     /// <summary>RFC 2449 §5. IMPLEMENTATION is left out on purpose: it only helps an attacker.</summary>
@@ -304,9 +317,15 @@ public sealed class Pop3Session
             return Pop3Responses.SaslMalformed;
         }
 
-        if (fields.Length != 3 || fields[1].Length == 0 || (fields[0].Length > 0 && !fields[0].Equals(fields[1], StringComparison.OrdinalIgnoreCase)))
+        if (fields.Length != 3 || fields[1].Length == 0)
         {
             return Pop3Responses.SaslMalformed;
+        }
+
+        if (fields[0].Length > 0 && !fields[0].Equals(fields[1], StringComparison.OrdinalIgnoreCase))
+        {
+            // Logging in as one user on behalf of another (proxy authorization) is not offered.
+            return Pop3Responses.AuthFailed;
         }
 
         return await LoginAsync(new Pop3Credentials(fields[1], fields[2], null, null, _remoteAddress), cancellationToken);
@@ -421,10 +440,10 @@ public sealed class Pop3Session
             return error;
         }
 
-        var content = await ReadAsync(number, cancellationToken);
+        var (content, failure) = await ReadAsync(number, cancellationToken);
         if (content is null)
         {
-            return Pop3Responses.TemporaryFailure;
+            return failure;
         }
 
         WriteLine(output, Pop3Responses.Octets(_messages[number - 1].Size));
@@ -435,20 +454,23 @@ public sealed class Pop3Session
     private async ValueTask<string?> TopAsync(string argument, PipeWriter output, CancellationToken cancellationToken)
     {
         var parts = argument.Split(' ');
-        if (parts.Length != 2 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var bodyLines))
+        if (parts.Length != 2 || parts[1].Length == 0 || !parts[1].All(char.IsAsciiDigit))
         {
             return Pop3Responses.Syntax;
         }
+
+        // Any count beyond int range means "the whole body".
+        var bodyLines = int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : int.MaxValue;
 
         if (!TryFind(parts[0], out var number, out var error))
         {
             return error;
         }
 
-        var content = await ReadAsync(number, cancellationToken);
+        var (content, failure) = await ReadAsync(number, cancellationToken);
         if (content is null)
         {
-            return Pop3Responses.TemporaryFailure;
+            return failure;
         }
 
         WriteLine(output, Pop3Responses.Ok);
@@ -456,15 +478,17 @@ public sealed class Pop3Session
         return null;
     }
 
-    private async ValueTask<ReadOnlyMemory<byte>?> ReadAsync(int number, CancellationToken cancellationToken)
+    /// <summary>Reads a message; on failure says why: gone for good (removed by an admin) or try later.</summary>
+    private async ValueTask<(ReadOnlyMemory<byte>? Content, string Failure)> ReadAsync(int number, CancellationToken cancellationToken)
     {
         try
         {
-            return await _backend.ReadAsync(Mailbox!, _messages[number - 1].Uid, cancellationToken);
+            var content = await _backend.ReadAsync(Mailbox!, _messages[number - 1].Uid, cancellationToken);
+            return (content, Pop3Responses.MessageGone);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            return null;
+            return (null, Pop3Responses.TemporaryFailure);
         }
     }
 
@@ -535,13 +559,15 @@ public sealed class Pop3Session
     private bool TryFind(string argument, out int number, out string error)
     {
         error = "";
-        if (!int.TryParse(argument, NumberStyles.None, CultureInfo.InvariantCulture, out number))
+        number = 0;
+        if (argument.Length == 0 || !argument.All(char.IsAsciiDigit))
         {
             error = Pop3Responses.Syntax;
             return false;
         }
 
-        if (number < 1 || number > _messages.Count)
+        // All digits: a number too large for an int is simply not a message here.
+        if (!int.TryParse(argument, NumberStyles.None, CultureInfo.InvariantCulture, out number) || number < 1 || number > _messages.Count)
         {
             error = Pop3Responses.NoSuchMessage;
             return false;
