@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using EmailAI.Protocols.Pop3;
 using EmailAI.Tests.Smtp;
+using EmailAI.Tests.Transcripts;
 
 namespace EmailAI.Tests.Pop3;
 
@@ -23,7 +24,7 @@ public sealed class Pop3ApopTests
     public async Task Apop_Disabled_UnknownCommandAndNoTimestampInGreeting(int chunkSize)
     {
         var digest = FakePop3Backend.ApopDigest("<1896.697170952@pop.example.com>", FakePop3Backend.AlicePassword);
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             S: +OK pop.example.com POP3 EmailAI ready
             C: APOP alice {digest}
             S: -ERR Unknown command
@@ -40,7 +41,7 @@ public sealed class Pop3ApopTests
     {
         var harness = CreateApop(out var timestamp);
         var digest = FakePop3Backend.ApopDigest(timestamp, FakePop3Backend.AlicePassword);
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             S: +OK pop.example.com POP3 EmailAI ready {"{TIMESTAMP}"}
             C: APOP alice {(upperCaseDigest ? digest.ToUpperInvariant() : digest)}
             S: +OK maildrop locked and ready
@@ -63,7 +64,7 @@ public sealed class Pop3ApopTests
     {
         var harness = CreateApop(out var timestamp);
         var wrong = FakePop3Backend.ApopDigest(timestamp, "not the secret");
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             S: +OK pop.example.com POP3 EmailAI ready {"{TIMESTAMP}"}
             C: APOP alice {wrong}
             S: -ERR [AUTH] Authentication failed
@@ -81,7 +82,7 @@ public sealed class Pop3ApopTests
     public async Task Apop_MalformedArguments_SyntaxErrorWithoutAskingBackend(int chunkSize)
     {
         var harness = CreateApop(out _);
-        var transcript = Pop3Transcript.Parse("""
+        var transcript = Transcript.Parse("""
             S: +OK pop.example.com POP3 EmailAI ready {TIMESTAMP}
             C: APOP
             S: -ERR Syntax error

@@ -1,6 +1,7 @@
 using System.Net;
 using EmailAI.Protocols.Pop3;
 using EmailAI.Tests.Smtp;
+using EmailAI.Tests.Transcripts;
 
 namespace EmailAI.Tests.Pop3;
 
@@ -30,7 +31,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes]
     public async Task UserPass_CorrectPassword_LocksMaildropAndEntersTransaction(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse(Pop3Openings.Login);
+        var transcript = Transcript.Parse(Pop3Openings.Login);
 
         var harness = await Pop3TestHarness.RunAsync(transcript, chunkSize);
 
@@ -45,7 +46,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes]
     public async Task UserPass_UnknownUserAndWrongPassword_SameAuthErrorAndNoMaildropOpened(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: USER nobody
             S: +OK send PASS
@@ -68,7 +69,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes]
     public async Task Pass_AfterFailedPass_RequiresUserAgain(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: USER alice
             S: +OK send PASS
@@ -91,7 +92,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes]
     public async Task Pass_WithoutUser_ReturnsErrWithoutAskingBackend(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: PASS wonderland
             S: -ERR USER first
@@ -105,7 +106,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes]
     public async Task User_MissingOrWithSpace_SyntaxError(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: USER
             S: -ERR Syntax error
@@ -121,7 +122,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes]
     public async Task Pass_PasswordWithSpaces_PassedWhole(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: USER bob
             S: +OK send PASS
@@ -140,7 +141,7 @@ public sealed class Pop3AuthenticationTests
     {
         var harness = new Pop3TestHarness();
         harness.Backend.AddAccount("carol", " spaced out ", "mbx-carol");
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: USER carol
             S: +OK send PASS
@@ -160,7 +161,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes]
     public async Task AuthPlain_WithoutInitialResponse_ContinuationThenLogin(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: AUTH PLAIN
             S: {Pop3Openings.SaslContinuation}
@@ -180,7 +181,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes(AlicePlain, AliceAsAlicePlain)]
     public async Task AuthPlain_WithInitialResponse_LogsIn(string initialResponse, int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: auth plain {initialResponse}
             {LoggedIn}
@@ -195,7 +196,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes]
     public async Task AuthPlain_WrongPassword_AuthErrorAndSessionContinues(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: AUTH PLAIN {AliceWrongPlain}
             S: -ERR [AUTH] Authentication failed
@@ -213,7 +214,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes]
     public async Task AuthPlain_EqualsSignMeaningEmpty_Malformed(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: AUTH PLAIN =
             S: -ERR [AUTH] Malformed SASL response
@@ -235,7 +236,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes]
     public async Task AuthPlain_StarCancels_ErrAndNextCommandIsACommand(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: AUTH PLAIN
             S: {Pop3Openings.SaslContinuation}
@@ -255,7 +256,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes("not base64!", "AGFsaWNlAHdvbmRlcmxhbmQ", "@@@@")]
     public async Task AuthPlain_BadBase64_MalformedEitherWay(string response, int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: AUTH PLAIN {response}
             S: -ERR [AUTH] Malformed SASL response
@@ -278,7 +279,7 @@ public sealed class Pop3AuthenticationTests
     {
         // Acting for another user (proxy authorization) is refused as a failed login; a missing field is malformed.
         var (response, answer) = (responseAndAnswer.Split('|')[0], responseAndAnswer.Split('|')[1]);
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: AUTH PLAIN {response}
             S: {answer}
@@ -293,7 +294,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes]
     public async Task Auth_UnknownMechanism_ErrAndSessionContinues(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: AUTH CRAM-MD5
             S: -ERR Unsupported SASL mechanism
@@ -309,7 +310,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes]
     public async Task Auth_WithoutArgument_ListsPlain(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: AUTH
             S: +OK SASL mechanisms follow
@@ -323,7 +324,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes]
     public async Task InsecureConnection_UserPassAndAuthPlain_RefusedWithAuthCode(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: CAPA
             S: +OK Capability list follows
@@ -357,7 +358,7 @@ public sealed class Pop3AuthenticationTests
     [Theory, ChunkSizes]
     public async Task InsecureConnection_AllowInsecureAuth_OffersAndAcceptsPlaintext(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: CAPA
             S: +OK Capability list follows
@@ -387,7 +388,7 @@ public sealed class Pop3AuthenticationTests
     {
         var harness = new Pop3TestHarness();
         harness.Backend.OpenInUseOnNext = 1;
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: USER alice
             S: +OK send PASS
@@ -428,7 +429,7 @@ public sealed class Pop3AuthenticationTests
     {
         var harness = new Pop3TestHarness();
         harness.Backend.Throttle("alice");
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: USER alice
             S: +OK send PASS
@@ -464,7 +465,7 @@ public sealed class Pop3AuthenticationTests
                 break;
         }
 
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: USER alice
             S: +OK send PASS

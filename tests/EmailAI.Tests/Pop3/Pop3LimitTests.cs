@@ -1,6 +1,7 @@
 using System.Text;
 using EmailAI.Protocols.Pop3;
 using EmailAI.Tests.Smtp;
+using EmailAI.Tests.Transcripts;
 
 namespace EmailAI.Tests.Pop3;
 
@@ -22,7 +23,7 @@ public sealed class Pop3LimitTests
     {
         var line = "USER " + new string('a', 248);
         Assert.Equal(253, line.Length);
-        var transcript = Pop3Transcript.Parse(Pop3Openings.Greeting)
+        var transcript = Transcript.Parse(Pop3Openings.Greeting)
             .Client(line)
             .Server("+OK send PASS");
 
@@ -32,7 +33,7 @@ public sealed class Pop3LimitTests
     [Theory, ChunkSizes]
     public async Task CommandLine_Of256OctetsWithCrLf_LineTooLongAndSessionContinues(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse(Pop3Openings.Greeting)
+        var transcript = Transcript.Parse(Pop3Openings.Greeting)
             .Client("USER " + new string('a', 249))
             .Server("-ERR Line too long")
             .Append("""
@@ -52,7 +53,7 @@ public sealed class Pop3LimitTests
     [Theory, ChunkSizes]
     public async Task CommandLine_Endless100KilobytesThenValidCommand_OneErrorThenCommandRunsWithBoundedBuffering(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse(Pop3Openings.Greeting)
+        var transcript = Transcript.Parse(Pop3Openings.Greeting)
             .ClientRaw("USER " + new string('a', 100 * 1024))
             .Client("x")
             .Server("-ERR Line too long")
@@ -74,7 +75,7 @@ public sealed class Pop3LimitTests
         harness.Backend.AddAccount("carol", password, "mbx-carol");
         var response = CarolPlain(password);
         Assert.True(response.Length > 1300);
-        var transcript = Pop3Transcript.Parse(Pop3Openings.Greeting)
+        var transcript = Transcript.Parse(Pop3Openings.Greeting)
             .Client("AUTH PLAIN")
             .Server(Pop3Openings.SaslContinuation)
             .Client(response)
@@ -95,7 +96,7 @@ public sealed class Pop3LimitTests
         var harness = new Pop3TestHarness();
         var password = LongPasswordOf(1000);
         harness.Backend.AddAccount("carol", password, "mbx-carol");
-        var transcript = Pop3Transcript.Parse(Pop3Openings.Greeting)
+        var transcript = Transcript.Parse(Pop3Openings.Greeting)
             .Client("AUTH PLAIN " + CarolPlain(password))
             .Server("-ERR Line too long")
             .Append("""
@@ -116,7 +117,7 @@ public sealed class Pop3LimitTests
     [Theory, ChunkSizes]
     public async Task SaslResponse_OverMaxSaslLineLength_LineTooLongAndNextLineIsACommand(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse(Pop3Openings.Greeting)
+        var transcript = Transcript.Parse(Pop3Openings.Greeting)
             .Client("AUTH PLAIN")
             .Server(Pop3Openings.SaslContinuation)
             .Client(new string('A', 5000))
@@ -135,7 +136,7 @@ public sealed class Pop3LimitTests
     [Theory, ChunkSizes]
     public async Task SaslResponse_InvalidUtf8_ErrAndNextLineIsACommand(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse(Pop3Openings.Greeting)
+        var transcript = Transcript.Parse(Pop3Openings.Greeting)
             .Client("AUTH PLAIN")
             .Server(Pop3Openings.SaslContinuation)
             .ClientRaw([0xFF, 0xFE, 0x0D, 0x0A])
@@ -153,7 +154,7 @@ public sealed class Pop3LimitTests
     [Theory, ChunkSizes]
     public async Task InvalidUtf8Line_UnknownCommandAndSessionContinues(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse(Pop3Openings.Greeting)
+        var transcript = Transcript.Parse(Pop3Openings.Greeting)
             .ClientRaw("USER "u8).ClientRaw([0xFF, 0xFE]).ClientRaw("alice\r\n"u8)
             .Server("-ERR Unknown command")
             .ClientRaw("USER "u8).ClientRaw([0xC3]).ClientRaw("\r\n"u8)
@@ -178,7 +179,7 @@ public sealed class Pop3LimitTests
     public async Task ErrorLimit_TwentiethError_ClosesIgnoresFurtherInputAndNeverCommits(int chunkSize)
     {
         var harness = new Pop3TestHarness().WithStandardMaildrop();
-        var transcript = Pop3Transcript.Parse(Pop3Openings.Login + """
+        var transcript = Transcript.Parse(Pop3Openings.Login + """
 
             C: DELE 1
             S: +OK message 1 deleted
@@ -208,7 +209,7 @@ public sealed class Pop3LimitTests
     [Theory, ChunkSizes]
     public async Task ErrorLimit_LongLinesBadBytesAndFailedLoginsAllCount(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse(Pop3Openings.Greeting)
+        var transcript = Transcript.Parse(Pop3Openings.Greeting)
             .Client("USER " + new string('a', 300))
             .Server("-ERR Line too long")
             .ClientRaw([0xFF, 0x0D, 0x0A])
@@ -234,7 +235,7 @@ public sealed class Pop3LimitTests
     {
         var harness = new Pop3TestHarness(o => o.MaxErrors = 2);
         harness.Backend.AuthenticateThrowsOnNext = 3;
-        var transcript = Pop3Transcript.Parse(Pop3Openings.Greeting);
+        var transcript = Transcript.Parse(Pop3Openings.Greeting);
         for (var i = 0; i < 3; i++)
         {
             transcript.Append("""

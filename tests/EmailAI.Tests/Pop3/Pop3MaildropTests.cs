@@ -1,6 +1,7 @@
 using System.Text;
 using EmailAI.Protocols.Pop3;
 using EmailAI.Tests.Smtp;
+using EmailAI.Tests.Transcripts;
 
 namespace EmailAI.Tests.Pop3;
 
@@ -14,7 +15,7 @@ public sealed class Pop3MaildropTests
     public async Task StatListUidl_StandardMaildrop_ExactCountsSizesAndUids(int chunkSize)
     {
         var harness = new Pop3TestHarness().WithStandardMaildrop();
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: STAT
             S: +OK 3 119
@@ -44,7 +45,7 @@ public sealed class Pop3MaildropTests
     [Theory, ChunkSizes]
     public async Task StatListUidl_EmptyMaildrop_ZeroAndEmptyLists(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: STAT
             S: +OK 0 0
@@ -65,7 +66,7 @@ public sealed class Pop3MaildropTests
     public async Task Retr_Message_SizeLineThenExactLinesThenDot(int chunkSize)
     {
         var harness = new Pop3TestHarness().WithStandardMaildrop();
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: RETR 1
             S: +OK 55 octets
@@ -88,7 +89,7 @@ public sealed class Pop3MaildropTests
     {
         var harness = new Pop3TestHarness();
         harness.Backend.AddMessage(FakePop3Backend.AliceMailbox, 1, ".first\r\nSubject: dots\r\n\r\n.\r\n..two\r\nend\r\n");
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: RETR 1
             S: +OK 40 octets
@@ -112,7 +113,7 @@ public sealed class Pop3MaildropTests
         var harness = new Pop3TestHarness();
         harness.Backend.AddMessage(FakePop3Backend.AliceMailbox, 1, "Subject: x\r\n\r\nno newline");
         harness.Backend.AddMessage(FakePop3Backend.AliceMailbox, 2, "Subject: y\r\n\r\n.");
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: RETR 1
             S: +OK 24 octets
@@ -181,7 +182,7 @@ public sealed class Pop3MaildropTests
             expected = "-ERR Message no longer exists";
         }
 
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: RETR 3
             S: {expected}
@@ -204,7 +205,7 @@ public sealed class Pop3MaildropTests
     public async Task Top_ZeroTwoAndMoreThanBodyLines_HeaderBlankLineAndThatManyBodyLines(int chunkSize)
     {
         var harness = new Pop3TestHarness().WithStandardMaildrop();
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: TOP 2 0
             S: +OK
@@ -236,7 +237,7 @@ public sealed class Pop3MaildropTests
     {
         var harness = new Pop3TestHarness();
         harness.Backend.AddMessage(FakePop3Backend.AliceMailbox, 1, "Subject: headers only\r\nFrom: dave@example.net\r\n");
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: TOP 1 0
             S: +OK
@@ -260,7 +261,7 @@ public sealed class Pop3MaildropTests
     {
         var harness = new Pop3TestHarness();
         harness.Backend.AddMessage(FakePop3Backend.AliceMailbox, 1, ".first\r\nSubject: dots\r\n\r\n.\r\n..two\r\nend\r\n");
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: TOP 1 2
             S: +OK
@@ -279,7 +280,7 @@ public sealed class Pop3MaildropTests
     public async Task Top_BadArguments_SyntaxErrorOrNoSuchMessage(int chunkSize)
     {
         var harness = new Pop3TestHarness().WithStandardMaildrop();
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: TOP
             S: -ERR Syntax error
@@ -304,7 +305,7 @@ public sealed class Pop3MaildropTests
     public async Task Dele_MarksMessage_ItIsRefusedAndLeftOutButNumbersStay(int chunkSize)
     {
         var harness = new Pop3TestHarness().WithStandardMaildrop();
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: DELE 2
             S: +OK message 2 deleted
@@ -345,7 +346,7 @@ public sealed class Pop3MaildropTests
     public async Task Rset_AfterDele_UnmarksAllAndQuitDeletesNothing(int chunkSize)
     {
         var harness = new Pop3TestHarness().WithStandardMaildrop();
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: DELE 1
             S: +OK message 1 deleted
@@ -372,7 +373,7 @@ public sealed class Pop3MaildropTests
     public async Task Quit_AfterDele_CommitsExactlyTheDeletedUidsAndSignsOff(int chunkSize)
     {
         var harness = new Pop3TestHarness().WithStandardMaildrop();
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: DELE 3
             S: +OK message 3 deleted
@@ -399,7 +400,7 @@ public sealed class Pop3MaildropTests
     public async Task Quit_WithoutDele_CommitsNothingAndReleasesLock(int chunkSize)
     {
         var harness = new Pop3TestHarness().WithStandardMaildrop();
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: QUIT
             S: +OK pop.example.com signing off (0 messages deleted)
@@ -425,7 +426,7 @@ public sealed class Pop3MaildropTests
             harness.Backend.CommitFailsOnNext = 1;
         }
 
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: DELE 2
             S: +OK message 2 deleted
@@ -448,7 +449,7 @@ public sealed class Pop3MaildropTests
     public async Task DroppedConnection_AfterDeleAndHalfAQuit_NeverCommits(int chunkSize)
     {
         var harness = new Pop3TestHarness().WithStandardMaildrop();
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: DELE 1
             S: +OK message 1 deleted
@@ -470,7 +471,7 @@ public sealed class Pop3MaildropTests
     public async Task MessageNumber_ZeroPastEndNonNumericNegative_Refused(string command, int chunkSize)
     {
         var harness = new Pop3TestHarness().WithStandardMaildrop();
-        var transcript = Pop3Transcript.Parse(Pop3Openings.Login)
+        var transcript = Transcript.Parse(Pop3Openings.Login)
             .Client(string.Format(command, "0")).Server("-ERR No such message")
             .Client(string.Format(command, "4")).Server("-ERR No such message")
             .Client(string.Format(command, "one")).Server("-ERR Syntax error")

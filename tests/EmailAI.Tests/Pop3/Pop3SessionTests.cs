@@ -1,5 +1,6 @@
 using EmailAI.Protocols.Pop3;
 using EmailAI.Tests.Smtp;
+using EmailAI.Tests.Transcripts;
 
 namespace EmailAI.Tests.Pop3;
 
@@ -42,7 +43,7 @@ public sealed class Pop3SessionTests
     [Theory, ChunkSizes]
     public async Task Capa_InAuthorization_ListsCapabilitiesWithUserAndSaslPlain(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: CAPA
             {CapaAuthorization}
@@ -56,7 +57,7 @@ public sealed class Pop3SessionTests
     [Theory, ChunkSizes]
     public async Task Capa_InTransaction_OmitsUserAndSasl(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Login}
             C: CAPA
             {CapaTransaction}
@@ -68,7 +69,7 @@ public sealed class Pop3SessionTests
     [Theory, ChunkSizes]
     public async Task Capa_LowerCase_AcceptedLikeUpperCase(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: capa
             {CapaAuthorization}
@@ -86,7 +87,7 @@ public sealed class Pop3SessionTests
     [Theory, ChunkSizes]
     public async Task Noop_InTransaction_ReturnsOkAndInAuthorizationErr(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: NOOP
             S: -ERR Command not valid in this state
@@ -105,7 +106,7 @@ public sealed class Pop3SessionTests
     public async Task TransactionCommands_InAuthorization_ReturnErrAndNothingIsRead(int chunkSize)
     {
         var harness = new Pop3TestHarness().WithStandardMaildrop();
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: STAT
             S: -ERR Command not valid in this state
@@ -140,7 +141,7 @@ public sealed class Pop3SessionTests
     public async Task AuthorizationCommands_InTransaction_ReturnErrAndKeepTheSession(int chunkSize)
     {
         var harness = new Pop3TestHarness(o => o.EnableApop = true);
-        var transcript = Pop3Transcript.Parse("""
+        var transcript = Transcript.Parse("""
             S: +OK pop.example.com POP3 EmailAI ready {TIMESTAMP}
             C: USER alice
             S: +OK send PASS
@@ -169,7 +170,7 @@ public sealed class Pop3SessionTests
     [Theory, ChunkSizes]
     public async Task UnknownCommand_AnyState_ReturnsErrAndSessionContinues(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: XYZZY
             S: -ERR Unknown command
@@ -191,7 +192,7 @@ public sealed class Pop3SessionTests
     [Theory, ChunkSizes]
     public async Task Quit_InAuthorization_SaysByeAndClosesWithoutCommit(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: USER alice
             S: +OK send PASS
@@ -210,7 +211,7 @@ public sealed class Pop3SessionTests
     [Theory, ChunkSizes]
     public async Task Quit_CommandsPipelinedBehindIt_NotAnswered(int chunkSize)
     {
-        var transcript = Pop3Transcript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Pop3Openings.Greeting}
             C: QUIT
             S: +OK bye
@@ -228,7 +229,7 @@ public sealed class Pop3SessionTests
     public async Task Pipelining_WholeSessionInOnePacket_AnsweredInOrder(int chunkSize)
     {
         var harness = new Pop3TestHarness().WithStandardMaildrop();
-        var transcript = Pop3Transcript.Parse("""
+        var transcript = Transcript.Parse("""
             S: +OK pop.example.com POP3 EmailAI ready
             C: USER alice
             C: PASS wonderland

@@ -4,6 +4,7 @@ using System.Text;
 using EmailAI.Protocols.Pop3;
 using EmailAI.Tests.Smtp;
 using Microsoft.Extensions.Time.Testing;
+using EmailAI.Tests.Transcripts;
 
 namespace EmailAI.Tests.Pop3;
 
@@ -63,7 +64,7 @@ public sealed class Pop3TestHarness
     public int Reads { get; private set; }
 
     /// <summary>Runs a whole transcript from the greeting on and checks the server's output.</summary>
-    public static async Task<Pop3TestHarness> RunAsync(Pop3Transcript transcript, int chunkSize, Action<Pop3Options>? configure = null, bool secure = true)
+    public static async Task<Pop3TestHarness> RunAsync(Transcript transcript, int chunkSize, Action<Pop3Options>? configure = null, bool secure = true)
     {
         var harness = new Pop3TestHarness(configure, secure);
         await harness.RunAsync(transcript, chunkSize);
@@ -74,7 +75,7 @@ public sealed class Pop3TestHarness
     /// Sends the transcript's client bytes (after the greeting, unless it was already sent) and checks the
     /// server's whole output since the greeting against it.
     /// </summary>
-    public async Task RunAsync(Pop3Transcript transcript, int chunkSize)
+    public async Task RunAsync(Transcript transcript, int chunkSize)
     {
         if (!_started)
         {

@@ -1,3 +1,4 @@
+using EmailAI.Tests.Transcripts;
 namespace EmailAI.Tests.Smtp;
 
 /// <summary>Command order (RFC 5321 §4.1.4), path and parameter syntax, and SMTPUTF8 (RFC 6531).</summary>
@@ -18,7 +19,7 @@ public sealed class SmtpCommandSyntaxTests
     [Theory, ChunkSizes]
     public async Task Commands_BeforeEhlo_Return503(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             C: MAIL FROM:<sender@remote.example>
             S: 503 5.5.1 Send HELO/EHLO first
@@ -39,7 +40,7 @@ public sealed class SmtpCommandSyntaxTests
     [Theory, ChunkSizes]
     public async Task Rcpt_BeforeMail_Returns503(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             {Ehlo}
             C: RCPT TO:<alice@example.com>
@@ -54,7 +55,7 @@ public sealed class SmtpCommandSyntaxTests
     [Theory, ChunkSizes]
     public async Task Data_WithoutMail_Returns503(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             {Ehlo}
             C: DATA
@@ -69,7 +70,7 @@ public sealed class SmtpCommandSyntaxTests
     [Theory, ChunkSizes]
     public async Task Data_WithoutAcceptedRecipients_Returns554AndBodyIsNotTakenAsMessage(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             {Ehlo}
             C: MAIL FROM:<sender@remote.example>
@@ -97,7 +98,7 @@ public sealed class SmtpCommandSyntaxTests
     [Theory, ChunkSizes]
     public async Task Data_WithArgument_Returns501(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             {Ehlo}
             C: MAIL FROM:<sender@remote.example>
@@ -116,7 +117,7 @@ public sealed class SmtpCommandSyntaxTests
     [Theory, ChunkSizes]
     public async Task Mail_WhileTransactionOpen_Returns503AndKeepsFirstSender(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             {Ehlo}
             C: MAIL FROM:<first@remote.example>
@@ -140,7 +141,7 @@ public sealed class SmtpCommandSyntaxTests
     [Theory, ChunkSizes]
     public async Task Mail_MalformedPaths_Return501WithSyntaxOrSenderCode(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             {Ehlo}
             C: MAIL FROM:sender@remote.example
@@ -173,7 +174,7 @@ public sealed class SmtpCommandSyntaxTests
     [Theory, ChunkSizes]
     public async Task Rcpt_MalformedPaths_Return501WithSyntaxOrRecipientCode(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             {Ehlo}
             C: MAIL FROM:<sender@remote.example>
@@ -200,7 +201,7 @@ public sealed class SmtpCommandSyntaxTests
     [Theory, ChunkSizes]
     public async Task Paths_WithSourceRoute_AcceptedAndRouteIgnored(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             {Ehlo}
             C: MAIL FROM:<@relay1.example,@relay2.example:sender@remote.example>
@@ -225,7 +226,7 @@ public sealed class SmtpCommandSyntaxTests
     [Theory, ChunkSizes]
     public async Task Mail_Parameters_UnknownReturns555AndKnownValidated(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             {Ehlo}
             C: MAIL FROM:<sender@remote.example> FOO=BAR
@@ -248,7 +249,7 @@ public sealed class SmtpCommandSyntaxTests
     [Theory, ChunkSizes]
     public async Task Mail_ParametersAfterHelo_Return555(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             C: HELO client.example.net
             S: 250 mx.example.com Hello [192.0.2.10]
@@ -266,7 +267,7 @@ public sealed class SmtpCommandSyntaxTests
     [Theory, ChunkSizes]
     public async Task Smtputf8_NonAsciiAddressWithoutParameter_Returns553(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             {Ehlo}
             C: MAIL FROM:<δοκιμή@παράδειγμα.δοκιμή>
@@ -287,7 +288,7 @@ public sealed class SmtpCommandSyntaxTests
     {
         var harness = new SmtpTestHarness();
         harness.Policy.AddMailbox("пользователь@example.com", "mbx-utf8");
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             {Ehlo}
             C: MAIL FROM:<δοκιμή@παράδειγμα.δοκιμή> SMTPUTF8
@@ -316,7 +317,7 @@ public sealed class SmtpCommandSyntaxTests
     [Fact]
     public async Task Smtputf8_Disabled_NotAdvertisedAndParameterRefused()
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             C: EHLO client.example.net
             S: 250-mx.example.com Hello [192.0.2.10]

@@ -1,4 +1,5 @@
 using System.Text;
+using EmailAI.Tests.Transcripts;
 
 namespace EmailAI.Tests.Smtp;
 
@@ -13,7 +14,7 @@ public sealed class SmtpDataTests
     private const string LineTooLong = "554 5.6.0 Message contains a line longer than 998 octets (RFC 5322 §2.1.1)";
 
     /// <summary>Greeting, EHLO, MAIL, RCPT, DATA and their replies: the client may send message text next.</summary>
-    private static SmtpTranscript OpenData(string maxSize = "10240000") => SmtpTranscript.Parse($"""
+    private static Transcript OpenData(string maxSize = "10240000") => Transcript.Parse($"""
         S: 220 mx.example.com ESMTP EmailAI ready
         C: EHLO client.example.net
         S: 250-mx.example.com Hello [192.0.2.10]
@@ -31,7 +32,7 @@ public sealed class SmtpDataTests
         """);
 
     /// <summary>A complete second transaction, to show the session still works.</summary>
-    private static SmtpTranscript AppendNextTransaction(SmtpTranscript transcript) => transcript.Append("""
+    private static Transcript AppendNextTransaction(Transcript transcript) => transcript.Append("""
         C: MAIL FROM:<next@remote.example>
         S: 250 2.1.0 Sender OK
         C: RCPT TO:<bob@example.com>
@@ -138,7 +139,7 @@ public sealed class SmtpDataTests
     [Theory, ChunkSizes]
     public async Task Data_TwoRecipients_TraceFieldHasNoForClause(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse("""
+        var transcript = Transcript.Parse("""
             S: 220 mx.example.com ESMTP EmailAI ready
             C: HELO client.example.net
             S: 250 mx.example.com Hello [192.0.2.10]

@@ -1,4 +1,5 @@
 using System.Text;
+using EmailAI.Tests.Transcripts;
 
 namespace EmailAI.Tests.Smtp;
 
@@ -13,7 +14,7 @@ public sealed class SmtpFailureTests
     {
         var harness = new SmtpTestHarness();
         harness.Policy.ThrowOnNext = 1;
-        var transcript = SmtpTranscript.Parse(SmtpOpenings.EhloMail + """
+        var transcript = Transcript.Parse(SmtpOpenings.EhloMail + """
 
             C: RCPT TO:<alice@example.com>
             S: 451 4.3.0 Temporary local problem, please try again later
@@ -36,7 +37,7 @@ public sealed class SmtpFailureTests
     {
         var harness = new SmtpTestHarness();
         harness.Policy.TemporaryFailureOnNext = 1;
-        var transcript = SmtpTranscript.Parse(SmtpOpenings.EhloMail + """
+        var transcript = Transcript.Parse(SmtpOpenings.EhloMail + """
 
             C: RCPT TO:<alice@example.com>
             S: 450 4.2.1 Mailbox temporarily unavailable
@@ -61,7 +62,7 @@ public sealed class SmtpFailureTests
     {
         var harness = new SmtpTestHarness();
         harness.Sink.ThrowOnNext = 1;
-        var transcript = SmtpTranscript.Parse(SmtpOpenings.EhloMail + """
+        var transcript = Transcript.Parse(SmtpOpenings.EhloMail + """
 
             C: RCPT TO:<alice@example.com>
             S: 250 2.1.5 Recipient OK
@@ -96,7 +97,7 @@ public sealed class SmtpFailureTests
     {
         var harness = new SmtpTestHarness();
         harness.Sink.FailOnNext = 1;
-        var transcript = SmtpTranscript.Parse(SmtpOpenings.EhloMail + """
+        var transcript = Transcript.Parse(SmtpOpenings.EhloMail + """
 
             C: RCPT TO:<alice@example.com>
             S: 250 2.1.5 Recipient OK

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using EmailAI.Tests.Transcripts;
 
 namespace EmailAI.Tests.Smtp;
 
@@ -11,7 +12,7 @@ public sealed class SmtpLimitTests
     {
         var line = "NOOP " + new string('x', 505);
         Assert.Equal(510, line.Length);
-        var transcript = SmtpTranscript.Parse(SmtpOpenings.Ehlo)
+        var transcript = Transcript.Parse(SmtpOpenings.Ehlo)
             .Client(line)
             .Server("250 2.0.0 OK");
 
@@ -21,7 +22,7 @@ public sealed class SmtpLimitTests
     [Theory, ChunkSizes]
     public async Task CommandLine_Of513OctetsWithCrLf_Returns500AndSessionContinues(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse(SmtpOpenings.Ehlo)
+        var transcript = Transcript.Parse(SmtpOpenings.Ehlo)
             .Client("NOOP " + new string('x', 506))
             .Server("500 5.5.2 Line too long")
             .Client("MAIL FROM:<sender@remote.example>")
@@ -33,7 +34,7 @@ public sealed class SmtpLimitTests
     [Theory, ChunkSizes]
     public async Task CommandLine_Endless100KilobytesThenValidCommand_OneErrorThenCommandRunsWithBoundedBuffering(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse(SmtpOpenings.Ehlo)
+        var transcript = Transcript.Parse(SmtpOpenings.Ehlo)
             .ClientRaw("MAIL FROM:<" + new string('a', 100 * 1024))
             .Client(">")
             .Server("500 5.5.2 Line too long")
@@ -48,7 +49,7 @@ public sealed class SmtpLimitTests
     [Theory, ChunkSizes]
     public async Task MailSize_DeclaredOverLimit_Returns552AndAtLimitAccepted(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse(SmtpOpenings.Ehlo + """
+        var transcript = Transcript.Parse(SmtpOpenings.Ehlo + """
 
             C: MAIL FROM:<sender@remote.example> SIZE=10240001
             S: 552 5.3.4 Message size exceeds fixed limit
@@ -70,7 +71,7 @@ public sealed class SmtpLimitTests
     {
         var harness = new SmtpTestHarness();
         Assert.Equal(1000, harness.Options.MaxRecipients);
-        var transcript = SmtpTranscript.Parse(SmtpOpenings.Ehlo + """
+        var transcript = Transcript.Parse(SmtpOpenings.Ehlo + """
 
             C: MAIL FROM:<sender@remote.example>
             S: 250 2.1.0 Sender OK
@@ -105,7 +106,7 @@ public sealed class SmtpLimitTests
     public async Task Rcpt_OverLimitManyTimes_DoesNotCountTowardErrorLimit()
     {
         var harness = new SmtpTestHarness(o => o.MaxRecipients = 2);
-        var transcript = SmtpTranscript.Parse("""
+        var transcript = Transcript.Parse("""
             S: 220 mx.example.com ESMTP EmailAI ready
             C: HELO client.example.net
             S: 250 mx.example.com Hello [192.0.2.10]
@@ -137,7 +138,7 @@ public sealed class SmtpLimitTests
     [Theory, ChunkSizes]
     public async Task Errors_TwentiethError_Returns421ClosesAndIgnoresFurtherInput(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse(SmtpOpenings.Ehlo);
+        var transcript = Transcript.Parse(SmtpOpenings.Ehlo);
         for (var i = 0; i < 19; i++)
         {
             transcript.Client("BOGUS").Server("500 5.5.2 Command not recognized");

@@ -1,4 +1,5 @@
 using System.Text;
+using EmailAI.Tests.Transcripts;
 
 namespace EmailAI.Tests.Smtp;
 
@@ -25,7 +26,7 @@ public sealed class SmtpSegmentedInputTests
     {
         var harness = new SmtpTestHarness { SegmentSize = segmentSize };
         harness.Policy.AddMailbox("пользователь@example.com", "mbx-utf8");
-        var transcript = SmtpTranscript.Parse("""
+        var transcript = Transcript.Parse("""
             S: 220 mx.example.com ESMTP EmailAI ready
             C: EHLO client.example.net
             S: 250-mx.example.com Hello [192.0.2.10]

@@ -1,5 +1,6 @@
 using System.Text;
 using EmailAI.Protocols.Smtp;
+using EmailAI.Tests.Transcripts;
 
 namespace EmailAI.Tests.Smtp;
 
@@ -22,7 +23,7 @@ public sealed class SmtpSessionTests
     [Theory, ChunkSizes]
     public async Task Session_EhloMailRcptDataQuit_DeliversMessageExactly(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             C: EHLO client.example.net
             {EhloReply}
@@ -63,7 +64,7 @@ public sealed class SmtpSessionTests
     [Theory, ChunkSizes]
     public async Task Helo_ValidName_Returns250WithoutKeywordsAndDelivers(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             C: HELO client.example.net
             S: 250 mx.example.com Hello [192.0.2.10]
@@ -94,7 +95,7 @@ public sealed class SmtpSessionTests
     [Theory, ChunkSizes]
     public async Task Ehlo_EmptyOrTwoWordName_Returns501(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             C: EHLO
             S: 501 5.5.4 Syntax: EHLO hostname
@@ -131,7 +132,7 @@ public sealed class SmtpSessionTests
     [Theory, ChunkSizes]
     public async Task Pipelining_TransactionAndQuitInOnePacket_DeliversAndCloses(int chunkSize)
     {
-        var transcript = new SmtpTranscript()
+        var transcript = new Transcript()
             .Append(Greeting)
             .Client("EHLO client.example.net")
             .Append(EhloReply)
@@ -153,7 +154,7 @@ public sealed class SmtpSessionTests
     [Theory, ChunkSizes]
     public async Task Session_TwoMessages_BothDeliveredWithOwnEnvelopeAndQueueId(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             C: EHLO client.example.net
             {EhloReply}
@@ -200,7 +201,7 @@ public sealed class SmtpSessionTests
     [Theory, ChunkSizes]
     public async Task Rset_InTransaction_ClearsSenderAndRecipients(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             C: EHLO client.example.net
             {EhloReply}
@@ -237,7 +238,7 @@ public sealed class SmtpSessionTests
     [Theory, ChunkSizes]
     public async Task Ehlo_InTransaction_ResetsTransaction(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             C: EHLO client.example.net
             {EhloReply}
@@ -259,7 +260,7 @@ public sealed class SmtpSessionTests
     [Theory, ChunkSizes]
     public async Task SimpleCommands_Noop_Help_Vrfy_AnswerWithoutSideEffects(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             C: NOOP
             S: 250 2.0.0 OK
@@ -284,7 +285,7 @@ public sealed class SmtpSessionTests
     [Theory, ChunkSizes]
     public async Task UnknownAndUnimplementedCommands_Return500And502(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             C: EHLO client.example.net
             {EhloReply}
@@ -310,7 +311,7 @@ public sealed class SmtpSessionTests
     [Theory, ChunkSizes]
     public async Task Quit_AnyTime_Returns221ClosesAndIgnoresWhatFollows(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             C: EHLO client.example.net
             {EhloReply}
@@ -335,7 +336,7 @@ public sealed class SmtpSessionTests
     [Theory, ChunkSizes]
     public async Task HttpRequest_OnSmtpPort_Returns221AndCloses(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             C: GET / HTTP/1.1
             S: 221 2.7.0 This is an SMTP server, closing connection
@@ -351,7 +352,7 @@ public sealed class SmtpSessionTests
     [Theory, ChunkSizes]
     public async Task CommandLine_InvalidUtf8_Returns500AndSessionContinues(int chunkSize)
     {
-        var transcript = new SmtpTranscript()
+        var transcript = new Transcript()
             .Append(Greeting)
             .Client("EHLO client.example.net")
             .Append(EhloReply)
@@ -370,7 +371,7 @@ public sealed class SmtpSessionTests
     [Theory, ChunkSizes]
     public async Task Rcpt_BarePostmaster_AcceptedThroughPolicy(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             C: EHLO client.example.net
             {EhloReply}
@@ -396,7 +397,7 @@ public sealed class SmtpSessionTests
     [Theory, ChunkSizes]
     public async Task Rcpt_UnknownLocalAndRemoteRecipients_Refused550And554(int chunkSize)
     {
-        var transcript = SmtpTranscript.Parse($"""
+        var transcript = Transcript.Parse($"""
             {Greeting}
             C: EHLO client.example.net
             {EhloReply}

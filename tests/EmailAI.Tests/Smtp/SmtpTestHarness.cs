@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using EmailAI.Protocols.Smtp;
 using Microsoft.Extensions.Time.Testing;
+using EmailAI.Tests.Transcripts;
 
 namespace EmailAI.Tests.Smtp;
 
@@ -66,18 +67,18 @@ public sealed class SmtpTestHarness
     public int Reads { get; private set; }
 
     /// <summary>Runs a whole transcript from the greeting on and checks the server's output.</summary>
-    public static async Task<SmtpTestHarness> RunAsync(SmtpTranscript transcript, int chunkSize, Action<SmtpOptions>? configure = null)
+    public static async Task<SmtpTestHarness> RunAsync(Transcript transcript, int chunkSize, Action<SmtpOptions>? configure = null)
     {
         var harness = new SmtpTestHarness(configure);
         await harness.RunAsync(transcript, chunkSize);
         return harness;
     }
 
-    public async Task RunAsync(SmtpTranscript transcript, int chunkSize)
+    public async Task RunAsync(Transcript transcript, int chunkSize)
     {
         Start();
         await SendAsync(transcript.ClientBytes, chunkSize);
-        transcript.AssertServerOutput(Wire);
+        transcript.AssertServerOutput(System.Text.Encoding.UTF8.GetBytes(Wire));
     }
 
     public SmtpReply Start()

@@ -1,12 +1,12 @@
 using System.Text;
 using Xunit.Sdk;
 
-namespace EmailAI.Tests.Pop3;
+namespace EmailAI.Tests.Transcripts;
 
 /// <summary>The replay harness itself: a transcript that does not match the server's output must fail the test.</summary>
-public sealed class Pop3TranscriptTests
+public sealed class TranscriptTests
 {
-    private static readonly Pop3Transcript TwoLines = Pop3Transcript.Parse("""
+    private static readonly Transcript TwoLines = Transcript.Parse("""
         S: +OK one
         S: two
         """);
@@ -32,7 +32,7 @@ public sealed class Pop3TranscriptTests
     [Fact]
     public void AssertServerOutput_NonAsciiPattern_ComparedAsUtf8Octets()
     {
-        var transcript = Pop3Transcript.Parse("S: Grüße");
+        var transcript = Transcript.Parse("S: Grüße");
 
         transcript.AssertServerOutput(Encoding.UTF8.GetBytes("Grüße\r\n"));
         Assert.ThrowsAny<XunitException>(() => transcript.AssertServerOutput(Encoding.Latin1.GetBytes("Grüße\r\n")));
@@ -47,12 +47,12 @@ public sealed class Pop3TranscriptTests
     [InlineData("+OK ready <a@b> extra", false)]
     public void Matches_TimestampToken_OnlyAngleBracketedWithAt(string line, bool expected)
     {
-        Assert.Equal(expected, Pop3Transcript.Matches("+OK ready {TIMESTAMP}", line));
+        Assert.Equal(expected, Transcript.Matches("+OK ready {TIMESTAMP}", line));
     }
 
     [Fact]
     public void Parse_LineWithoutPrefix_Throws()
     {
-        Assert.Throws<ArgumentException>(() => Pop3Transcript.Parse("USER alice"));
+        Assert.Throws<ArgumentException>(() => Transcript.Parse("USER alice"));
     }
 }
