@@ -73,8 +73,15 @@ public sealed class GrainPop3Backend(
 
     public async ValueTask<ReadOnlyMemory<byte>?> ReadAsync(string mailbox, long uid, CancellationToken cancellationToken)
     {
+        // Spelled out on purpose: in "content is null ? null : …" the null converts through byte[] to an
+        // empty ReadOnlyMemory, and a vanished message would be sent as an empty one.
         var content = await grains.GetGrain<IAccountGrain>(mailbox).ReadMessageAsync(uid);
-        return content is null ? null : content;
+        if (content is null)
+        {
+            return (ReadOnlyMemory<byte>?)null;
+        }
+
+        return new ReadOnlyMemory<byte>(content);
     }
 
     /// <summary>Keeps the lease alive; false once the lock is lost.</summary>

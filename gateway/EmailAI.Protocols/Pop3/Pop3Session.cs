@@ -488,7 +488,7 @@ public sealed class Pop3Session
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            return (null, Pop3Responses.TemporaryFailure);
+            return ((ReadOnlyMemory<byte>?)null, Pop3Responses.TemporaryFailure);
         }
     }
 
