@@ -24,7 +24,7 @@ public sealed class GrainPop3Backend(
         var accountThrottle = address is null ? null : grains.GetGrain<ILoginThrottleGrain>(GrainKeys.ThrottleForAccount(address));
         try
         {
-            if (await clientThrottle.IsBlockedAsync(policy.MaxAuthFailures, policy.AuthFailureWindow)
+            if (await clientThrottle.IsBlockedAsync(policy.MaxAuthFailuresPerClient, policy.AuthFailureWindow)
                 || (accountThrottle is not null && await accountThrottle.IsBlockedAsync(policy.MaxAuthFailures, policy.AuthFailureWindow)))
             {
                 logger.LogWarning("POP3 login for {User} from {RemoteAddress} refused: too many failures", credentials.User, credentials.RemoteAddress);

@@ -2,13 +2,17 @@ namespace EmailAI.Gateway.Pop3;
 
 /// <summary>
 /// Login protection and maildrop locking of the POP3 gateway (section <c>EmailAI:Pop3</c>). Failures are
-/// counted cluster-wide per account and per client IP; at the limit, further logins for that account or
+/// counted cluster-wide per account and per client IP; at a limit, further logins for that account or
 /// from that IP are refused (-ERR [AUTH]) without checking the password until the window has passed.
+/// The per-client limit is higher because many users may share one address (an office behind NAT).
 /// </summary>
 public sealed class Pop3LoginOptions
 {
-    /// <summary>Failed logins within <see cref="AuthFailureWindow"/> that block an account or a client IP (0 = never block).</summary>
+    /// <summary>Failed logins for one account within <see cref="AuthFailureWindow"/> that block it (0 = never block).</summary>
     public int MaxAuthFailures { get; set; } = 10;
+
+    /// <summary>Failed logins from one client IP within <see cref="AuthFailureWindow"/> that block it (0 = never block).</summary>
+    public int MaxAuthFailuresPerClient { get; set; } = 50;
 
     public TimeSpan AuthFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
 

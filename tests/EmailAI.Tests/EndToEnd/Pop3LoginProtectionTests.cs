@@ -18,6 +18,7 @@ public sealed class Pop3LoginProtectionTests
     private static readonly Dictionary<string, string> ThreeFailuresNoDelay = new()
     {
         ["EmailAI:Pop3:MaxAuthFailures"] = "3",
+        ["EmailAI:Pop3:MaxAuthFailuresPerClient"] = "3",
         ["EmailAI:Pop3:AuthFailureDelay"] = "00:00:00",
     };
 
