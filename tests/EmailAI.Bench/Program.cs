@@ -6,6 +6,10 @@ if (args.Length > 0 && args[0] == "store-scaling")
 {
     return await StoreScalingBenchmark.RunAsync(args);
 }
+if (args.Length > 0 && args[0] == "pop3")
+{
+    return await Pop3Command.RunAsync(args);
+}
 
 BenchOptions options;
 try
