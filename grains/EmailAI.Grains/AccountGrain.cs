@@ -25,6 +25,9 @@ public sealed class AccountGrain(
     // that still runs regains it on its next renewal unless another session took it.
     private readonly MaildropLock _lock = new(time);
 
+    // Successful logins, remembered briefly in memory only; forgotten when the password changes.
+    private readonly RecentLogins _recentLogins = new(time);
+
     private string Address => this.GetPrimaryKeyString();
 
     public async Task<AccountInfo?> GetAsync()
@@ -66,6 +69,7 @@ public sealed class AccountGrain(
 
         if (password is not null)
         {
+            _recentLogins.Forget();
             state.State.PasswordHash = PasswordHasher.Hash(password);
             state.State.ApopSecret = update.KeepApopSecret ? password : null;
         }
@@ -104,6 +108,7 @@ public sealed class AccountGrain(
         // Unregistered first, so no new mail is accepted for an account that is going away.
         await grains.GetGrain<IDomainGrain>(GrainKeys.DomainOf(Address)).RemoveAccountAsync(GrainKeys.LocalPartOf(Address));
         await store.DeleteMessagesAsync(Address, uids: null);
+        _recentLogins.Forget();
         await state.ClearStateAsync();
         state.State = new AccountState();
         return new AdminResult(AdminOutcome.Deleted);
@@ -117,8 +122,23 @@ public sealed class AccountGrain(
             return Task.FromResult(ApopDigest.Verify(credentials.ApopTimestamp, secret, credentials.ApopDigest));
         }
 
-        return Task.FromResult(credentials.Password is not null
-            && PasswordHasher.Verify(credentials.Password, state.State.Exists ? state.State.PasswordHash : null));
+        if (credentials.Password is null)
+        {
+            return Task.FromResult(false);
+        }
+
+        if (state.State.Exists && _recentLogins.Matches(credentials.Password))
+        {
+            return Task.FromResult(true);
+        }
+
+        var valid = PasswordHasher.Verify(credentials.Password, state.State.Exists ? state.State.PasswordHash : null);
+        if (valid)
+        {
+            _recentLogins.Remember(credentials.Password, credentials.RememberSuccessFor);
+        }
+
+        return Task.FromResult(valid);
     }
 
     public async Task<MaildropSnapshot> LockMaildropAsync(string sessionId, TimeSpan lease)

@@ -32,7 +32,7 @@ public sealed class GrainPop3Backend(
             }
 
             var valid = address is not null && await grains.GetGrain<IAccountGrain>(address)
-                .AuthenticateAsync(new AccountCredentials(credentials.Password, credentials.ApopTimestamp, credentials.ApopDigest));
+                .AuthenticateAsync(new AccountCredentials(credentials.Password, credentials.ApopTimestamp, credentials.ApopDigest, policy.AuthCacheTtl));
             if (valid)
             {
                 await accountThrottle!.ResetAsync();

@@ -20,6 +20,13 @@ public sealed class Pop3LoginOptions
     public TimeSpan AuthFailureDelay { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// How long a password that verified is remembered (in memory, as a keyed fast hash) so that a client
+    /// polling every few minutes does not pay the slow hash each time; 0 turns the cache off. A password
+    /// change forgets it at once.
+    /// </summary>
+    public TimeSpan AuthCacheTtl { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// Lease of a maildrop lock. The gateway renews it every third of the lease while the session lives; if
     /// the gateway dies, the maildrop is free again at most one lease later.
     /// </summary>
