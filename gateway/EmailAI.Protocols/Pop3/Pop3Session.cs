@@ -29,6 +29,7 @@ public sealed class Pop3Session
     private readonly CommandLineFramer _framer;
     private readonly string? _apopTimestamp;
 
+    private Prefetched? _prefetch;
     private string? _user;
     private bool _saslPending;
     private int _errors;
@@ -440,7 +441,10 @@ public sealed class Pop3Session
             return error;
         }
 
-        var (content, failure) = await ReadAsync(number, cancellationToken);
+        var (content, failure) = _prefetch is { } ahead && ahead.Number == number
+            ? await ahead.Read
+            : await ReadAsync(number, cancellationToken);
+        _prefetch = null;
         if (content is null)
         {
             return failure;
@@ -448,6 +452,20 @@ public sealed class Pop3Session
 
         WriteLine(output, Pop3Responses.Octets(_messages[number - 1].Size));
         WriteStuffed(output, content.Value.Span, int.MaxValue);
+
+        // Clients fetch in order: start reading the next message while this one is on its way, so the
+        // next RETR does not wait for storage. At most one message is held ahead.
+        var next = number + 1;
+        while (next <= _messages.Count && _deleted[next - 1])
+        {
+            next++;
+        }
+
+        if (next <= _messages.Count)
+        {
+            _prefetch = new Prefetched(next, ReadAsync(next, cancellationToken).AsTask());
+        }
+
         return null;
     }
 
@@ -626,6 +644,9 @@ public sealed class Pop3Session
 
         output.Write(Terminator);
     }
+
+    /// <summary>A message read ahead of its RETR. Its task never faults: ReadAsync turns failures into a result.</summary>
+    private sealed record Prefetched(int Number, Task<(ReadOnlyMemory<byte>? Content, string Failure)> Read);
 
     private static void WriteLine(PipeWriter output, string line)
     {

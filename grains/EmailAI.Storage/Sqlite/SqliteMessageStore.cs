@@ -130,13 +130,13 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
 
     public Task<byte[]?> ReadMessageAsync(string mailbox, long uid, CancellationToken cancellationToken = default) =>
         database.ReadAsync(
-            connection =>
+            _ =>
             {
-                using var command = connection.CreateCommand();
-                command.CommandText = """
+                // The hot path of POP3 RETR: a cached prepared statement on this thread's read connection.
+                var command = database.PreparedRead("""
                     SELECT m.content FROM maildrop d JOIN message m ON m.id = d.message_id
                     WHERE d.mailbox = $mailbox AND d.uid = $uid;
-                    """;
+                    """);
                 command.Parameters.AddWithValue("$mailbox", mailbox);
                 command.Parameters.AddWithValue("$uid", uid);
                 return command.ExecuteScalar() as byte[];
