@@ -15,8 +15,8 @@ public static class GatewayTelemetry
     public static readonly Counter<long> SmtpConnections =
         Meter.CreateCounter<long>("emailai.smtp.connections", "{connection}", "SMTP connections accepted");
 
-    public static readonly Counter<long> SmtpConnectionsRefused =
-        Meter.CreateCounter<long>("emailai.smtp.connections_refused", "{connection}", "SMTP connections refused by the connection limits");
+    public static readonly Counter<long> ConnectionsRefused =
+        Meter.CreateCounter<long>("emailai.connections_refused", "{connection}", "Connections refused by the connection limits, by protocol");
 
     public static readonly Counter<long> RecipientsRejected =
         Meter.CreateCounter<long>("emailai.smtp.recipients_rejected", "{recipient}", "RCPTs refused, by reply code");

@@ -25,39 +25,19 @@ public sealed class Pop3ConnectionHandler(
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     [FromKeyedServices(Pop3ConnectionHandler.LimiterKey)] ConnectionLimiter connectionLimiter,
-    ILogger<Pop3ConnectionHandler> logger) : ConnectionHandler
+    ILogger<Pop3ConnectionHandler> logger) : LimitedConnectionHandler(connectionLimiter, logger)
 {
     public const string LimiterKey = "pop3";
 
-    public override async Task OnConnectedAsync(ConnectionContext connection)
-    {
-        var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-        if (remote.IsIPv4MappedToIPv6)
-        {
-            remote = remote.MapToIPv4();
-        }
+    protected override string Protocol => "POP3";
 
+    protected override string RefusalLine => Pop3Responses.TooManyConnections;
+
+    protected override (int Total, int PerClient) Limits => (pop3Options.Value.MaxConnections, pop3Options.Value.MaxConnectionsPerClient);
+
+    protected override async Task RunSessionAsync(ConnectionContext connection, IPAddress remote)
+    {
         var options = pop3Options.Value;
-        if (!connectionLimiter.TryAcquire(remote, options.MaxConnections, options.MaxConnectionsPerClient))
-        {
-            logger.LogWarning("POP3 connection from {RemoteAddress} refused: connection limit reached", remote);
-            await WriteLineAsync(connection.Transport.Output, Pop3Responses.TooManyConnections, connection.ConnectionClosed);
-            await connection.Transport.Output.CompleteAsync();
-            return;
-        }
-
-        try
-        {
-            await RunSessionAsync(connection, remote, options);
-        }
-        finally
-        {
-            connectionLimiter.Release(remote);
-        }
-    }
-
-    private async Task RunSessionAsync(ConnectionContext connection, IPAddress remote, Pop3Options options)
-    {
         var session = new Pop3Session(options, connection.ConnectionId, remote, IPAddress.IsLoopback(remote), backend, time);
         var input = connection.Transport.Input;
         var output = connection.Transport.Output;
@@ -67,7 +47,6 @@ public sealed class Pop3ConnectionHandler(
         var nextRenewal = DateTimeOffset.MaxValue;
 
         GatewayTelemetry.Pop3Connections.Add(1);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = connection.ConnectionId, ["RemoteAddress"] = remote.ToString() });
         try
         {
             await WriteLineAsync(output, session.Start(), closed);
@@ -129,16 +108,6 @@ public sealed class Pop3ConnectionHandler(
                 }
             }
         }
-        catch (ConnectionResetException)
-        {
-        }
-        catch (OperationCanceledException) when (closed.IsCancellationRequested)
-        {
-        }
-        catch (IOException ex)
-        {
-            logger.LogDebug(ex, "POP3 connection I/O error");
-        }
         finally
         {
             if (session.Mailbox is { } mailbox)
@@ -153,17 +122,8 @@ public sealed class Pop3ConnectionHandler(
                     logger.LogWarning(ex, "Releasing the lock of {Mailbox} failed; it frees itself when the lease ends", mailbox);
                 }
             }
-
-            await input.CompleteAsync();
-            await output.CompleteAsync();
         }
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
-
-    private static async ValueTask WriteLineAsync(PipeWriter output, string line, CancellationToken cancellationToken)
-    {
-        output.Write(Encoding.UTF8.GetBytes(line + "\r\n"));
-        await output.FlushAsync(cancellationToken);
-    }
 }

@@ -25,38 +25,17 @@ public sealed class SmtpConnectionHandler(
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ConnectionLimiter connectionLimiter,
-    ILogger<SmtpConnectionHandler> logger) : ConnectionHandler
+    ILogger<SmtpConnectionHandler> logger) : LimitedConnectionHandler(connectionLimiter, logger)
 {
-    public override async Task OnConnectedAsync(ConnectionContext connection)
-    {
-        var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-        if (remote.IsIPv4MappedToIPv6)
-        {
-            remote = remote.MapToIPv4();
-        }
+    protected override string Protocol => "SMTP";
 
+    protected override string RefusalLine => SmtpReplies.TooManyConnections.ToString().TrimEnd();
+
+    protected override (int Total, int PerClient) Limits => (smtpOptions.Value.MaxConnections, smtpOptions.Value.MaxConnectionsPerClient);
+
+    protected override async Task RunSessionAsync(ConnectionContext connection, IPAddress remote)
+    {
         var options = smtpOptions.Value;
-        if (!connectionLimiter.TryAcquire(remote, options.MaxConnections, options.MaxConnectionsPerClient))
-        {
-            GatewayTelemetry.SmtpConnectionsRefused.Add(1);
-            logger.LogWarning("SMTP connection from {RemoteAddress} refused: connection limit reached", remote);
-            await WriteAsync(connection.Transport.Output, [SmtpReplies.TooManyConnections], connection.ConnectionClosed);
-            await connection.Transport.Output.CompleteAsync();
-            return;
-        }
-
-        try
-        {
-            await RunSessionAsync(connection, remote, options);
-        }
-        finally
-        {
-            connectionLimiter.Release(remote);
-        }
-    }
-
-    private async Task RunSessionAsync(ConnectionContext connection, IPAddress remote, SmtpOptions options)
-    {
         var session = new SmtpSession(options, connection.ConnectionId, remote, policy, sink, time);
         var input = connection.Transport.Input;
         var output = connection.Transport.Output;
@@ -66,7 +45,6 @@ public sealed class SmtpConnectionHandler(
 
         GatewayTelemetry.SmtpConnections.Add(1);
         GatewayTelemetry.SmtpActiveSessions.Add(1);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = connection.ConnectionId, ["RemoteAddress"] = remote.ToString() });
         logger.LogDebug("SMTP connection from {RemoteAddress}", remote);
         try
         {
@@ -123,23 +101,10 @@ public sealed class SmtpConnectionHandler(
                 }
             }
         }
-        catch (ConnectionResetException)
-        {
-            // The client went away; whatever was not answered 250 was never committed.
-        }
-        catch (OperationCanceledException) when (closed.IsCancellationRequested)
-        {
-        }
-        catch (IOException ex)
-        {
-            logger.LogDebug(ex, "SMTP connection I/O error");
-        }
         finally
         {
             GatewayTelemetry.SmtpActiveSessions.Add(-1);
             logger.LogDebug("SMTP connection closed");
-            await input.CompleteAsync();
-            await output.CompleteAsync();
         }
     }
 
