@@ -58,12 +58,21 @@ public sealed class StorageOptions
     public string? ConnectionString { get; set; }
 }
 
-/// <summary>Orleans endpoints of the embedded silo.</summary>
+/// <summary>Orleans identity and endpoints of this node's silo.</summary>
 public sealed class ClusterOptions
 {
-    /// <summary>Silo-to-silo port (bound on loopback in the embedded mode).</summary>
+    /// <summary>Silo-to-silo port (on loopback in the embedded mode).</summary>
     public int SiloPort { get; set; } = 11111;
 
-    /// <summary>Port for external Orleans clients; 0 opens none (the embedded gateway needs none).</summary>
+    /// <summary>Port for external Orleans clients; 0 opens none (a gateway in the same process needs none).</summary>
     public int GatewayPort { get; set; }
+
+    /// <summary>Cluster name shared by the nodes of one cluster (PostgreSql provider).</summary>
+    public string ClusterId { get; set; } = "emailai";
+
+    /// <summary>Service name: grain state is keyed by it, so it must stay the same across deployments.</summary>
+    public string ServiceId { get; set; } = "emailai";
+
+    /// <summary>Address other silos reach this one at; default: this host name's first IPv4 address.</summary>
+    public string? AdvertisedAddress { get; set; }
 }

@@ -1,0 +1,57 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using EmailAI.Tests.EndToEnd;
+
+namespace EmailAI.Tests.Postgres;
+
+/// <summary>
+/// Two server processes on one PostgreSQL database form one Orleans cluster: what one node accepts, the
+/// other serves, and the maildrop lock holds across them.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ClusterTests(PostgresFixture fixture)
+{
+    private static Dictionary<string, string> ClusterSettings(string connectionString, string clusterId) => new()
+    {
+        ["EmailAI:Storage:Provider"] = "PostgreSql",
+        ["EmailAI:Storage:ConnectionString"] = connectionString,
+        ["EmailAI:Cluster:ClusterId"] = clusterId,
+        ["EmailAI:Cluster:AdvertisedAddress"] = "127.0.0.1",
+    };
+
+    [Fact]
+    public async Task TwoNodes_MailAcceptedOnA_CollectedOverPop3FromBAndLockedAcrossNodes()
+    {
+        var connectionString = await fixture.NewDatabaseAsync();
+        var clusterId = "c" + Guid.NewGuid().ToString("N")[..8];
+        await using var nodeA = await ServerProcess.StartNewAsync(ClusterSettings(connectionString, clusterId));
+        await using var nodeB = await ServerProcess.StartNewAsync(ClusterSettings(connectionString, clusterId));
+
+        // Provisioned through A, seen by B: the domain and account live in grains, not in a node.
+        await nodeA.ProvisionAsync("alice@cluster.test");
+        var accounts = await nodeB.Admin.GetFromJsonAsync<JsonElement>("/api/v1/accounts");
+        Assert.Contains(accounts.EnumerateArray(), a => a.GetProperty("address").GetString() == "alice@cluster.test");
+
+        using (var smtp = await RawSmtpClient.ConnectAsync(nodeA.SmtpPort))
+        {
+            await smtp.CommandAsync("EHLO a.test");
+            await smtp.CommandAsync("MAIL FROM:<bob@remote.test>");
+            Assert.StartsWith("250", await smtp.CommandAsync("RCPT TO:<alice@cluster.test>"));
+            await smtp.CommandAsync("DATA");
+            await smtp.SendAsync("Message-ID: <cluster-1@test>\r\nSubject: across nodes\r\n\r\nhello\r\n.\r\n");
+            Assert.StartsWith("250", await smtp.ReadReplyAsync());
+        }
+
+        using var onB = await Pop3Steps.LoginAsync(nodeB, "alice@cluster.test");
+        Assert.Equal((1, (await Pop3Steps.StoredAsync(nodeA, "alice@cluster.test")).Single().Size), await onB.StatAsync());
+        var (status, wire) = await onB.MultiLineCommandAsync("RETR 1");
+        Assert.StartsWith("+OK", status);
+        Assert.Contains("Message-ID: <cluster-1@test>", System.Text.Encoding.UTF8.GetString(wire));
+
+        // The maildrop lock is one grain in the cluster: a login through A while B holds it is refused.
+        using (var onA = await Pop3RawClient.ConnectAsync(nodeA.Pop3Port))
+        {
+            Assert.StartsWith("-ERR [IN-USE]", await onA.TryLoginAsync("alice@cluster.test", Pop3Steps.Password));
+        }
+    }
+}
