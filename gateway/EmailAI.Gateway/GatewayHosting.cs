@@ -61,6 +61,13 @@ public static class GatewayHosting
             }
         });
 
+        builder.AddEmailAITelemetry();
+        return builder;
+    }
+
+    /// <summary>OpenTelemetry metrics (Prometheus at /metrics, OTLP when configured) and, with OTLP, traces.</summary>
+    public static WebApplicationBuilder AddEmailAITelemetry(this WebApplicationBuilder builder)
+    {
         var otlp = HasOtlpEndpoint(builder.Configuration);
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("emailai", serviceInstanceId: Environment.MachineName))
@@ -90,10 +97,17 @@ public static class GatewayHosting
         // Resolve now so a generated token is created and printed at start, not on the first request.
         _ = app.Services.GetRequiredService<AdminToken>();
         app.UseEmailAIAdminAuthentication();
+        app.MapEmailAIHealth();
+        app.MapEmailAIAdminApi();
+        return app;
+    }
+
+    /// <summary>/healthz (the process runs), /readyz (a grain call that reads storage answers) and /metrics; no token.</summary>
+    public static WebApplication MapEmailAIHealth(this WebApplication app)
+    {
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
         app.MapGet("/readyz", ReadyAsync);
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapEmailAIAdminApi();
         return app;
     }
 

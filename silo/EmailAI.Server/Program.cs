@@ -1,10 +1,10 @@
 using EmailAI.Gateway;
-using EmailAI.Server;
+using EmailAI.Hosting;
 
 // Settings files are read from beside the program, wherever it is started from; the data directory
 // (EmailAI:DataDirectory, default ./data) stays relative to the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.AddEmailAIEmbeddedSilo();
+builder.AddEmailAISilo();
 builder.AddEmailAIGateway();
 
 var app = builder.Build();

@@ -18,10 +18,12 @@ public sealed class ServerProcess : IAsyncDisposable
 
     private readonly StringBuilder _log = new();
     private readonly Dictionary<string, string> _settings;
+    private readonly string _dll;
     private Process? _process;
 
-    public ServerProcess(IDictionary<string, string>? settings = null)
+    public ServerProcess(IDictionary<string, string>? settings = null, string? dll = null)
     {
+        _dll = dll ?? ServerDll;
         DataDirectory = Path.Combine(Path.GetTempPath(), "emailai-e2e-" + Guid.NewGuid().ToString("N")[..12]);
         SmtpPort = FreePort();
         Pop3Port = FreePort();
@@ -69,21 +71,27 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static string ServerDll
+    /// <summary>The one-process server (silo and gateway).</summary>
+    public static string ServerDll => Built("silo", "EmailAI.Server");
+
+    /// <summary>A silo-only node.</summary>
+    public static string SiloDll => Built("silo", "EmailAI.Silo");
+
+    /// <summary>A gateway-only node (Orleans client).</summary>
+    public static string GatewayDll => Built("gateway", "EmailAI.GatewayHost");
+
+    private static string Built(string folder, string project)
     {
-        get
-        {
-            // tests/EmailAI.Tests/bin/<Configuration>/net10.0 → silo/EmailAI.Server/bin/<Configuration>/net10.0
-            var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var configuration = testBin.Parent!.Name;
-            var root = testBin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-            return Path.Combine(root, "silo", "EmailAI.Server", "bin", configuration, testBin.Name, "EmailAI.Server.dll");
-        }
+        // tests/EmailAI.Tests/bin/<Configuration>/net10.0 → <folder>/<project>/bin/<Configuration>/net10.0
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = testBin.Parent!.Name;
+        var root = testBin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        return Path.Combine(root, folder, project, "bin", configuration, testBin.Name, project + ".dll");
     }
 
-    public static async Task<ServerProcess> StartNewAsync(IDictionary<string, string>? settings = null)
+    public static async Task<ServerProcess> StartNewAsync(IDictionary<string, string>? settings = null, string? dll = null)
     {
-        var server = new ServerProcess(settings);
+        var server = new ServerProcess(settings, dll);
         await server.StartAsync();
         return server;
     }
@@ -97,7 +105,7 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(ServerDll);
+        info.ArgumentList.Add(_dll);
         foreach (var (key, value) in _settings)
         {
             info.ArgumentList.Add($"--{key}={value}");

@@ -54,4 +54,39 @@ public sealed class ClusterTests(PostgresFixture fixture)
             Assert.StartsWith("-ERR [IN-USE]", await onA.TryLoginAsync("alice@cluster.test", Pop3Steps.Password));
         }
     }
+
+    [Fact]
+    public async Task TwoSilosTwoGateways_MailThroughGatewayA_CollectedThroughGatewayB()
+    {
+        var connectionString = await fixture.NewDatabaseAsync();
+        var clusterId = "c" + Guid.NewGuid().ToString("N")[..8];
+        Dictionary<string, string> Silo() => new(ClusterSettings(connectionString, clusterId))
+        {
+            ["EmailAI:Cluster:GatewayPort"] = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        await using var silo1 = await ServerProcess.StartNewAsync(Silo(), ServerProcess.SiloDll);
+        await using var silo2 = await ServerProcess.StartNewAsync(Silo(), ServerProcess.SiloDll);
+        await using var gatewayA = await ServerProcess.StartNewAsync(ClusterSettings(connectionString, clusterId), ServerProcess.GatewayDll);
+        await using var gatewayB = await ServerProcess.StartNewAsync(ClusterSettings(connectionString, clusterId), ServerProcess.GatewayDll);
+
+        await gatewayA.ProvisionAsync("carol@gateways.test");
+        using (var smtp = await RawSmtpClient.ConnectAsync(gatewayA.SmtpPort))
+        {
+            await smtp.CommandAsync("EHLO a.test");
+            await smtp.CommandAsync("MAIL FROM:<bob@remote.test>");
+            Assert.StartsWith("250", await smtp.CommandAsync("RCPT TO:<carol@gateways.test>"));
+            await smtp.CommandAsync("DATA");
+            await smtp.SendAsync("Message-ID: <gateways-1@test>\r\nSubject: via A\r\n\r\nhello\r\n.\r\n");
+            Assert.StartsWith("250", await smtp.ReadReplyAsync());
+        }
+
+        using var onB = await Pop3Steps.LoginAsync(gatewayB, "carol@gateways.test");
+        var (status, wire) = await onB.MultiLineCommandAsync("RETR 1");
+        Assert.StartsWith("+OK", status);
+        Assert.Contains("Message-ID: <gateways-1@test>", System.Text.Encoding.UTF8.GetString(wire));
+        Assert.StartsWith("+OK", await onB.CommandAsync("DELE 1"));
+        Assert.StartsWith("+OK", await onB.CommandAsync("QUIT"));
+        Assert.Empty(await Pop3Steps.StoredAsync(gatewayA, "carol@gateways.test"));
+    }
 }

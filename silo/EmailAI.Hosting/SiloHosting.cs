@@ -6,24 +6,30 @@ using EmailAI.Storage.Postgres;
 using EmailAI.Storage.Sqlite;
 using Npgsql;
 using Orleans.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Runtime.Hosting;
 
-namespace EmailAI.Server;
+namespace EmailAI.Hosting;
 
 /// <summary>
 /// The silo of a server process. <c>Sqlite</c> (the embedded default): localhost clustering and the SQLite
 /// store in the data directory, where grain state and message content share one file and one group-committing
 /// writer. <c>PostgreSql</c>: Orleans ADO.NET clustering, grain storage and reminders plus the message store
-/// on one PostgreSQL database, whose schema is applied at start; several such processes form one cluster.
+/// on one PostgreSQL database, whose schema is applied at start; several such processes form one cluster,
+/// and gateway-only processes (gateway/EmailAI.GatewayHost) join it as Orleans clients.
 /// </summary>
-public static class EmbeddedSiloHosting
+public static class SiloHosting
 {
     public const string DatabaseFileName = "emailai.db";
 
     /// <summary>The ADO.NET invariant under which Orleans loads Npgsql.</summary>
     public const string NpgsqlInvariant = "Npgsql";
 
-    public static WebApplicationBuilder AddEmailAIEmbeddedSilo(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddEmailAISilo(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(EmailAIOptions.Section).Get<EmailAIOptions>() ?? new EmailAIOptions();
         if (string.Equals(options.Storage.Provider, StorageOptions.Sqlite, StringComparison.OrdinalIgnoreCase))
@@ -47,7 +53,7 @@ public static class EmbeddedSiloHosting
         var databasePath = Path.GetFullPath(Path.Combine(options.DataDirectory, DatabaseFileName));
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(options.Cluster.SiloPort, options.Cluster.GatewayPort);
+            silo.UseLocalhostClustering(options.Cluster.SiloPort, options.Cluster.GatewayPort, null, options.Cluster.ServiceId, options.Cluster.ClusterId);
             silo.AddActivityPropagation();
             silo.Services.AddSingleton(sp => new SqliteDatabase(databasePath, sp.GetRequiredService<ILogger<SqliteDatabase>>()));
             silo.Services.AddSingleton<IMessageStore, SqliteMessageStore>();
