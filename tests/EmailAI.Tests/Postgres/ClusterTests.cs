@@ -89,4 +89,37 @@ public sealed class ClusterTests(PostgresFixture fixture)
         Assert.StartsWith("+OK", await onB.CommandAsync("QUIT"));
         Assert.Empty(await Pop3Steps.StoredAsync(gatewayA, "carol@gateways.test"));
     }
+
+    [Fact]
+    public async Task GatewayKilledHoldingPop3Lock_OtherGateway_LogsInWithinTheLease()
+    {
+        var connectionString = await fixture.NewDatabaseAsync();
+        var clusterId = "c" + Guid.NewGuid().ToString("N")[..8];
+        var lease = TimeSpan.FromSeconds(3);
+        Dictionary<string, string> Gateway() => new(ClusterSettings(connectionString, clusterId))
+        {
+            ["EmailAI:Pop3:LockLease"] = lease.ToString(),
+        };
+
+        await using var silo = await ServerProcess.StartNewAsync(
+            new Dictionary<string, string>(ClusterSettings(connectionString, clusterId)) { ["EmailAI:Cluster:GatewayPort"] = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            ServerProcess.SiloDll);
+        await using var gatewayA = await ServerProcess.StartNewAsync(Gateway(), ServerProcess.GatewayDll);
+        await using var gatewayB = await ServerProcess.StartNewAsync(Gateway(), ServerProcess.GatewayDll);
+        await gatewayA.ProvisionAsync("erin@lease.test");
+
+        var holder = await Pop3Steps.LoginAsync(gatewayA, "erin@lease.test");
+        using (var refused = await Pop3RawClient.ConnectAsync(gatewayB.Pop3Port))
+        {
+            Assert.StartsWith("-ERR [IN-USE]", await refused.TryLoginAsync("erin@lease.test", Pop3Steps.Password));
+        }
+
+        // Gateway A dies with the lock: no QUIT, no release. The lease frees the maildrop.
+        var killed = System.Diagnostics.Stopwatch.StartNew();
+        gatewayA.Kill();
+        holder.Dispose();
+        using var relogin = await Pop3Steps.LoginWhenFreeAsync(gatewayB, "erin@lease.test", lease + TimeSpan.FromSeconds(5));
+        Assert.True(killed.Elapsed <= lease + TimeSpan.FromSeconds(5));
+        Assert.StartsWith("+OK", await relogin.CommandAsync("QUIT"));
+    }
 }
