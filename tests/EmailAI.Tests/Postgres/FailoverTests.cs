@@ -8,7 +8,7 @@ namespace EmailAI.Tests.Postgres;
 
 /// <summary>
 /// Losing a process loses no mail (DESIGN.md durability contract): under a steady SMTP load spread over two
-/// gateways, a silo and then a gateway are killed with SIGKILL. Every message that was answered 250 must be
+/// gateways, a silo and then a gateway are stopped, by SIGKILL (a crash) or by SIGTERM (an orderly stop). Every message that was answered 250 must be
 /// in the maildrop exactly once afterwards, and no client may ever have seen a 5xx.
 /// </summary>
 [Collection(PostgresCollection.Name)]
@@ -18,8 +18,10 @@ public sealed class FailoverTests(PostgresFixture fixture)
 
     private static readonly string Body = string.Concat(Enumerable.Repeat(new string('x', 70) + "\r\n", 30));
 
-    [Fact]
-    public async Task KillSiloThenGateway_UnderLoad_EveryAcknowledgedMessageOnceAndNo5xx()
+    [Theory]
+    [InlineData("kill -9")]
+    [InlineData("SIGTERM")]
+    public async Task StopSiloThenGateway_UnderLoad_EveryAcknowledgedMessageOnceAndNo5xx(string how)
     {
         var connectionString = await fixture.NewDatabaseAsync();
         var clusterId = "f" + Guid.NewGuid().ToString("N")[..8];
@@ -46,10 +48,10 @@ public sealed class FailoverTests(PostgresFixture fixture)
             .ToArray();
 
         await WaitForAsync(() => acknowledged.Count >= 100, "100 messages before the silo kill");
-        silo1.Kill();
+        await StopAsync(silo1, how);
         var afterSilo = acknowledged.Count;
         await WaitForAsync(() => acknowledged.Count >= afterSilo + 100, "100 more messages after the silo kill");
-        gatewayA.Kill();
+        await StopAsync(gatewayA, how);
         var afterGateway = acknowledged.Count;
         await WaitForAsync(() => acknowledged.Count >= afterGateway + 100, "100 more messages after the gateway kill");
         stop.Cancel();
@@ -121,6 +123,19 @@ public sealed class FailoverTests(PostgresFixture fixture)
             }
 
             return reply.StartsWith('2') || reply.StartsWith('3');
+        }
+    }
+
+    /// <summary>A crash (SIGKILL: nothing runs) or a graceful stop (SIGTERM: a silo hands its grains over, a gateway answers 421).</summary>
+    private static async Task StopAsync(ServerProcess process, string how)
+    {
+        if (how == "SIGTERM")
+        {
+            await process.StopAsync();
+        }
+        else
+        {
+            process.Kill();
         }
     }
 
