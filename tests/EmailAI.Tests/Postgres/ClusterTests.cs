@@ -32,15 +32,7 @@ public sealed class ClusterTests(PostgresFixture fixture)
         var accounts = await nodeB.Admin.GetFromJsonAsync<JsonElement>("/api/v1/accounts");
         Assert.Contains(accounts.EnumerateArray(), a => a.GetProperty("address").GetString() == "alice@cluster.test");
 
-        using (var smtp = await RawSmtpClient.ConnectAsync(nodeA.SmtpPort))
-        {
-            await smtp.CommandAsync("EHLO a.test");
-            await smtp.CommandAsync("MAIL FROM:<bob@remote.test>");
-            Assert.StartsWith("250", await smtp.CommandAsync("RCPT TO:<alice@cluster.test>"));
-            await smtp.CommandAsync("DATA");
-            await smtp.SendAsync("Message-ID: <cluster-1@test>\r\nSubject: across nodes\r\n\r\nhello\r\n.\r\n");
-            Assert.StartsWith("250", await smtp.ReadReplyAsync());
-        }
+        await SmtpConversation.DeliverAsync(nodeA, "bob@remote.test", "alice@cluster.test", "Message-ID: <cluster-1@test>\r\nSubject: across nodes\r\n\r\nhello\r\n.\r\n");
 
         using var onB = await Pop3Steps.LoginAsync(nodeB, "alice@cluster.test");
         Assert.Equal((1, (await Pop3Steps.StoredAsync(nodeA, "alice@cluster.test")).Single().Size), await onB.StatAsync());
@@ -71,15 +63,7 @@ public sealed class ClusterTests(PostgresFixture fixture)
         await using var gatewayB = await ServerProcess.StartNewAsync(ClusterSettings(connectionString, clusterId), ServerProcess.GatewayDll);
 
         await gatewayA.ProvisionAsync("carol@gateways.test");
-        using (var smtp = await RawSmtpClient.ConnectAsync(gatewayA.SmtpPort))
-        {
-            await smtp.CommandAsync("EHLO a.test");
-            await smtp.CommandAsync("MAIL FROM:<bob@remote.test>");
-            Assert.StartsWith("250", await smtp.CommandAsync("RCPT TO:<carol@gateways.test>"));
-            await smtp.CommandAsync("DATA");
-            await smtp.SendAsync("Message-ID: <gateways-1@test>\r\nSubject: via A\r\n\r\nhello\r\n.\r\n");
-            Assert.StartsWith("250", await smtp.ReadReplyAsync());
-        }
+        await SmtpConversation.DeliverAsync(gatewayA, "bob@remote.test", "carol@gateways.test", "Message-ID: <gateways-1@test>\r\nSubject: via A\r\n\r\nhello\r\n.\r\n");
 
         using var onB = await Pop3Steps.LoginAsync(gatewayB, "carol@gateways.test");
         var (status, wire) = await onB.MultiLineCommandAsync("RETR 1");
