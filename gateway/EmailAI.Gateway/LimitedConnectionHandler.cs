@@ -44,7 +44,7 @@ public abstract class LimitedConnectionHandler(ConnectionLimiter limiter, ILogge
             return;
         }
 
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = connection.ConnectionId, ["RemoteAddress"] = remote.ToString() });
+        using var scope = logger.BeginScope("{Protocol} session {SessionId} from {RemoteAddress}", Protocol, connection.ConnectionId, remote);
         try
         {
             await RunSessionAsync(connection, remote);
