@@ -32,24 +32,7 @@ internal sealed class Pop3Connection : IAsyncDisposable
     /// <summary>Connects (Nagle off) and consumes the greeting; throws <see cref="Pop3ReplyException"/> unless it is +OK.</summary>
     public static async Task<Pop3Connection> OpenAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(timeout);
-            await socket.ConnectAsync(host, port, deadline.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            socket.Dispose();
-            throw new TimeoutException($"no connection to {host}:{port} within {timeout.TotalSeconds:0}s");
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
+        var socket = await BenchSocket.ConnectAsync(host, port, timeout, cancellationToken);
         var connection = new Pop3Connection(socket, timeout);
         try
         {

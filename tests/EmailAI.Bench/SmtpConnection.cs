@@ -29,24 +29,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
     /// <summary>Connects (Nagle off) and consumes the 220 greeting; throws <see cref="SmtpReplyException"/> for any other greeting.</summary>
     public static async Task<SmtpConnection> OpenAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(timeout);
-            await socket.ConnectAsync(host, port, deadline.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            socket.Dispose();
-            throw new TimeoutException($"no connection to {host}:{port} within {timeout.TotalSeconds:0}s");
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
+        var socket = await BenchSocket.ConnectAsync(host, port, timeout, cancellationToken);
         var connection = new SmtpConnection(socket, timeout);
         try
         {
