@@ -42,6 +42,8 @@ public static class GatewayHosting
         builder.Services.AddSingleton<IRecipientPolicy, GrainRecipientPolicy>();
         builder.Services.AddSingleton<IMessageSink, GrainMessageSink>();
         builder.Services.AddSingleton<ConnectionLimiter>();
+        builder.Services.AddSingleton<ClusterConnection>();
+        builder.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnection>());
         builder.Services.AddKeyedSingleton<ConnectionLimiter>(Pop3ConnectionHandler.LimiterKey);
         builder.Services.AddSingleton<GrainPop3Backend>();
         builder.Services.AddProblemDetails();

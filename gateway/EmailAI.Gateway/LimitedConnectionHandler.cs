@@ -13,8 +13,11 @@ namespace EmailAI.Gateway;
 /// connection limits (refusing with the protocol's own line), run the session, treat a vanished client as
 /// the normal end it is, and always release the slot and complete both pipes.
 /// </summary>
-public abstract class LimitedConnectionHandler(ConnectionLimiter limiter, ILogger logger) : ConnectionHandler
+public abstract class LimitedConnectionHandler(ConnectionLimiter limiter, ClusterConnection cluster, ILogger logger) : ConnectionHandler
 {
+    /// <summary>The line (without CRLF) that refuses a session while the cluster is unreachable.</summary>
+    protected abstract string UnavailableLine { get; }
+
     /// <summary>Protocol name for logs.</summary>
     protected abstract string Protocol { get; }
 
@@ -32,6 +35,13 @@ public abstract class LimitedConnectionHandler(ConnectionLimiter limiter, ILogge
         if (remote.IsIPv4MappedToIPv6)
         {
             remote = remote.MapToIPv4();
+        }
+
+        if (!cluster.IsConnected)
+        {
+            await WriteLineAsync(connection.Transport.Output, UnavailableLine, connection.ConnectionClosed);
+            await connection.Transport.Output.CompleteAsync();
+            return;
         }
 
         var (total, perClient) = Limits;

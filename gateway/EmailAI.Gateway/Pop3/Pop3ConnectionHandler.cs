@@ -25,8 +25,11 @@ public sealed class Pop3ConnectionHandler(
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     [FromKeyedServices(Pop3ConnectionHandler.LimiterKey)] ConnectionLimiter connectionLimiter,
-    ILogger<Pop3ConnectionHandler> logger) : LimitedConnectionHandler(connectionLimiter, logger)
+    ClusterConnection cluster,
+    ILogger<Pop3ConnectionHandler> logger) : LimitedConnectionHandler(connectionLimiter, cluster, logger)
 {
+    protected override string UnavailableLine => Pop3Responses.TemporaryFailure;
+
     public const string LimiterKey = "pop3";
 
     protected override string Protocol => "POP3";

@@ -25,8 +25,11 @@ public sealed class SmtpConnectionHandler(
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ConnectionLimiter connectionLimiter,
-    ILogger<SmtpConnectionHandler> logger) : LimitedConnectionHandler(connectionLimiter, logger)
+    ClusterConnection cluster,
+    ILogger<SmtpConnectionHandler> logger) : LimitedConnectionHandler(connectionLimiter, cluster, logger)
 {
+    protected override string UnavailableLine => SmtpReplies.ServiceUnavailable.ToString().TrimEnd();
+
     protected override string Protocol => "SMTP";
 
     protected override string RefusalLine => SmtpReplies.TooManyConnections.ToString().TrimEnd();

@@ -106,4 +106,48 @@ public sealed class ClusterTests(PostgresFixture fixture)
         Assert.True(killed.Elapsed <= lease + TimeSpan.FromSeconds(5));
         Assert.StartsWith("+OK", await relogin.CommandAsync("QUIT"));
     }
+
+    [Fact]
+    public async Task GatewayLosesEverySilo_NewSessions_421AndSysTemp()
+    {
+        var connectionString = await fixture.NewDatabaseAsync();
+        var clusterId = "c" + Guid.NewGuid().ToString("N")[..8];
+        await using var silo = await ServerProcess.StartNewAsync(
+            new Dictionary<string, string>(ClusterSettings(connectionString, clusterId)) { ["EmailAI:Cluster:GatewayPort"] = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            ServerProcess.SiloDll);
+        await using var gateway = await ServerProcess.StartNewAsync(ClusterSettings(connectionString, clusterId), ServerProcess.GatewayDll);
+
+        silo.Kill();
+        Assert.Equal("421 4.3.0 Service not available, closing connection", await FirstLineWhenAsync(gateway.SmtpPort, l => l.StartsWith("421", StringComparison.Ordinal)));
+        Assert.Equal("-ERR [SYS/TEMP] Temporary problem, try again later", await FirstLineWhenAsync(gateway.Pop3Port, l => l.StartsWith("-ERR", StringComparison.Ordinal)));
+    }
+
+    /// <summary>Connects again and again until the server's first line satisfies <paramref name="wanted"/> (60 s at most).</summary>
+    private static async Task<string> FirstLineWhenAsync(int port, Func<string, bool> wanted)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var tcp = new System.Net.Sockets.TcpClient();
+                await tcp.ConnectAsync("127.0.0.1", port);
+                using var reader = new StreamReader(tcp.GetStream());
+                last = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)) ?? "";
+                if (wanted(last))
+                {
+                    return last;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or TimeoutException)
+            {
+                last = ex.GetType().Name;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new Xunit.Sdk.XunitException($"the first line never matched; last was '{last}'");
+    }
 }
