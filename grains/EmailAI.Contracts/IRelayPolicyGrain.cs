@@ -5,8 +5,8 @@ public interface IRelayPolicyGrain : IGrainWithIntegerKey
 {
     Task<RelaySettings> GetAsync();
 
-    /// <summary>Validates and replaces the settings whole; on Invalid nothing changes.</summary>
-    Task<AdminResult> PutAsync(RelaySettings settings);
+    /// <summary>Merges the update into the current settings and validates the result; on Invalid nothing changes.</summary>
+    Task<AdminResult> UpdateAsync(RelaySettingsUpdate update);
 
     /// <summary>True when the client address is on the Authorised IP list.</summary>
     Task<bool> IsAuthorisedAsync(string clientIp);

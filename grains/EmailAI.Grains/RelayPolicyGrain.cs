@@ -24,11 +24,18 @@ public sealed class RelayPolicyGrain(
 
     public Task<RelaySettings> GetAsync() => Task.FromResult(state.State.Settings);
 
-    public async Task<AdminResult> PutAsync(RelaySettings settings)
+    public async Task<AdminResult> UpdateAsync(RelaySettingsUpdate update)
     {
-        var patterns = Compile(settings.AuthorisedIps ?? [], out var errors);
-        var blocking = settings.IpLocationBlocking ?? IpLocationBlocking.Default;
-        foreach (var country in blocking.BlockedCountries ?? [])
+        var current = state.State.Settings;
+        var settings = new RelaySettings(
+            update.AuthorisedIps ?? current.AuthorisedIps,
+            update.AutoWhiteListRecipients ?? current.AutoWhiteListRecipients,
+            new IpLocationBlocking(
+                update.BlockedCountries ?? current.IpLocationBlocking.BlockedCountries,
+                update.BlockingMessage ?? current.IpLocationBlocking.Message));
+        var patterns = Compile(settings.AuthorisedIps, out var errors);
+        var blocking = settings.IpLocationBlocking;
+        foreach (var country in blocking.BlockedCountries)
         {
             if (country is null || country.Length != 2 || !country.All(char.IsAsciiLetter))
             {
@@ -50,7 +57,7 @@ public sealed class RelayPolicyGrain(
         state.State.Settings = new RelaySettings(
             [.. patterns.Select(p => p.Text)],
             settings.AutoWhiteListRecipients,
-            new IpLocationBlocking([.. (blocking.BlockedCountries ?? []).Select(c => c.ToUpperInvariant()).Distinct()], message));
+            new IpLocationBlocking([.. blocking.BlockedCountries.Select(c => c.ToUpperInvariant()).Distinct()], message));
         await state.WriteStateAsync();
         _patterns = patterns;
         return new AdminResult(AdminOutcome.Updated);

@@ -10,8 +10,9 @@ namespace EmailAI.Storage;
 public interface IMessageStore
 {
     /// <summary>
-    /// Atomically stores <paramref name="content"/> and appends it to each maildrop. Either all maildrops
-    /// get the message or none does. Returns the uids assigned, in the order of <paramref name="mailboxes"/>.
+    /// Atomically stores the message and appends it to each maildrop. Either all maildrops get the message
+    /// or none does. Returns the uids assigned, in the order of <paramref name="mailboxes"/>. The content
+    /// must not change until the returned task has completed.
     /// </summary>
     Task<IReadOnlyList<long>> DeliverAsync(StoredMessage message, IReadOnlyList<string> mailboxes, CancellationToken cancellationToken = default);
 

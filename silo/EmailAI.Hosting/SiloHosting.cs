@@ -78,7 +78,6 @@ public static class SiloHosting
         // several nodes starting together take turns.
         PostgresSchema.ApplyAsync(dataSource).GetAwaiter().GetResult();
 
-        builder.Services.AddSingleton(dataSource);
         builder.UseOrleans(silo =>
         {
             silo.Configure<Orleans.Configuration.ClusterOptions>(o =>

@@ -231,18 +231,13 @@ public static class AdminApi
             return error!;
         }
 
+        // The merge of a partial body happens in the grain, in one turn: no read-modify-write race here.
         var grain = grains.GetGrain<IRelayPolicyGrain>(GrainKeys.RelayPolicy);
-        var current = await grain.GetAsync();
-        var blocking = body.IpLocationBlocking is null
-            ? current.IpLocationBlocking
-            : new IpLocationBlocking(
-                body.IpLocationBlocking.BlockedCountries ?? [.. current.IpLocationBlocking.BlockedCountries],
-                body.IpLocationBlocking.Message ?? current.IpLocationBlocking.Message);
-        var settings = new RelaySettings(
-            body.AuthorisedIps ?? [.. current.AuthorisedIps],
-            body.AutoWhiteListRecipients ?? current.AutoWhiteListRecipients,
-            blocking);
-        var result = await grain.PutAsync(settings);
+        var result = await grain.UpdateAsync(new RelaySettingsUpdate(
+            body.AuthorisedIps,
+            body.AutoWhiteListRecipients,
+            body.IpLocationBlocking?.BlockedCountries,
+            body.IpLocationBlocking?.Message));
         return await ToResultAsync(result, async () => ToJson(await grain.GetAsync()));
     }
 

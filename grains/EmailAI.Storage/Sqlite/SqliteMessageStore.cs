@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using EmailAI.Contracts;
 using Microsoft.Data.Sqlite;
 
@@ -14,8 +15,11 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
             throw new ArgumentException("A message needs at least one maildrop.", nameof(mailboxes));
         }
 
-        // The content is copied now: the caller's buffer is only valid during the call.
-        var content = message.Content.ToArray();
+        // The write runs later on the writer thread; the caller keeps the buffer unchanged until the task
+        // completes (it awaits it), so a whole array is used as it is and only a slice is copied.
+        var content = MemoryMarshal.TryGetArray(message.Content, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : message.Content.ToArray();
         var receivedAt = message.ReceivedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
         return database.WriteAsync<IReadOnlyList<long>>(_ =>
         {
