@@ -42,43 +42,14 @@ ADMIN="http://127.0.0.1:$ADMIN_PORT"
 
 WORK="$(mktemp -d -t emailai-pop3-bench.XXXXXX)"
 RESULTS="$WORK/results.txt"   # one line per load: "<summary line> exit=<code>"
-SERVER_PID=""
-DOVECOT_STARTED=""
 PROVISIONED=0
 FAILED=0
 
-log() { echo "== $*" >&2; }
-die() { echo "run-pop3-bench: $*" >&2; exit 1; }
-has() { [[ " $TARGETS " == *" $1 "* ]]; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+BENCH_NAME=run-pop3-bench
+REFERENCE_SH="$DOVECOT_SH"
+# shellcheck source=bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 user() { echo "user$1@example.com"; }
-
-stop_server() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  SERVER_PID=""
-}
-
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  if [ "$status" -ne 0 ] && [ -s "$WORK/server.log" ]; then
-    echo "--- last lines of the EmailAI server log ---" >&2
-    tail -n 30 "$WORK/server.log" >&2 || true
-  fi
-  stop_server
-  if [ -n "$DOVECOT_STARTED" ]; then
-    "$DOVECOT_SH" clean || true
-  fi
-  rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # Checks a load "ACCOUNTS:MESSAGES"; prints "ACCOUNTS PER_ACCOUNT TOTAL".
 parse_load() {
@@ -189,7 +160,7 @@ fi
 
 # --- Dovecot ---------------------------------------------------------------------------------------------------------
 if has dovecot; then
-  DOVECOT_STARTED=1
+  REFERENCE_STARTED=1
   "$DOVECOT_SH" clean   # a leftover instance of dovecot.sh's own is stopped and removed first
   if port_open "$DOVECOT_PORT"; then die "port $DOVECOT_PORT is already in use"; fi
   "$DOVECOT_SH" start "$DOVECOT_PORT"

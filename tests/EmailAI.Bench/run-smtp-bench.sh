@@ -34,42 +34,12 @@ ADMIN="http://127.0.0.1:$ADMIN_PORT"
 
 WORK="$(mktemp -d -t emailai-smtp-bench.XXXXXX)"
 RESULTS="$WORK/results.txt"   # one line per load: "<summary line> drain=<s>"
-SERVER_PID=""
-POSTFIX_STARTED=""
 DELIVERED_BEFORE=0
 
-log() { echo "== $*" >&2; }
-die() { echo "run-smtp-bench: $*" >&2; exit 1; }
-has() { [[ " $TARGETS " == *" $1 "* ]]; }
-now() { date +%s.%N; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-stop_server() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  SERVER_PID=""
-}
-
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  if [ "$status" -ne 0 ] && [ -s "$WORK/server.log" ]; then
-    echo "--- last lines of the EmailAI server log ---" >&2
-    tail -n 30 "$WORK/server.log" >&2 || true
-  fi
-  stop_server
-  if [ -n "$POSTFIX_STARTED" ]; then
-    "$POSTFIX_SH" clean || true
-  fi
-  rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+BENCH_NAME=run-smtp-bench
+REFERENCE_SH="$POSTFIX_SH"
+# shellcheck source=bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 # Runs every load against one target; appends "<summary line> drain=<s|->" to $RESULTS.
 # $1 label, $2 SMTP port, $3 "drain" to wait for Postfix delivery after each load.
@@ -151,7 +121,7 @@ fi
 # --- Postfix ---------------------------------------------------------------------------------------------------------
 if has postfix; then
   if port_open "$POSTFIX_PORT"; then die "port $POSTFIX_PORT is already in use"; fi
-  POSTFIX_STARTED=1
+  REFERENCE_STARTED=1
   "$POSTFIX_SH" clean
   "$POSTFIX_SH" start "$POSTFIX_PORT"
   run_loads postfix "$POSTFIX_PORT" drain
