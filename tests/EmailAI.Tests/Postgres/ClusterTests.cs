@@ -122,6 +122,31 @@ public sealed class ClusterTests(PostgresFixture fixture)
         Assert.Equal("-ERR [SYS/TEMP] Temporary problem, try again later", await FirstLineWhenAsync(gateway.Pop3Port, l => l.StartsWith("-ERR", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task GatewayLosesEverySilo_SiloReturns_GatewayServesAgain()
+    {
+        var connectionString = await fixture.NewDatabaseAsync();
+        var clusterId = "c" + Guid.NewGuid().ToString("N")[..8];
+        await using var silo = await ServerProcess.StartNewAsync(
+            new Dictionary<string, string>(ClusterSettings(connectionString, clusterId)) { ["EmailAI:Cluster:GatewayPort"] = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            ServerProcess.SiloDll);
+        await using var gateway = await ServerProcess.StartNewAsync(ClusterSettings(connectionString, clusterId), ServerProcess.GatewayDll);
+        await gateway.ProvisionAsync("gina@recover.test");
+
+        silo.Kill();
+        await FirstLineWhenAsync(gateway.SmtpPort, l => l.StartsWith("421", StringComparison.Ordinal));
+
+        // Nothing reaches the cluster while every session is refused; the gateway's own probe notices the
+        // silo's return within a few seconds (Orleans alone would wait for its next periodic call, ~1 min).
+        await silo.StartAsync();
+        var back = System.Diagnostics.Stopwatch.StartNew();
+        await FirstLineWhenAsync(gateway.SmtpPort, l => l.StartsWith("220", StringComparison.Ordinal));
+        Assert.True(back.Elapsed < TimeSpan.FromSeconds(10), $"served again after {back.Elapsed}");
+        await SmtpConversation.DeliverAsync(gateway, "bob@remote.test", "gina@recover.test", "Message-ID: <recover-1@test>\r\nSubject: back\r\n\r\nhello\r\n.\r\n");
+        using var pop3 = await Pop3Steps.LoginAsync(gateway, "gina@recover.test");
+        Assert.Equal(1, (await pop3.StatAsync()).Count);
+    }
+
     /// <summary>Connects again and again until the server's first line satisfies <paramref name="wanted"/> (60 s at most).</summary>
     private static async Task<string> FirstLineWhenAsync(int port, Func<string, bool> wanted)
     {
