@@ -42,9 +42,10 @@ public sealed class FailoverTests(PostgresFixture fixture)
 
         var acknowledged = new ConcurrentBag<string>();
         var permanent = new ConcurrentBag<string>();
+        var slowest = new SlowestReply();
         using var stop = new CancellationTokenSource();
         var senders = Enumerable.Range(0, 8)
-            .Select(n => Task.Run(() => SendLoopAsync(n, n % 2 == 0 ? gatewayA : gatewayB, gatewayB, acknowledged, permanent, stop.Token)))
+            .Select(n => Task.Run(() => SendLoopAsync(n, n % 2 == 0 ? gatewayA : gatewayB, gatewayB, acknowledged, permanent, slowest, stop.Token)))
             .ToArray();
 
         await WaitForAsync(() => acknowledged.Count >= 100, "100 messages before the silo kill");
@@ -58,6 +59,9 @@ public sealed class FailoverTests(PostgresFixture fixture)
         await Task.WhenAll(senders);
 
         Assert.True(permanent.IsEmpty, "clients saw permanent failures: " + string.Join(" | ", permanent.Take(5)));
+
+        // A lost silo turns into a 4xx or a retry within the client's response timeout (10 s), never a hang.
+        Assert.True(slowest.Elapsed < TimeSpan.FromSeconds(15), $"the slowest reply took {slowest.Elapsed}: {slowest.Reply}");
         var stored = await StoredMessageIdsAsync(gatewayB);
         var counts = stored.GroupBy(id => id).ToDictionary(g => g.Key, g => g.Count());
         var missing = acknowledged.Where(id => !counts.ContainsKey(id)).ToList();
@@ -71,7 +75,7 @@ public sealed class FailoverTests(PostgresFixture fixture)
     /// retries later, so that message is given up (a new one goes next); a 5xx would make a real client
     /// bounce the mail, so it is recorded as a failure of the test.
     /// </summary>
-    private static async Task SendLoopAsync(int sender, ServerProcess preferred, ServerProcess fallback, ConcurrentBag<string> acknowledged, ConcurrentBag<string> permanent, CancellationToken stop)
+    private static async Task SendLoopAsync(int sender, ServerProcess preferred, ServerProcess fallback, ConcurrentBag<string> acknowledged, ConcurrentBag<string> permanent, SlowestReply slowest, CancellationToken stop)
     {
         var number = 0;
         var target = preferred;
@@ -79,24 +83,26 @@ public sealed class FailoverTests(PostgresFixture fixture)
         {
             try
             {
+                var connecting = System.Diagnostics.Stopwatch.StartNew();
                 using var client = await RawSmtpClient.ConnectAsync(target.SmtpPort);
-                Check(await client.CommandAsync("EHLO load.test"));
+                slowest.Record(connecting.Elapsed, "greeting");
+                Check(await Timed(client.CommandAsync("EHLO load.test")));
                 while (!stop.IsCancellationRequested)
                 {
                     var id = $"<s{sender}-{number++}@failover.test>";
-                    if (!Check(await client.CommandAsync("MAIL FROM:<load@remote.test>")) || !Check(await client.CommandAsync($"RCPT TO:<{Recipient}>")))
+                    if (!Check(await Timed(client.CommandAsync("MAIL FROM:<load@remote.test>"))) || !Check(await Timed(client.CommandAsync($"RCPT TO:<{Recipient}>"))))
                     {
                         await client.CommandAsync("RSET");
                         continue;
                     }
 
-                    if (!Check(await client.CommandAsync("DATA")))
+                    if (!Check(await Timed(client.CommandAsync("DATA"))))
                     {
                         continue;
                     }
 
                     await client.SendAsync($"Message-ID: {id}\r\nSubject: failover\r\n\r\n{Body}END\r\n.\r\n");
-                    if (Check(await client.ReadReplyAsync()))
+                    if (Check(await Timed(client.ReadReplyAsync())))
                     {
                         acknowledged.Add(id);
                     }
@@ -108,6 +114,14 @@ public sealed class FailoverTests(PostgresFixture fixture)
                 target = ReferenceEquals(target, preferred) && ex is System.Net.Sockets.SocketException ? fallback : target;
                 await Task.Delay(100, CancellationToken.None);
             }
+        }
+
+        async Task<string> Timed(Task<string> pending)
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var reply = await pending;
+            slowest.Record(started.Elapsed, reply);
+            return reply;
         }
 
         bool Check(string reply)
@@ -123,6 +137,27 @@ public sealed class FailoverTests(PostgresFixture fixture)
             }
 
             return reply.StartsWith('2') || reply.StartsWith('3');
+        }
+    }
+
+    /// <summary>The longest any one reply kept a client waiting, and which reply it was.</summary>
+    private sealed class SlowestReply
+    {
+        private readonly Lock _gate = new();
+
+        public TimeSpan Elapsed { get; private set; }
+
+        public string Reply { get; private set; } = "";
+
+        public void Record(TimeSpan elapsed, string reply)
+        {
+            lock (_gate)
+            {
+                if (elapsed > Elapsed)
+                {
+                    (Elapsed, Reply) = (elapsed, reply);
+                }
+            }
         }
     }
 
