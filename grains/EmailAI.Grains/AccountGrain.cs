@@ -21,14 +21,32 @@ public sealed class AccountGrain(
     /// <summary>Longest password accepted; bounds the hashing work one request can cause.</summary>
     public const int MaxPasswordLength = 1024;
 
-    // In memory on purpose: the lock is a lease; if this activation is lost, so is the lock, and a session
-    // that still runs regains it on its next renewal unless another session took it.
+    // In memory on purpose: the lock is a lease. A graceful deactivation (a silo shutting down) hands it to
+    // the next activation through the state; if the activation is lost in a crash, so is the lock, and a
+    // session that still runs regains it on its next renewal unless another session took it meanwhile.
     private readonly MaildropLock _lock = new(time);
 
     // Successful logins, remembered briefly in memory only; forgotten when the password changes.
     private readonly RecentLogins _recentLogins = new(time);
 
     private string Address => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _lock.Restore(state.State.HandedOverLock);
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // One write only when there is something to hand over (or a stale hand-over to clear).
+        var lease = _lock.Lease;
+        if (lease != state.State.HandedOverLock)
+        {
+            state.State.HandedOverLock = lease;
+            await state.WriteStateAsync(cancellationToken);
+        }
+    }
 
     public async Task<AccountInfo?> GetAsync()
     {

@@ -16,4 +16,11 @@ public sealed class AccountState
     /// <summary>The password in clear, kept only while the node offers APOP (RFC 1939 §7 needs it).</summary>
     [Id(3)]
     public string? ApopSecret { get; set; }
+
+    /// <summary>
+    /// The maildrop lock of a POP3 session, written only when an activation is deactivated while a session
+    /// holds it (a silo shutting down hands its grains over), so the session keeps its lock on the next silo.
+    /// </summary>
+    [Id(4)]
+    public MaildropLease? HandedOverLock { get; set; }
 }

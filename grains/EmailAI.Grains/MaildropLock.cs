@@ -38,6 +38,18 @@ public sealed class MaildropLock(TimeProvider time)
     /// <summary>True if <paramref name="sessionId"/> holds a live lease.</summary>
     public bool IsHeldBy(string sessionId) => IsHeld && _holder == sessionId;
 
+    /// <summary>The live lease, if any: what a grain hands over when its silo shuts down.</summary>
+    public MaildropLease? Lease => IsHeld ? new MaildropLease(_holder!, _expires) : null;
+
+    /// <summary>Takes over a lease handed over by a previous activation, unless it has run out meanwhile.</summary>
+    public void Restore(MaildropLease? lease)
+    {
+        if (lease is not null && time.GetUtcNow() < lease.Expires)
+        {
+            (_holder, _expires) = (lease.Holder, lease.Expires);
+        }
+    }
+
     /// <summary>Releases the lock if <paramref name="sessionId"/> holds it.</summary>
     public void Release(string sessionId)
     {
@@ -47,3 +59,7 @@ public sealed class MaildropLock(TimeProvider time)
         }
     }
 }
+
+/// <summary>A maildrop lock's holder and the end of its lease, as handed over between activations.</summary>
+[GenerateSerializer]
+public sealed record MaildropLease([property: Id(0)] string Holder, [property: Id(1)] DateTimeOffset Expires);

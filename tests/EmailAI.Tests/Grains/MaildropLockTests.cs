@@ -73,4 +73,46 @@ public sealed class MaildropLockTests
         Assert.Null(maildropLock.Holder);
         Assert.True(maildropLock.TryAcquire("b", Lease));
     }
+
+    [Fact]
+    public void Lease_HandedOverToANewActivation_KeepsTheHolderAndItsExpiry()
+    {
+        var time = new FakeTimeProvider();
+        var old = new MaildropLock(time);
+        Assert.Null(old.Lease);
+        old.TryAcquire("a", Lease);
+        var handedOver = old.Lease;
+
+        time.Advance(TimeSpan.FromSeconds(5));
+        var next = new MaildropLock(time);
+        next.Restore(handedOver);
+        Assert.Equal("a", next.Holder);
+        Assert.False(next.TryAcquire("b", Lease));
+        Assert.True(next.TryRenew("a", Lease));
+
+        // The handed-over lease runs out at the same moment it would have on the old activation.
+        var later = new MaildropLock(time);
+        later.Restore(handedOver);
+        time.Advance(Lease - TimeSpan.FromSeconds(5));
+        Assert.Null(later.Holder);
+        Assert.True(later.TryAcquire("b", Lease));
+    }
+
+    [Fact]
+    public void Restore_ExpiredOrReleasedLease_LeavesTheMaildropFree()
+    {
+        var time = new FakeTimeProvider();
+        var old = new MaildropLock(time);
+        old.TryAcquire("a", Lease);
+        var handedOver = old.Lease;
+        old.Release("a");
+        Assert.Null(old.Lease);
+
+        time.Advance(Lease);
+        var next = new MaildropLock(time);
+        next.Restore(handedOver);
+        Assert.Null(next.Holder);
+        next.Restore(null);
+        Assert.True(next.TryAcquire("b", Lease));
+    }
 }

@@ -108,6 +108,55 @@ public sealed class ClusterTests(PostgresFixture fixture)
     }
 
     [Fact]
+    public async Task SiloStoppedGracefully_HandsOverTheMaildropLock_SessionKeepsItAndCommits()
+    {
+        var connectionString = await fixture.NewDatabaseAsync();
+        var clusterId = "c" + Guid.NewGuid().ToString("N")[..8];
+        Dictionary<string, string> Silo() => new(ClusterSettings(connectionString, clusterId))
+        {
+            ["EmailAI:Cluster:GatewayPort"] = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        // A long lease, so the holder does not renew during the test: only the hand-over can keep its lock.
+        await using var silo1 = await ServerProcess.StartNewAsync(Silo(), ServerProcess.SiloDll);
+        await using var gateway = await ServerProcess.StartNewAsync(
+            new Dictionary<string, string>(ClusterSettings(connectionString, clusterId)) { ["EmailAI:Pop3:LockLease"] = "00:05:00" },
+            ServerProcess.GatewayDll);
+        await gateway.ProvisionAsync("hank@handover.test");
+        await SmtpConversation.DeliverAsync(gateway, "bob@remote.test", "hank@handover.test", "Message-ID: <handover-1@test>\r\nSubject: hand-over\r\n\r\nhello\r\n.\r\n");
+
+        // The account grain activates on silo 1, the only silo; then silo 1 leaves and silo 2 takes over.
+        using var holder = await Pop3Steps.LoginAsync(gateway, "hank@handover.test");
+        await using var silo2 = await ServerProcess.StartNewAsync(Silo(), ServerProcess.SiloDll);
+        await silo1.StopAsync();
+
+        Assert.StartsWith("-ERR [IN-USE]", await LoginReplyWhenClusterAnswersAsync(gateway, "hank@handover.test"));
+        Assert.Equal(1, (await holder.StatAsync()).Count);
+        Assert.StartsWith("+OK", await holder.CommandAsync("DELE 1"));
+        Assert.StartsWith("+OK", await holder.CommandAsync("QUIT"));
+        Assert.Empty(await Pop3Steps.StoredAsync(gateway, "hank@handover.test"));
+        using var after = await Pop3Steps.LoginAsync(gateway, "hank@handover.test");
+    }
+
+    /// <summary>The reply to a login, tried again while the gateway answers -ERR [SYS/TEMP] (cluster in flux; 30 s at most).</summary>
+    private static async Task<string> LoginReplyWhenClusterAnswersAsync(ServerProcess gateway, string user)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            await FirstLineWhenAsync(gateway.Pop3Port, l => l.StartsWith("+OK", StringComparison.Ordinal));
+            using var client = await Pop3RawClient.ConnectAsync(gateway.Pop3Port);
+            var reply = await client.TryLoginAsync(user, Pop3Steps.Password);
+            if (!reply.StartsWith("-ERR [SYS/TEMP]", StringComparison.Ordinal) || DateTime.UtcNow > deadline)
+            {
+                return reply;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
     public async Task GatewayLosesEverySilo_NewSessions_421AndSysTemp()
     {
         var connectionString = await fixture.NewDatabaseAsync();
