@@ -1,8 +1,11 @@
 namespace EmailAI.Contracts;
 
 /// <summary>
-/// A received message to commit: the envelope, the maildrops it goes to, and its bytes (trace header
-/// included, Return-Path not yet). Mailboxes are normalised keys, already decided at RCPT time.
+/// A received message to commit: the envelope, where it goes, and its bytes (trace header included,
+/// Return-Path not yet). All destinations were decided at RCPT time: <see cref="Mailboxes"/> are normalised
+/// maildrop keys; <see cref="Relayed"/> are remote addresses an authorised client relays through us;
+/// <see cref="Forwarded"/> are addresses in local domains whose mail goes to an internal server (Advanced
+/// Delivery). Relayed and forwarded recipients are queued for delivery over SMTP.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record IngestRequest(
@@ -10,4 +13,11 @@ public sealed record IngestRequest(
     string Sender,
     IReadOnlyList<string> Mailboxes,
     DateTimeOffset ReceivedAt,
-    byte[] Content);
+    byte[] Content)
+{
+    [Id(5)]
+    public IReadOnlyList<string> Relayed { get; init; } = [];
+
+    [Id(6)]
+    public IReadOnlyList<string> Forwarded { get; init; } = [];
+}

@@ -5,9 +5,11 @@ namespace EmailAI.Storage;
 /// <summary>
 /// Message content and maildrops. Content is stored once per message however many maildrops refer to
 /// it; a maildrop is an append-only list of (uid, message) rows, so delivery cost does not grow with
-/// mailbox size. Every write returns only after it is durable (fsync / transaction commit).
+/// mailbox size. Every write returns only after it is durable (fsync / transaction commit). The same
+/// store holds the outbound queue (<see cref="IOutboundQueueStore"/>), so a message's local and outbound
+/// recipients are committed in one transaction.
 /// </summary>
-public interface IMessageStore
+public interface IMessageStore : IOutboundQueueStore
 {
     /// <summary>
     /// Atomically stores the message and appends it to each maildrop. Either all maildrops get the message

@@ -1,6 +1,8 @@
 using System.Net;
 using EmailAI.Gateway;
+using DnsClient;
 using EmailAI.Grains;
+using EmailAI.Grains.Delivery;
 using EmailAI.Storage;
 using EmailAI.Storage.Postgres;
 using EmailAI.Storage.Sqlite;
@@ -9,6 +11,8 @@ using Orleans.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime.Hosting;
@@ -45,7 +49,45 @@ public static class SiloHosting
             throw new InvalidOperationException($"EmailAI:Storage:Provider '{options.Storage.Provider}' must be 'Sqlite' or 'PostgreSql'.");
         }
 
+        AddDelivery(builder, options);
         return builder;
+    }
+
+    /// <summary>Outbound delivery: options from EmailAI:Delivery, the router with its DNS client, and the queue scanner.</summary>
+    private static void AddDelivery(WebApplicationBuilder builder, EmailAIOptions options)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<DeliveryOptions>()
+            .Bind(builder.Configuration.GetSection(DeliveryOptions.Section))
+            .PostConfigure(o => o.HeloName = string.IsNullOrWhiteSpace(o.HeloName) ? options.ServerDomain : o.HeloName)
+            .Validate(o => o.MaxConnectionsPerDestination > 0 && o.InitialConnectionsPerDestination > 0 && o.MaxMessagesPerConnection > 0 && o.BatchSize > 0,
+                "EmailAI:Delivery connection, message and batch limits must be positive")
+            .Validate(o => o.Routes.Values.All(r => DeliveryRouter.TryParseHostPort(r, out _, out _)), "EmailAI:Delivery:Routes values must be host or host:port")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ILookupClient>(sp =>
+        {
+            var delivery = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value;
+            var servers = delivery.DnsServers.Select(ParseNameServer).ToArray();
+            var lookup = servers.Length > 0 ? new LookupClientOptions(servers) : new LookupClientOptions();
+            lookup.UseCache = true;
+            lookup.Timeout = TimeSpan.FromSeconds(5);
+            lookup.Retries = 2;
+            return new LookupClient(lookup);
+        });
+        builder.Services.AddSingleton<DeliveryRouter>();
+        builder.Services.AddHostedService<DeliveryScanner>();
+    }
+
+    private static NameServer ParseNameServer(string text)
+    {
+        // TryParseHostPort defaults to the SMTP port; a DNS server without a port is on 53.
+        var hasPort = text.Contains("]:", StringComparison.Ordinal) || (!text.StartsWith('[') && text.Count(c => c == ':') == 1);
+        if (!DeliveryRouter.TryParseHostPort(text, out var host, out var port) || !IPAddress.TryParse(host, out var address))
+        {
+            throw new InvalidOperationException($"EmailAI:Delivery:DnsServers entry '{text}' must be an IP address, optionally with :port.");
+        }
+
+        return new NameServer(address, hasPort ? port : NameServer.DefaultPort);
     }
 
     private static void AddSqlite(WebApplicationBuilder builder, EmailAIOptions options)

@@ -14,26 +14,32 @@ public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageS
 {
     public async ValueTask<SmtpReply> CommitAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
-        var mailboxes = new List<string>(envelope.Recipients.Count);
+        var mailboxes = new List<string>();
+        var relayed = new List<string>();
+        var forwarded = new List<string>();
         foreach (var recipient in envelope.Recipients)
         {
-            if (!recipient.Destination.StartsWith(GrainRecipientPolicy.MailboxPrefix, StringComparison.Ordinal))
-            {
-                throw new InvalidOperationException($"Unknown destination '{recipient.Destination}'.");
-            }
-
-            mailboxes.Add(recipient.Destination[GrainRecipientPolicy.MailboxPrefix.Length..]);
+            var destination = recipient.Destination;
+            var list = destination.StartsWith(GrainRecipientPolicy.MailboxPrefix, StringComparison.Ordinal) ? (mailboxes, GrainRecipientPolicy.MailboxPrefix)
+                : destination.StartsWith(GrainRecipientPolicy.RelayPrefix, StringComparison.Ordinal) ? (relayed, GrainRecipientPolicy.RelayPrefix)
+                : destination.StartsWith(GrainRecipientPolicy.ForwardPrefix, StringComparison.Ordinal) ? (forwarded, GrainRecipientPolicy.ForwardPrefix)
+                : throw new InvalidOperationException($"Unknown destination '{destination}'.");
+            list.Item1.Add(destination[list.Item2.Length..]);
         }
 
         var sender = envelope.Sender.Mailbox?.ToString() ?? "";
         using var activity = GatewayTelemetry.Source.StartActivity("smtp.commit");
         activity?.SetTag("emailai.queue_id", envelope.QueueId);
-        activity?.SetTag("emailai.recipients", mailboxes.Count);
+        activity?.SetTag("emailai.recipients", envelope.Recipients.Count);
         activity?.SetTag("emailai.size", content.Length);
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var request = new IngestRequest(envelope.QueueId, sender, mailboxes, envelope.ReceivedAt, content.ToArray());
+            var request = new IngestRequest(envelope.QueueId, sender, mailboxes, envelope.ReceivedAt, content.ToArray())
+            {
+                Relayed = relayed,
+                Forwarded = forwarded,
+            };
             await grains.GetGrain<IIngestGrain>(0).DeliverAsync(request).WaitAsync(cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -50,7 +56,7 @@ public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageS
         GatewayTelemetry.BytesAccepted.Add(content.Length);
         logger.LogInformation(
             "Accepted {QueueId} from <{Sender}> [{RemoteAddress}] for {RecipientCount} recipient(s), {Size} octets, committed in {CommitMs:F1} ms",
-            envelope.QueueId, sender, envelope.RemoteAddress, mailboxes.Count, content.Length, elapsed.TotalMilliseconds);
+            envelope.QueueId, sender, envelope.RemoteAddress, envelope.Recipients.Count, content.Length, elapsed.TotalMilliseconds);
         return SmtpReplies.MessageAccepted(envelope.QueueId);
     }
 }

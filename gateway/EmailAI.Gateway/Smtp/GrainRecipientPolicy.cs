@@ -6,20 +6,38 @@ using Microsoft.Extensions.Options;
 namespace EmailAI.Gateway.Smtp;
 
 /// <summary>
-/// RCPT decisions by grain calls: one call to the recipient's domain grain. The rule that keeps the
-/// server from being an open relay: an address is local only when its domain is a local domain, and a
-/// local address is delivered only to the account whose normalised local part equals it. Routing
-/// syntax inside a local part (<c>a%b@local</c>, <c>b!a@local</c>, quoted <c>"a@b"@local</c>) is just
-/// characters of a local part, which match no account; source routes are ignored (RFC 5321 §C);
-/// address literals are never local. Anything not local is relay, refused here.
+/// RCPT decisions by grain calls. The rule that keeps the server from being an open relay:
+/// <list type="number">
+/// <item>An address is local only when its domain (IDNA-normalised, lower case) is a local domain; it is then
+/// delivered to the account whose normalised local part equals it, or to the domain's Advanced Delivery
+/// server, and never anywhere else.</item>
+/// <item>Routing syntax inside a local part (<c>a%b@local</c>, <c>b!a@local</c>, quoted <c>"a@b"@local</c>)
+/// is just characters of a local part: it matches no account (550 5.1.1) and is never re-parsed as an address.</item>
+/// <item>Source routes (<c>&lt;@a,@b:user@c&gt;</c>) are accepted and ignored (RFC 5321 §4.1.1.3, §C): only
+/// <c>user@c</c> counts.</item>
+/// <item>Address literals (<c>user@[192.0.2.1]</c>) are never local and never relayed.</item>
+/// <item>Anything else is relay: accepted only when the client's address is on the Authorised IP list (or
+/// the session authenticated); otherwise 554 5.7.1. The remote address keeps its local part's case.</item>
+/// </list>
+/// The parser (SmtpAddressParser) has already refused what RFC 5321 does not allow, such as a domain with a
+/// trailing dot or an unbalanced quote.
 /// </summary>
 public sealed class GrainRecipientPolicy(
     IGrainFactory grains,
     IOptions<EmailAIOptions> options,
     ILogger<GrainRecipientPolicy> logger) : IRecipientPolicy
 {
-    /// <summary>Destination tokens handed to the message sink.</summary>
+    /// <summary>Destination token of a local maildrop: the prefix and the maildrop key.</summary>
     public const string MailboxPrefix = "mailbox:";
+
+    /// <summary>Destination token of a relayed recipient: the prefix and the address as it goes out in RCPT TO.</summary>
+    public const string RelayPrefix = "relay:";
+
+    /// <summary>Destination token of a recipient in an Advanced Delivery (forward) domain: the prefix and the address.</summary>
+    public const string ForwardPrefix = "forward:";
+
+    /// <summary>Relaying to an address literal: refused even for authorised clients.</summary>
+    public static readonly SmtpReply AddressLiteralRelayDenied = new(554, "5.7.1", "Relay access denied: address literals are not relayed");
 
     public async ValueTask<RecipientVerdict> CheckRecipientAsync(SmtpSessionInfo session, SmtpPath sender, SmtpPath recipient, CancellationToken cancellationToken)
     {
@@ -54,7 +72,12 @@ public sealed class GrainRecipientPolicy(
         else
         {
             var mailbox = recipient.Mailbox!;
-            if (mailbox.IsAddressLiteral || !GrainKeys.TryNormalizeDomain(mailbox.Domain, out var normalizedDomain))
+            if (mailbox.IsAddressLiteral)
+            {
+                return RecipientVerdict.Refuse(await MayRelayAsync(session) ? AddressLiteralRelayDenied : SmtpReplies.RelayDenied);
+            }
+
+            if (!GrainKeys.TryNormalizeDomain(mailbox.Domain, out var normalizedDomain))
             {
                 return RecipientVerdict.Refuse(SmtpReplies.RelayDenied);
             }
@@ -80,18 +103,30 @@ public sealed class GrainRecipientPolicy(
                 return RecipientVerdict.Accept(MailboxPrefix + resolution.Mailbox);
             case RecipientKind.UnknownUser:
                 return RecipientVerdict.Refuse(SmtpReplies.UnknownUser);
-            case RecipientKind.Forward:
-                // Advanced Delivery needs the outbound queue; until it exists the sender keeps the message and retries.
-                return RecipientVerdict.Refuse(SmtpReplies.ForwardingUnavailable);
+            case RecipientKind.Forward when !recipient.IsBarePostmaster:
+                // Advanced Delivery: accepted like local mail, queued for the domain's internal server.
+                return RecipientVerdict.Accept(ForwardPrefix + recipient.Mailbox);
             default:
                 if (recipient.IsBarePostmaster)
                 {
                     return RecipientVerdict.Accept(MailboxPrefix + "postmaster@" + domain);
                 }
 
-                return RecipientVerdict.Refuse(SmtpReplies.RelayDenied);
+                // Not a local domain: relay, for authorised clients only.
+                return await MayRelayAsync(session)
+                    ? RecipientVerdict.Accept(RelayPrefix + recipient.Mailbox)
+                    : RecipientVerdict.Refuse(SmtpReplies.RelayDenied);
         }
     }
+
+    /// <summary>
+    /// Whether this session may relay: it authenticated, or its client address is on the Authorised IP list.
+    /// Asked once per relayed RCPT, so an admin's change applies to the next recipient. A failed lookup throws,
+    /// which the session answers with 451 4.3.0 (never a relay by default).
+    /// </summary>
+    private async ValueTask<bool> MayRelayAsync(SmtpSessionInfo session) =>
+        session.Authenticated
+        || await grains.GetGrain<IRelayPolicyGrain>(GrainKeys.RelayPolicy).IsAuthorisedAsync(session.RemoteAddress.ToString());
 
     /// <summary>
     /// Lower-cases a local part; a quoted string whose content is a plain dot-atom is the same mailbox as

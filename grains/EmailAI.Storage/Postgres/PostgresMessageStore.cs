@@ -6,65 +6,41 @@ namespace EmailAI.Storage.Postgres;
 
 /// <summary>
 /// <see cref="IMessageStore"/> on PostgreSQL, for the cluster. Each delivery is one transaction (content once,
-/// one maildrop row per mailbox) that returns only after COMMIT, with synchronous_commit on, so the WAL is
-/// flushed before the caller may answer 250. PostgreSQL batches concurrent commits itself.
+/// one maildrop row per mailbox, the outbound copy and its queue rows, the queue rows it completes) that
+/// returns only after COMMIT, with synchronous_commit on, so the WAL is flushed before the caller may answer
+/// 250. PostgreSQL batches concurrent commits itself. Queue times are timestamptz, so they round-trip to the
+/// microsecond.
 /// </summary>
 public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessageStore
 {
-    public async Task<IReadOnlyList<long>> DeliverAsync(StoredMessage message, IReadOnlyList<string> mailboxes, CancellationToken cancellationToken = default)
+    /// <summary>A queue row joined with its message row, in the column order <see cref="ReadQueued"/> expects.</summary>
+    private const string SelectQueued = """
+        SELECT o.id, o.message_id, m.queue_id, m.sender, o.recipient, o.destination, m.received_at, m.size,
+               o.attempts, o.next_attempt_at, o.last_error, o.delay_warned
+        FROM emailai_outbound o JOIN emailai_message m ON m.id = o.message_id
+        """;
+
+    /// <summary>
+    /// The queue rows of <c>@ids</c>, locked in id order. Statements that change several rows lock them through
+    /// this, so two of them on overlapping rows (a delivery grain's defer and an admin's reschedule) queue up
+    /// behind each other instead of deadlocking.
+    /// </summary>
+    private const string LockQueueRows = "SELECT id FROM emailai_outbound WHERE id = ANY(@ids) ORDER BY id FOR UPDATE";
+
+    public Task<IReadOnlyList<long>> DeliverAsync(StoredMessage message, IReadOnlyList<string> mailboxes, CancellationToken cancellationToken = default)
     {
         if (mailboxes.Count == 0)
         {
             throw new ArgumentException("A message needs at least one maildrop.", nameof(mailboxes));
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        long messageId;
-        await using (var insert = new NpgsqlCommand(
-            """
-            INSERT INTO emailai_message (queue_id, sender, received_at, size, content)
-            VALUES (@queue, @sender, @received, @size, @content) RETURNING id
-            """,
-            connection,
-            transaction))
-        {
-            insert.Parameters.AddWithValue("queue", message.QueueId);
-            insert.Parameters.AddWithValue("sender", message.Sender);
-            insert.Parameters.AddWithValue("received", message.ReceivedAt.ToUniversalTime());
-            insert.Parameters.AddWithValue("size", message.Content.Length);
-            insert.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("content", NpgsqlDbType.Bytea) { TypedValue = message.Content });
-            messageId = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
-        }
+        return CommitAsync(new StoreDelivery(message, mailboxes, Outbound: null, Completes: []), cancellationToken);
+    }
 
-        // One round trip for all maildrop rows; each command returns its uid, in the order of mailboxes.
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var mailbox in mailboxes)
-        {
-            var command = new NpgsqlBatchCommand(
-                "INSERT INTO emailai_maildrop (mailbox, message_id, size, received_at) VALUES (@mailbox, @message, @size, @received) RETURNING uid");
-            command.Parameters.AddWithValue("mailbox", mailbox);
-            command.Parameters.AddWithValue("message", messageId);
-            command.Parameters.AddWithValue("size", message.Content.Length);
-            command.Parameters.AddWithValue("received", message.ReceivedAt.ToUniversalTime());
-            batch.BatchCommands.Add(command);
-        }
-
-        var uids = new List<long>(mailboxes.Count);
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
-        {
-            do
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    uids.Add(reader.GetInt64(0));
-                }
-            }
-            while (await reader.NextResultAsync(cancellationToken));
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return uids;
+    public Task<IReadOnlyList<long>> CommitAsync(StoreDelivery delivery, CancellationToken cancellationToken = default)
+    {
+        var plan = DeliveryPlan.From(delivery);
+        return CommitAsync(plan, cancellationToken);
     }
 
     public async Task<IReadOnlyList<MaildropEntry>> ListMaildropAsync(string mailbox, CancellationToken cancellationToken = default)
@@ -122,28 +98,7 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
             }
         }
 
-        // Content no maildrop refers to any more goes in the same transaction. The content rows are locked
-        // first: two sessions removing the last two references at once then take turns, and the second
-        // sees the first's deletion, so shared content is never left behind.
-        var ids = messageIds.Distinct().Order().ToArray();
-        await using (var lockRows = new NpgsqlCommand("SELECT id FROM emailai_message WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", connection, transaction))
-        {
-            lockRows.Parameters.AddWithValue("ids", ids);
-            await lockRows.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using (var orphans = new NpgsqlCommand(
-            """
-            DELETE FROM emailai_message m WHERE m.id = ANY(@ids)
-            AND NOT EXISTS (SELECT 1 FROM emailai_maildrop d WHERE d.message_id = m.id)
-            """,
-            connection,
-            transaction))
-        {
-            orphans.Parameters.AddWithValue("ids", ids);
-            await orphans.ExecuteNonQueryAsync(cancellationToken);
-        }
-
+        await CollectContentAsync(connection, transaction, messageIds, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return messageIds.Count;
     }
@@ -153,4 +108,316 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
         await using var command = dataSource.CreateCommand("SELECT 1");
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 1;
     }
+
+    public async Task<IReadOnlyList<QueuedRecipient>> ListDueAsync(string destination, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        await using var command = dataSource.CreateCommand(SelectQueued + """
+
+            WHERE o.destination = @destination AND o.next_attempt_at <= @now
+            ORDER BY o.next_attempt_at, o.id LIMIT @limit
+            """);
+        command.Parameters.AddWithValue("destination", destination);
+        command.Parameters.AddWithValue("now", now.ToUniversalTime());
+        command.Parameters.AddWithValue("limit", limit);
+        return await ReadAllQueuedAsync(command, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> ListDueDestinationsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+
+        // Most overdue first, so a limit smaller than the backlog never starves a destination.
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT destination FROM emailai_outbound WHERE next_attempt_at <= @now
+            GROUP BY destination ORDER BY min(next_attempt_at), destination LIMIT @limit
+            """);
+        command.Parameters.AddWithValue("now", now.ToUniversalTime());
+        command.Parameters.AddWithValue("limit", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var destinations = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            destinations.Add(reader.GetString(0));
+        }
+
+        return destinations;
+    }
+
+    public async Task<DateTimeOffset?> GetNextAttemptAsync(string destination, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT min(next_attempt_at) FROM emailai_outbound WHERE destination = @destination");
+        command.Parameters.AddWithValue("destination", destination);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0);
+    }
+
+    public async Task<IReadOnlyList<QueuedRecipient>> ListQueueAsync(long afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        await using var command = dataSource.CreateCommand(SelectQueued + """
+
+            WHERE o.id > @after ORDER BY o.id LIMIT @limit
+            """);
+        command.Parameters.AddWithValue("after", afterId);
+        command.Parameters.AddWithValue("limit", limit);
+        return await ReadAllQueuedAsync(command, cancellationToken);
+    }
+
+    public async Task<QueuedRecipient?> GetQueuedAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(SelectQueued + """
+
+            WHERE o.id = @id
+            """);
+        command.Parameters.AddWithValue("id", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadQueued(reader) : null;
+    }
+
+    public async Task<byte[]?> ReadOutboundAsync(long messageId, CancellationToken cancellationToken = default)
+    {
+        // Only content a queue row refers to: a maildrop's message id is not an outbound message.
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT m.content FROM emailai_message m
+            WHERE m.id = @id AND EXISTS (SELECT 1 FROM emailai_outbound o WHERE o.message_id = m.id)
+            """);
+        command.Parameters.AddWithValue("id", messageId);
+        return await command.ExecuteScalarAsync(cancellationToken) as byte[];
+    }
+
+    public async Task<int> CompleteAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
+    {
+        long[] distinct = [.. ids.Distinct()];
+        if (distinct.Length == 0)
+        {
+            return 0;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var removed = await DeleteQueueRowsAsync(connection, transaction, distinct, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return removed;
+    }
+
+    public Task DeferAsync(IReadOnlyCollection<long> ids, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default) =>
+        UpdateQueueRowsAsync(
+            ids,
+            "attempts = attempts + 1, last_error = @error, next_attempt_at = @next",
+            parameters =>
+            {
+                parameters.AddWithValue("error", error);
+                parameters.AddWithValue("next", nextAttemptAt.ToUniversalTime());
+            },
+            cancellationToken);
+
+    public Task<int> RescheduleAsync(IReadOnlyCollection<long> ids, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken = default) =>
+        UpdateQueueRowsAsync(
+            ids,
+            "next_attempt_at = @next",
+            parameters => parameters.AddWithValue("next", nextAttemptAt.ToUniversalTime()),
+            cancellationToken);
+
+    public Task MarkDelayWarnedAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) =>
+        UpdateQueueRowsAsync(ids, "delay_warned = true", _ => { }, cancellationToken);
+
+    private async Task<IReadOnlyList<long>> CommitAsync(DeliveryPlan plan, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // One transaction: all of it commits or none.
+        if (plan.Completes.Length > 0)
+        {
+            await DeleteQueueRowsAsync(connection, transaction, plan.Completes, cancellationToken);
+        }
+
+        IReadOnlyList<long> uids = [];
+        if (plan.Local is not null)
+        {
+            uids = await InsertMaildropsAsync(connection, transaction, plan.Local, plan.Mailboxes, cancellationToken);
+        }
+
+        if (plan.Outbound is not null)
+        {
+            await InsertQueueRowsAsync(connection, transaction, plan.Outbound, plan.Recipients, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return uids;
+    }
+
+    /// <summary>Stores the content once and appends it to each maildrop. Returns the uids, in the order of <paramref name="mailboxes"/>.</summary>
+    private static async Task<IReadOnlyList<long>> InsertMaildropsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, StoredMessage message, string[] mailboxes, CancellationToken cancellationToken)
+    {
+        long messageId;
+        await using (var insert = new NpgsqlCommand(
+            """
+            INSERT INTO emailai_message (queue_id, sender, received_at, size, content)
+            VALUES (@queue, @sender, @received, @size, @content) RETURNING id
+            """,
+            connection,
+            transaction))
+        {
+            AddMessageParameters(insert.Parameters, message);
+            messageId = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        // One round trip for all maildrop rows; each command returns its uid, in the order of mailboxes.
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var mailbox in mailboxes)
+        {
+            var command = new NpgsqlBatchCommand(
+                "INSERT INTO emailai_maildrop (mailbox, message_id, size, received_at) VALUES (@mailbox, @message, @size, @received) RETURNING uid");
+            command.Parameters.AddWithValue("mailbox", mailbox);
+            command.Parameters.AddWithValue("message", messageId);
+            command.Parameters.AddWithValue("size", message.Content.Length);
+            command.Parameters.AddWithValue("received", message.ReceivedAt.ToUniversalTime());
+            batch.BatchCommands.Add(command);
+        }
+
+        var uids = new List<long>(mailboxes.Length);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        do
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                uids.Add(reader.GetInt64(0));
+            }
+        }
+        while (await reader.NextResultAsync(cancellationToken));
+
+        return uids;
+    }
+
+    /// <summary>Stores the outbound copy's content and one queue row per recipient, in one round trip.</summary>
+    private static async Task InsertQueueRowsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, OutboundMessage outbound, OutboundRecipient[] recipients, CancellationToken cancellationToken)
+    {
+        await using var insert = new NpgsqlCommand(
+            """
+            WITH m AS (
+                INSERT INTO emailai_message (queue_id, sender, received_at, size, content)
+                VALUES (@queue, @sender, @received, @size, @content) RETURNING id)
+            INSERT INTO emailai_outbound (message_id, recipient, destination, attempts, next_attempt_at, delay_warned)
+            SELECT m.id, r.recipient, r.destination, 0, @next, false
+            FROM m, unnest(@recipients::text[], @destinations::text[]) AS r (recipient, destination)
+            """,
+            connection,
+            transaction);
+        AddMessageParameters(insert.Parameters, outbound.Message);
+        insert.Parameters.AddWithValue("next", outbound.FirstAttemptAt.ToUniversalTime());
+        insert.Parameters.AddWithValue("recipients", recipients.Select(r => r.Recipient).ToArray());
+        insert.Parameters.AddWithValue("destinations", recipients.Select(r => r.Destination).ToArray());
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Removes queue rows (unknown ids are ignored) and then their content if nothing else refers to it. Returns how many rows went.</summary>
+    private static async Task<int> DeleteQueueRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long[] ids, CancellationToken cancellationToken)
+    {
+        var messageIds = new List<long>(ids.Length);
+        await using (var delete = new NpgsqlCommand(
+            $"DELETE FROM emailai_outbound WHERE id IN ({LockQueueRows}) RETURNING message_id",
+            connection,
+            transaction))
+        {
+            delete.Parameters.AddWithValue("ids", ids);
+            await using var reader = await delete.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                messageIds.Add(reader.GetInt64(0));
+            }
+        }
+
+        await CollectContentAsync(connection, transaction, messageIds, cancellationToken);
+        return messageIds.Count;
+    }
+
+    /// <summary>
+    /// Removes those message rows that no maildrop row and no queue row refers to any more, in the caller's
+    /// transaction, after it removed its references. The content rows are locked first: two sessions removing
+    /// the last two references at once (two maildrops, two recipients, or one of each) then take turns, and
+    /// the second one's DELETE, a new statement with a new snapshot, sees the first's removal, so shared
+    /// content is never left behind.
+    /// </summary>
+    private static async Task CollectContentAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<long> messageIds, CancellationToken cancellationToken)
+    {
+        if (messageIds.Count == 0)
+        {
+            return;
+        }
+
+        var ids = messageIds.Distinct().Order().ToArray();
+        await using (var lockRows = new NpgsqlCommand("SELECT id FROM emailai_message WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", connection, transaction))
+        {
+            lockRows.Parameters.AddWithValue("ids", ids);
+            await lockRows.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var orphans = new NpgsqlCommand(
+            """
+            DELETE FROM emailai_message m WHERE m.id = ANY(@ids)
+            AND NOT EXISTS (SELECT 1 FROM emailai_maildrop d WHERE d.message_id = m.id)
+            AND NOT EXISTS (SELECT 1 FROM emailai_outbound o WHERE o.message_id = m.id)
+            """,
+            connection,
+            transaction);
+        orphans.Parameters.AddWithValue("ids", ids);
+        await orphans.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>One UPDATE of the distinct rows of <paramref name="ids"/>, locked in id order. Returns how many rows changed.</summary>
+    private async Task<int> UpdateQueueRowsAsync(
+        IReadOnlyCollection<long> ids, string assignments, Action<NpgsqlParameterCollection> bind, CancellationToken cancellationToken)
+    {
+        long[] distinct = [.. ids.Distinct()];
+        if (distinct.Length == 0)
+        {
+            return 0;
+        }
+
+        await using var command = dataSource.CreateCommand($"UPDATE emailai_outbound SET {assignments} WHERE id IN ({LockQueueRows})");
+        bind(command.Parameters);
+        command.Parameters.AddWithValue("ids", distinct);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void AddMessageParameters(NpgsqlParameterCollection parameters, StoredMessage message)
+    {
+        parameters.AddWithValue("queue", message.QueueId);
+        parameters.AddWithValue("sender", message.Sender);
+        parameters.AddWithValue("received", message.ReceivedAt.ToUniversalTime());
+        parameters.AddWithValue("size", message.Content.Length);
+        parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("content", NpgsqlDbType.Bytea) { TypedValue = message.Content });
+    }
+
+    private static async Task<IReadOnlyList<QueuedRecipient>> ReadAllQueuedAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<QueuedRecipient>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(ReadQueued(reader));
+        }
+
+        return rows;
+    }
+
+    private static QueuedRecipient ReadQueued(NpgsqlDataReader reader) => new(
+        Id: reader.GetInt64(0),
+        MessageId: reader.GetInt64(1),
+        QueueId: reader.GetString(2),
+        Sender: reader.GetString(3),
+        Recipient: reader.GetString(4),
+        Destination: reader.GetString(5),
+        ReceivedAt: reader.GetFieldValue<DateTimeOffset>(6),
+        Size: reader.GetInt32(7),
+        Attempts: reader.GetInt32(8),
+        NextAttemptAt: reader.GetFieldValue<DateTimeOffset>(9),
+        LastError: reader.IsDBNull(10) ? null : reader.GetString(10),
+        DelayWarned: reader.GetBoolean(11));
 }

@@ -5,9 +5,20 @@ using Microsoft.Data.Sqlite;
 
 namespace EmailAI.Storage.Sqlite;
 
-/// <summary><see cref="IMessageStore"/> on the embedded database; each delivery is one group-committed write.</summary>
+/// <summary>
+/// <see cref="IMessageStore"/> on the embedded database. Each write (a delivery, a deletion, a queue update) is
+/// one item of the writer's group commit, so it is atomic on its own; reads run on the calling thread's read
+/// connection. Queue times are stored as unix milliseconds, so they round-trip to the millisecond.
+/// </summary>
 public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
 {
+    /// <summary>A queue row joined with its message row, in the column order <see cref="ReadQueued"/> expects.</summary>
+    private const string SelectQueued = """
+        SELECT o.id, o.message_id, m.queue_id, m.sender, o.recipient, o.destination, m.received_at, m.size,
+               o.attempts, o.next_attempt_at, o.last_error, o.delay_warned
+        FROM outbound o JOIN message m ON m.id = o.message_id
+        """;
+
     public Task<IReadOnlyList<long>> DeliverAsync(StoredMessage message, IReadOnlyList<string> mailboxes, CancellationToken cancellationToken = default)
     {
         if (mailboxes.Count == 0)
@@ -15,38 +26,32 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
             throw new ArgumentException("A message needs at least one maildrop.", nameof(mailboxes));
         }
 
-        // The write runs later on the writer thread; the caller keeps the buffer unchanged until the task
+        return CommitAsync(new StoreDelivery(message, mailboxes, Outbound: null, Completes: []), cancellationToken);
+    }
+
+    public Task<IReadOnlyList<long>> CommitAsync(StoreDelivery delivery, CancellationToken cancellationToken = default)
+    {
+        var plan = DeliveryPlan.From(delivery);
+
+        // The write runs later on the writer thread; the caller keeps the buffers unchanged until the task
         // completes (it awaits it), so a whole array is used as it is and only a slice is copied.
-        var content = MemoryMarshal.TryGetArray(message.Content, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : message.Content.ToArray();
-        var receivedAt = message.ReceivedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+        var localContent = plan.Local is null ? null : ContentArray(plan.Local.Content);
+        var outboundContent = plan.Outbound is null ? null : ContentArray(plan.Outbound.Message.Content);
         return database.WriteAsync<IReadOnlyList<long>>(_ =>
         {
-            var insertMessage = database.Prepared("""
-                INSERT INTO message (queue_id, sender, received_at, size, content)
-                VALUES ($queue, $sender, $received, $size, $content) RETURNING id;
-                """);
-            insertMessage.Parameters.AddWithValue("$queue", message.QueueId);
-            insertMessage.Parameters.AddWithValue("$sender", message.Sender);
-            insertMessage.Parameters.AddWithValue("$received", receivedAt);
-            insertMessage.Parameters.AddWithValue("$size", content.Length);
-            insertMessage.Parameters.Add("$content", SqliteType.Blob).Value = content;
-            var messageId = (long)insertMessage.ExecuteScalar()!;
-
-            var insertDrop = database.Prepared("""
-                INSERT INTO maildrop (mailbox, message_id, size, received_at)
-                VALUES ($mailbox, $message, $size, $received) RETURNING uid;
-                """);
-            var mailbox = insertDrop.Parameters.Add("$mailbox", SqliteType.Text);
-            insertDrop.Parameters.AddWithValue("$message", messageId);
-            insertDrop.Parameters.AddWithValue("$size", content.Length);
-            insertDrop.Parameters.AddWithValue("$received", receivedAt);
-            var uids = new long[mailboxes.Count];
-            for (var i = 0; i < mailboxes.Count; i++)
+            // One savepoint: all of it commits or none.
+            DeleteQueueRows(plan.Completes);
+            long[] uids = [];
+            if (plan.Local is not null)
             {
-                mailbox.Value = mailboxes[i];
-                uids[i] = (long)insertDrop.ExecuteScalar()!;
+                var messageId = InsertMessage(plan.Local, localContent!);
+                uids = InsertMaildrops(messageId, plan.Mailboxes, localContent!.Length, plan.Local.ReceivedAt);
+            }
+
+            if (plan.Outbound is not null)
+            {
+                var messageId = InsertMessage(plan.Outbound.Message, outboundContent!);
+                InsertQueueRows(messageId, plan.Recipients, plan.Outbound.FirstAttemptAt);
             }
 
             return uids;
@@ -85,15 +90,7 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
                 deleteDrop.ExecuteNonQuery();
             }
 
-            var deleteContent = database.Prepared(
-                "DELETE FROM message WHERE id = $id AND NOT EXISTS (SELECT 1 FROM maildrop WHERE message_id = $id);");
-            var idParameter = deleteContent.Parameters.Add("$id", SqliteType.Integer);
-            foreach (var id in messageIds.Distinct())
-            {
-                idParameter.Value = id;
-                deleteContent.ExecuteNonQuery();
-            }
-
+            CollectContent(messageIds);
             return removeUids.Count;
         });
     }
@@ -109,10 +106,7 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
                 var entries = new List<MaildropEntry>();
                 while (reader.Read())
                 {
-                    entries.Add(new MaildropEntry(
-                        reader.GetInt64(0),
-                        reader.GetInt64(1),
-                        DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)));
+                    entries.Add(new MaildropEntry(reader.GetInt64(0), reader.GetInt64(1), ParseReceivedAt(reader.GetString(2))));
                 }
 
                 return entries;
@@ -156,4 +150,284 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
                 return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
             },
             cancellationToken);
+
+    public Task<IReadOnlyList<QueuedRecipient>> ListDueAsync(string destination, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return database.ReadAsync<IReadOnlyList<QueuedRecipient>>(
+            _ =>
+            {
+                var command = database.PreparedRead(SelectQueued + """
+
+                    WHERE o.destination = $destination AND o.next_attempt_at <= $now
+                    ORDER BY o.next_attempt_at, o.id LIMIT $limit;
+                    """);
+                command.Parameters.AddWithValue("$destination", destination);
+                command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+                command.Parameters.AddWithValue("$limit", limit);
+                return ReadAllQueued(command);
+            },
+            cancellationToken);
+    }
+
+    public Task<IReadOnlyList<string>> ListDueDestinationsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return database.ReadAsync<IReadOnlyList<string>>(
+            _ =>
+            {
+                // Most overdue first, so a limit smaller than the backlog never starves a destination.
+                var command = database.PreparedRead("""
+                    SELECT destination FROM outbound WHERE next_attempt_at <= $now
+                    GROUP BY destination ORDER BY min(next_attempt_at), destination LIMIT $limit;
+                    """);
+                command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+                command.Parameters.AddWithValue("$limit", limit);
+                using var reader = command.ExecuteReader();
+                var destinations = new List<string>();
+                while (reader.Read())
+                {
+                    destinations.Add(reader.GetString(0));
+                }
+
+                return destinations;
+            },
+            cancellationToken);
+    }
+
+    public Task<DateTimeOffset?> GetNextAttemptAsync(string destination, CancellationToken cancellationToken = default) =>
+        database.ReadAsync<DateTimeOffset?>(
+            _ =>
+            {
+                var command = database.PreparedRead("SELECT min(next_attempt_at) FROM outbound WHERE destination = $destination;");
+                command.Parameters.AddWithValue("$destination", destination);
+                return command.ExecuteScalar() is long milliseconds ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) : null;
+            },
+            cancellationToken);
+
+    public Task<IReadOnlyList<QueuedRecipient>> ListQueueAsync(long afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return database.ReadAsync<IReadOnlyList<QueuedRecipient>>(
+            _ =>
+            {
+                var command = database.PreparedRead(SelectQueued + """
+
+                    WHERE o.id > $after ORDER BY o.id LIMIT $limit;
+                    """);
+                command.Parameters.AddWithValue("$after", afterId);
+                command.Parameters.AddWithValue("$limit", limit);
+                return ReadAllQueued(command);
+            },
+            cancellationToken);
+    }
+
+    public Task<QueuedRecipient?> GetQueuedAsync(long id, CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            _ =>
+            {
+                var command = database.PreparedRead(SelectQueued + """
+
+                    WHERE o.id = $id;
+                    """);
+                command.Parameters.AddWithValue("$id", id);
+                using var reader = command.ExecuteReader();
+                return reader.Read() ? ReadQueued(reader) : null;
+            },
+            cancellationToken);
+
+    public Task<byte[]?> ReadOutboundAsync(long messageId, CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            _ =>
+            {
+                // Only content a queue row refers to: a maildrop's message id is not an outbound message.
+                var command = database.PreparedRead("""
+                    SELECT m.content FROM message m
+                    WHERE m.id = $id AND EXISTS (SELECT 1 FROM outbound o WHERE o.message_id = m.id);
+                    """);
+                command.Parameters.AddWithValue("$id", messageId);
+                return command.ExecuteScalar() as byte[];
+            },
+            cancellationToken);
+
+    public Task<int> CompleteAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
+    {
+        long[] distinct = [.. ids.Distinct()];
+        return distinct.Length == 0 ? Task.FromResult(0) : database.WriteAsync(_ => DeleteQueueRows(distinct));
+    }
+
+    public Task DeferAsync(IReadOnlyCollection<long> ids, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default) =>
+        UpdateQueueRowsAsync(
+            ids,
+            "UPDATE outbound SET attempts = attempts + 1, last_error = $error, next_attempt_at = $next WHERE id = $id;",
+            parameters =>
+            {
+                parameters.AddWithValue("$error", error);
+                parameters.AddWithValue("$next", nextAttemptAt.ToUnixTimeMilliseconds());
+            });
+
+    public Task<int> RescheduleAsync(IReadOnlyCollection<long> ids, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken = default) =>
+        UpdateQueueRowsAsync(
+            ids,
+            "UPDATE outbound SET next_attempt_at = $next WHERE id = $id;",
+            parameters => parameters.AddWithValue("$next", nextAttemptAt.ToUnixTimeMilliseconds()));
+
+    public Task MarkDelayWarnedAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) =>
+        UpdateQueueRowsAsync(ids, "UPDATE outbound SET delay_warned = 1 WHERE id = $id;", _ => { });
+
+    /// <summary>Runs a one-row UPDATE for each distinct id in one write; returns how many rows changed.</summary>
+    private Task<int> UpdateQueueRowsAsync(IReadOnlyCollection<long> ids, string sql, Action<SqliteParameterCollection> bind)
+    {
+        long[] distinct = [.. ids.Distinct()];
+        if (distinct.Length == 0)
+        {
+            return Task.FromResult(0);
+        }
+
+        return database.WriteAsync(_ =>
+        {
+            var update = database.Prepared(sql);
+            bind(update.Parameters);
+            var id = update.Parameters.Add("$id", SqliteType.Integer);
+            var changed = 0;
+            foreach (var value in distinct)
+            {
+                id.Value = value;
+                changed += update.ExecuteNonQuery();
+            }
+
+            return changed;
+        });
+    }
+
+    /// <summary>Writer thread only. Returns the new message id.</summary>
+    private long InsertMessage(StoredMessage message, byte[] content)
+    {
+        var insert = database.Prepared("""
+            INSERT INTO message (queue_id, sender, received_at, size, content)
+            VALUES ($queue, $sender, $received, $size, $content) RETURNING id;
+            """);
+        insert.Parameters.AddWithValue("$queue", message.QueueId);
+        insert.Parameters.AddWithValue("$sender", message.Sender);
+        insert.Parameters.AddWithValue("$received", FormatReceivedAt(message.ReceivedAt));
+        insert.Parameters.AddWithValue("$size", content.Length);
+        insert.Parameters.Add("$content", SqliteType.Blob).Value = content;
+        return (long)insert.ExecuteScalar()!;
+    }
+
+    /// <summary>Writer thread only. Returns the uids, in the order of <paramref name="mailboxes"/>.</summary>
+    private long[] InsertMaildrops(long messageId, string[] mailboxes, int size, DateTimeOffset receivedAt)
+    {
+        var insert = database.Prepared("""
+            INSERT INTO maildrop (mailbox, message_id, size, received_at)
+            VALUES ($mailbox, $message, $size, $received) RETURNING uid;
+            """);
+        var mailbox = insert.Parameters.Add("$mailbox", SqliteType.Text);
+        insert.Parameters.AddWithValue("$message", messageId);
+        insert.Parameters.AddWithValue("$size", size);
+        insert.Parameters.AddWithValue("$received", FormatReceivedAt(receivedAt));
+        var uids = new long[mailboxes.Length];
+        for (var i = 0; i < mailboxes.Length; i++)
+        {
+            mailbox.Value = mailboxes[i];
+            uids[i] = (long)insert.ExecuteScalar()!;
+        }
+
+        return uids;
+    }
+
+    /// <summary>Writer thread only.</summary>
+    private void InsertQueueRows(long messageId, OutboundRecipient[] recipients, DateTimeOffset firstAttemptAt)
+    {
+        var insert = database.Prepared("""
+            INSERT INTO outbound (message_id, recipient, destination, attempts, next_attempt_at, delay_warned)
+            VALUES ($message, $recipient, $destination, 0, $next, 0);
+            """);
+        insert.Parameters.AddWithValue("$message", messageId);
+        var recipient = insert.Parameters.Add("$recipient", SqliteType.Text);
+        var destination = insert.Parameters.Add("$destination", SqliteType.Text);
+        insert.Parameters.AddWithValue("$next", firstAttemptAt.ToUnixTimeMilliseconds());
+        foreach (var entry in recipients)
+        {
+            recipient.Value = entry.Recipient;
+            destination.Value = entry.Destination;
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Writer thread only. Removes queue rows (unknown ids are ignored), then their content if nothing else refers to it.</summary>
+    private int DeleteQueueRows(long[] ids)
+    {
+        if (ids.Length == 0)
+        {
+            return 0;
+        }
+
+        var delete = database.Prepared("DELETE FROM outbound WHERE id = $id RETURNING message_id;");
+        var id = delete.Parameters.Add("$id", SqliteType.Integer);
+        var messageIds = new List<long>(ids.Length);
+        foreach (var value in ids)
+        {
+            id.Value = value;
+            if (delete.ExecuteScalar() is long messageId)
+            {
+                messageIds.Add(messageId);
+            }
+        }
+
+        CollectContent(messageIds);
+        return messageIds.Count;
+    }
+
+    /// <summary>Writer thread only. Removes those message rows that no maildrop row and no queue row refers to any more.</summary>
+    private void CollectContent(IEnumerable<long> messageIds)
+    {
+        var delete = database.Prepared("""
+            DELETE FROM message WHERE id = $id
+            AND NOT EXISTS (SELECT 1 FROM maildrop WHERE message_id = $id)
+            AND NOT EXISTS (SELECT 1 FROM outbound WHERE message_id = $id);
+            """);
+        var id = delete.Parameters.Add("$id", SqliteType.Integer);
+        foreach (var value in messageIds.Distinct())
+        {
+            id.Value = value;
+            delete.ExecuteNonQuery();
+        }
+    }
+
+    private static List<QueuedRecipient> ReadAllQueued(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var rows = new List<QueuedRecipient>();
+        while (reader.Read())
+        {
+            rows.Add(ReadQueued(reader));
+        }
+
+        return rows;
+    }
+
+    private static QueuedRecipient ReadQueued(SqliteDataReader reader) => new(
+        Id: reader.GetInt64(0),
+        MessageId: reader.GetInt64(1),
+        QueueId: reader.GetString(2),
+        Sender: reader.GetString(3),
+        Recipient: reader.GetString(4),
+        Destination: reader.GetString(5),
+        ReceivedAt: ParseReceivedAt(reader.GetString(6)),
+        Size: reader.GetInt64(7),
+        Attempts: reader.GetInt32(8),
+        NextAttemptAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
+        LastError: reader.IsDBNull(10) ? null : reader.GetString(10),
+        DelayWarned: reader.GetBoolean(11));
+
+    private static string FormatReceivedAt(DateTimeOffset receivedAt) => receivedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseReceivedAt(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+    /// <summary>The content as an array: the caller's own array when it is whole, else a copy of the slice.</summary>
+    private static byte[] ContentArray(ReadOnlyMemory<byte> content) =>
+        MemoryMarshal.TryGetArray(content, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : content.ToArray();
 }

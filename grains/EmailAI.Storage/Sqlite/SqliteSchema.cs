@@ -4,7 +4,11 @@ namespace EmailAI.Storage.Sqlite;
 
 /// <summary>
 /// The embedded store's schema, applied at open; every statement is idempotent. AUTOINCREMENT keys mean
-/// a message id or maildrop uid is never reused, even after the row with the highest one is deleted.
+/// a message id, maildrop uid or queue row id is never reused, even after the row with the highest one is
+/// deleted. A message row is content shared by maildrop rows or by outbound queue rows (one per recipient);
+/// it is removed when the last row of either kind referring to it goes.
+/// Queue times that are compared or ordered (<c>next_attempt_at</c>, <c>created_at</c>) are INTEGER unix
+/// milliseconds, UTC, so comparisons are numeric rather than textual.
 /// </summary>
 internal static class SqliteSchema
 {
@@ -37,6 +41,21 @@ internal static class SqliteSchema
 
         CREATE INDEX IF NOT EXISTS maildrop_by_mailbox ON maildrop (mailbox, uid);
         CREATE INDEX IF NOT EXISTS maildrop_by_message ON maildrop (message_id);
+
+        CREATE TABLE IF NOT EXISTS outbound (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            message_id      INTEGER NOT NULL REFERENCES message(id),
+            recipient       TEXT    NOT NULL,
+            destination     TEXT    NOT NULL,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            last_error      TEXT,
+            delay_warned    INTEGER NOT NULL DEFAULT 0,
+            created_at      INTEGER NOT NULL DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))
+        );
+
+        CREATE INDEX IF NOT EXISTS outbound_by_destination ON outbound (destination, next_attempt_at);
+        CREATE INDEX IF NOT EXISTS outbound_by_message ON outbound (message_id);
         """;
 
     public static void Apply(SqliteConnection connection)

@@ -21,9 +21,15 @@ public sealed class RawSmtpClient : IDisposable
         _stream.ReadTimeout = 30_000;
     }
 
-    public static async Task<RawSmtpClient> ConnectAsync(int port, bool readGreeting = true)
+    /// <summary>Connects to 127.0.0.1; <paramref name="localAddress"/> picks the client address (any 127.0.0.0/8 address works on Linux).</summary>
+    public static async Task<RawSmtpClient> ConnectAsync(int port, bool readGreeting = true, System.Net.IPAddress? localAddress = null)
     {
         var tcp = new TcpClient { NoDelay = true };
+        if (localAddress is not null)
+        {
+            tcp.Client.Bind(new System.Net.IPEndPoint(localAddress, 0));
+        }
+
         await tcp.ConnectAsync("127.0.0.1", port);
         var client = new RawSmtpClient(tcp);
         if (readGreeting)

@@ -32,8 +32,8 @@ public sealed class OrleansTestSilo : IAsyncDisposable
 
     public static async Task<OrleansTestSilo> StartAsync(string connectionString, string clusterId, string serviceId)
     {
-        var siloPort = FreePort();
-        var gatewayPort = FreePort();
+        var siloPort = EmailAI.Tests.EndToEnd.ServerProcess.FreePort();
+        var gatewayPort = EmailAI.Tests.EndToEnd.ServerProcess.FreePort();
         var host = Host.CreateDefaultBuilder()
             .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
             .UseOrleans(silo =>
@@ -92,12 +92,5 @@ public sealed class OrleansTestSilo : IAsyncDisposable
     {
         await StopAsync();
         _host.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -38,7 +38,7 @@ public sealed class PostgresInstance : IAsyncDisposable
         var bin = FindBinaries();
         var directory = Path.Combine(Path.GetTempPath(), "emailai-pg-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(directory);
-        var instance = new PostgresInstance(bin, directory, FreePort());
+        var instance = new PostgresInstance(bin, directory, EmailAI.Tests.EndToEnd.ServerProcess.FreePort());
         if (instance._asRoot)
         {
             await RunAsync("chown", ["-R", "postgres:postgres", directory]);
@@ -132,12 +132,5 @@ public sealed class PostgresInstance : IAsyncDisposable
             ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
             : null;
         return candidate ?? throw new InvalidOperationException("PostgreSQL server binaries not found (install Debian's postgresql-15)");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,0 +1,469 @@
+using System.Text;
+using EmailAI.Contracts;
+using EmailAI.Protocols.Smtp;
+using EmailAI.Protocols.SmtpClient;
+using EmailAI.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EmailAI.Grains.Delivery;
+
+/// <summary>
+/// Delivers the queued mail of one destination domain over SMTP. Durable state is the queue rows in the
+/// store; in memory are only the rows loaded (claimed) and the connections.
+/// <list type="bullet">
+/// <item>Parallel connections: up to <see cref="DeliveryOptions.MaxConnectionsPerDestination"/>, starting at
+/// <see cref="DeliveryOptions.InitialConnectionsPerDestination"/> and growing by one with each connection
+/// that delivers (slow start); a destination that cannot be reached drops back to one. One activation per
+/// destination in the cluster, so the limit is cluster-wide.</item>
+/// <item>Each connection sends message after message (a message's recipients at this destination in one
+/// transaction) until none is due or <see cref="DeliveryOptions.MaxMessagesPerConnection"/> is reached.</item>
+/// <item>Per recipient: 2xx removes the row; 4xx, timeouts and connection or TLS failures retry with
+/// doubling backoff; 5xx, or a message older than <see cref="DeliveryOptions.MaximalLifetime"/>, bounces: a
+/// DSN to the envelope sender (never to &lt;&gt;) is committed in the same transaction that removes the rows.</item>
+/// <item>At-least-once: a row is removed only after the remote 250; a crash between the two may send once more.</item>
+/// </list>
+/// All code runs on the activation's scheduler (connection loops are tasks started from grain turns), so the
+/// in-memory fields need no locks.
+/// </summary>
+public sealed class DeliveryGrain(
+    IMessageStore store,
+    DeliveryRouter router,
+    IOptions<DeliveryOptions> options,
+    TimeProvider time,
+    ILogger<DeliveryGrain> logger) : Grain, IDeliveryGrain
+{
+    private readonly Queue<Job> _waiting = new();
+    private readonly HashSet<long> _claimed = [];
+    private DeliveryOptions Options => options.Value;
+    private int _connections;
+    private int _limit;
+    private bool _loading;
+    private bool _loadAgain;
+    private IGrainTimer? _timer;
+
+    private string Destination => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _limit = Math.Clamp(Options.InitialConnectionsPerDestination, 1, Math.Max(1, Options.MaxConnectionsPerDestination));
+        return Task.CompletedTask;
+    }
+
+    public Task WakeAsync()
+    {
+        _ = LoadAndStartAsync();
+        return Task.CompletedTask;
+    }
+
+    public Task<DeliveryActivity> GetActivityAsync() => Task.FromResult(new DeliveryActivity(_connections, _limit, _waiting.Count));
+
+    /// <summary>Loads due rows not yet claimed, then opens connections for them. One load at a time; a wake during a load loads again after it.</summary>
+    private async Task LoadAndStartAsync()
+    {
+        if (_loading)
+        {
+            _loadAgain = true;
+            return;
+        }
+
+        _loading = true;
+        try
+        {
+            do
+            {
+                _loadAgain = false;
+                var rows = await store.ListDueAsync(Destination, time.GetUtcNow(), Options.BatchSize);
+                foreach (var group in rows.Where(r => !_claimed.Contains(r.Id)).GroupBy(r => r.MessageId))
+                {
+                    var job = new Job([.. group]);
+                    foreach (var row in job.Rows)
+                    {
+                        _claimed.Add(row.Id);
+                    }
+
+                    _waiting.Enqueue(job);
+                }
+            }
+            while (_loadAgain);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Loading the queue of {Destination} failed; trying again later", Destination);
+            Schedule(TimeSpan.FromSeconds(30));
+            return;
+        }
+        finally
+        {
+            _loading = false;
+        }
+
+        StartConnections();
+        await ScheduleWhenIdleAsync();
+    }
+
+    private void StartConnections()
+    {
+        if (_waiting.Count > 0)
+        {
+            // Busy: stay activated while connections run (a new message or a timer extends it again).
+            DelayDeactivation(Options.DataDoneTimeout + Options.CommandTimeout * 4);
+        }
+
+        while (_connections < _limit && _connections < _waiting.Count)
+        {
+            _connections++;
+            _ = RunConnectionAsync();
+        }
+    }
+
+    /// <summary>One connection: resolve, connect (next host on failure), then send waiting jobs until none is left.</summary>
+    private async Task RunConnectionAsync()
+    {
+        try
+        {
+            var route = await router.ResolveAsync(Destination, CancellationToken.None);
+            if (route.Failure is not null || route.Targets.Count == 0)
+            {
+                var failure = route.Failure ?? new SmtpReply(451, "4.4.3", $"no address for {Destination}");
+                logger.LogWarning("No route to {Destination}: {Reply}", Destination, failure.ToString().TrimEnd());
+                await FailAllWaitingAsync(failure, null);
+                return;
+            }
+
+            var (client, error) = await ConnectAsync(route);
+            if (client is null)
+            {
+                _limit = 1;
+                await FailAllWaitingAsync(error!, null);
+                return;
+            }
+
+            await using (client)
+            {
+                var sent = 0;
+                while (sent < Options.MaxMessagesPerConnection && _waiting.TryDequeue(out var job))
+                {
+                    var broken = await SendJobAsync(client, job);
+                    sent++;
+                    if (broken)
+                    {
+                        return;
+                    }
+
+                    if (sent == 1 && _limit < Options.MaxConnectionsPerDestination)
+                    {
+                        // Slow start: a connection that delivered earns the destination one more.
+                        _limit++;
+                        StartConnections();
+                    }
+                }
+
+                await client.QuitAsync();
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Delivery to {Destination} failed unexpectedly", Destination);
+        }
+        finally
+        {
+            _connections--;
+            if (_waiting.Count > 0)
+            {
+                StartConnections();
+            }
+            else if (_connections == 0)
+            {
+                _ = LoadAndStartAsync();
+            }
+        }
+    }
+
+    /// <summary>Tries the route's hosts in order; TLS that fails to start is retried on the same host in plaintext.</summary>
+    private async Task<(SmtpDeliveryClient? Client, SmtpReply? Error)> ConnectAsync(DeliveryRoute route)
+    {
+        var heloName = Options.HeloName ?? Environment.MachineName;
+        SmtpReply? last = null;
+        foreach (var target in route.Targets)
+        {
+            foreach (var tls in Options.OpportunisticTls ? new[] { true, false } : [false])
+            {
+                try
+                {
+                    return (await SmtpDeliveryClient.ConnectAsync(target, heloName, tls, Options, CancellationToken.None), null);
+                }
+                catch (TlsHandshakeException ex)
+                {
+                    logger.LogWarning("{Message}; trying {Target} without TLS", ex.Message, target);
+                    last = new SmtpReply(451, "4.7.5", ex.Message);
+                }
+                catch (SmtpRejectedException ex)
+                {
+                    logger.LogInformation("{Target} refused the session: {Message}", target, ex.Message);
+                    last = ex.Reply.IsPositive ? new SmtpReply(451, "4.4.2", ex.Message) : ex.Reply;
+                    break;
+                }
+                catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or TimeoutException or SmtpProtocolException)
+                {
+                    logger.LogInformation("Cannot deliver to {Target}: {Message}", target, ex.Message);
+                    last = new SmtpReply(451, "4.4.1", $"connect to {target} failed: {ex.Message}");
+                    break;
+                }
+            }
+        }
+
+        // A refused greeting is the server's answer for this attempt, never a reason to bounce: RFC 5321 §3.1.
+        return (null, last is { IsPermanentFailure: true } ? new SmtpReply(451, "4.4.2", string.Join(" ", last.Lines)) : last);
+    }
+
+    /// <summary>Sends one job on the connection and records the outcome. True when the connection is no longer usable.</summary>
+    private async Task<bool> SendJobAsync(SmtpDeliveryClient client, Job job)
+    {
+        byte[]? content;
+        try
+        {
+            content = await store.ReadOutboundAsync(job.MessageId);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Reading message {MessageId} failed", job.MessageId);
+            Release(job);
+            return false;
+        }
+
+        if (content is null)
+        {
+            // Removed meanwhile (an admin deleted it): nothing to send.
+            Release(job);
+            return false;
+        }
+
+        IReadOnlyList<SmtpReply> replies;
+        var broken = false;
+        try
+        {
+            replies = await client.SendAsync(job.Sender, [.. job.Rows.Select(r => r.Recipient)], content, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or TimeoutException or SmtpProtocolException or SmtpRejectedException or ObjectDisposedException)
+        {
+            // The outcome is unknown (the connection broke): retry later. If the remote side did take the
+            // message, this is the one resend at-least-once delivery allows.
+            logger.LogInformation("Connection to {Target} broke while sending {QueueId}: {Message}", client.Target, job.Rows[0].QueueId, ex.Message);
+            replies = Enumerable.Repeat(new SmtpReply(451, "4.4.2", $"lost connection with {client.Target.Host}: {ex.Message}"), job.Rows.Count).ToArray();
+            broken = true;
+        }
+
+        await RecordAsync(job, replies, client.Target.Host, content);
+        return broken;
+    }
+
+    /// <summary>Defers or bounces every waiting job with the same reply (no route, or no host would talk to us).</summary>
+    private async Task FailAllWaitingAsync(SmtpReply reply, string? remoteMta)
+    {
+        while (_waiting.TryDequeue(out var job))
+        {
+            await RecordAsync(job, Enumerable.Repeat(reply, job.Rows.Count).ToArray(), remoteMta, content: null);
+        }
+    }
+
+    private async Task RecordAsync(Job job, IReadOnlyList<SmtpReply> replies, string? remoteMta, byte[]? content)
+    {
+        var now = time.GetUtcNow();
+        var delivered = new List<long>();
+        var deferred = new List<(QueuedRecipient Row, SmtpReply Reply)>();
+        var bounced = new List<(QueuedRecipient Row, SmtpReply Reply)>();
+        for (var i = 0; i < job.Rows.Count; i++)
+        {
+            var (row, reply) = (job.Rows[i], replies[i]);
+            if (reply.IsPositive)
+            {
+                delivered.Add(row.Id);
+                logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=sent ({Reply})", row.QueueId, row.Recipient, remoteMta, OneLine(reply));
+            }
+            else if (reply.IsPermanentFailure)
+            {
+                bounced.Add((row, reply));
+            }
+            else if (now - row.ReceivedAt >= Options.MaximalLifetime)
+            {
+                bounced.Add((row, new SmtpReply(550, "5.4.7", $"message expired after {Options.MaximalLifetime.TotalDays:0.#} days in the queue; last error: {OneLine(reply)}")));
+            }
+            else
+            {
+                deferred.Add((row, reply));
+            }
+        }
+
+        try
+        {
+            if (delivered.Count > 0)
+            {
+                await store.CompleteAsync(delivered);
+            }
+
+            foreach (var group in deferred.GroupBy(d => d.Row.Attempts))
+            {
+                var next = now + Options.BackoffAfter(group.Key + 1);
+                foreach (var (row, reply) in group)
+                {
+                    logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=deferred ({Reply}), next attempt {Next:O}", row.QueueId, row.Recipient, remoteMta, OneLine(reply), next);
+                }
+
+                await store.DeferAsync([.. group.Select(d => d.Row.Id)], next, OneLine(group.First().Reply));
+            }
+
+            if (bounced.Count > 0)
+            {
+                await BounceAsync(job, bounced, remoteMta, content, now);
+            }
+
+            await WarnOfDelayAsync(job, deferred, remoteMta, now);
+        }
+        catch (Exception ex)
+        {
+            // The rows stay as they were: they are attempted again (a delivered one may go twice).
+            logger.LogError(ex, "Recording delivery results of {QueueId} failed", job.Rows[0].QueueId);
+        }
+        finally
+        {
+            Release(job);
+        }
+    }
+
+    private async Task BounceAsync(Job job, List<(QueuedRecipient Row, SmtpReply Reply)> bounced, string? remoteMta, byte[]? content, DateTimeOffset now)
+    {
+        foreach (var (row, reply) in bounced)
+        {
+            logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=bounced ({Reply})", row.QueueId, row.Recipient, remoteMta, OneLine(reply));
+        }
+
+        var ids = bounced.Select(b => b.Row.Id).ToArray();
+        if (job.Sender.Length == 0)
+        {
+            // Never a bounce of a bounce (RFC 5321 §4.5.5): the rows just go.
+            await store.CompleteAsync(ids);
+            return;
+        }
+
+        content ??= await store.ReadOutboundAsync(job.MessageId) ?? [];
+        var dsn = DsnBuilder.Build(
+            ReportingMta, job.Rows[0], content,
+            [.. bounced.Select(b => new DsnRecipient(b.Row.Recipient, b.Reply, remoteMta, now))],
+            delayed: false, now, job.Rows[0].ReceivedAt + Options.MaximalLifetime);
+        await CommitNotificationAsync(job, dsn, completes: ids, now);
+    }
+
+    private async Task WarnOfDelayAsync(Job job, List<(QueuedRecipient Row, SmtpReply Reply)> deferred, string? remoteMta, DateTimeOffset now)
+    {
+        if (Options.DelayWarningAfter <= TimeSpan.Zero || job.Sender.Length == 0)
+        {
+            return;
+        }
+
+        var due = deferred.Where(d => !d.Row.DelayWarned && now - d.Row.ReceivedAt >= Options.DelayWarningAfter).ToList();
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        var content = await store.ReadOutboundAsync(job.MessageId) ?? [];
+        var dsn = DsnBuilder.Build(
+            ReportingMta, job.Rows[0], content,
+            [.. due.Select(d => new DsnRecipient(d.Row.Recipient, d.Reply, remoteMta, now))],
+            delayed: true, now, job.Rows[0].ReceivedAt + Options.MaximalLifetime);
+        await CommitNotificationAsync(job, dsn, completes: [], now);
+        await store.MarkDelayWarnedAsync([.. due.Select(d => d.Row.Id)]);
+    }
+
+    /// <summary>
+    /// Commits a DSN to the envelope sender, removing <paramref name="completes"/> in the same transaction: into
+    /// the sender's maildrop when the sender is a local account, otherwise queued for delivery with the null sender.
+    /// </summary>
+    private async Task CommitNotificationAsync(Job job, byte[] dsn, IReadOnlyCollection<long> completes, DateTimeOffset now)
+    {
+        var sender = job.Sender;
+        var queueId = SmtpQueueId.New(now);
+        var domainKey = GrainKeys.TryNormalizeDomain(sender[(sender.LastIndexOf('@') + 1)..], out var d) ? d : null;
+        var resolution = domainKey is null
+            ? RecipientResolution.NotLocal
+            : await GrainFactory.GetGrain<IDomainGrain>(domainKey).ResolveAsync(sender[..sender.LastIndexOf('@')].ToLowerInvariant());
+        StoreDelivery delivery;
+        switch (resolution.Kind)
+        {
+            case RecipientKind.Mailbox:
+                var withReturnPath = Encoding.ASCII.GetBytes("Return-Path: <>\r\n").Concat(dsn).ToArray();
+                delivery = new StoreDelivery(new StoredMessage(queueId, "", now, withReturnPath), [resolution.Mailbox!], null, completes);
+                break;
+            case RecipientKind.UnknownUser:
+                logger.LogWarning("DSN for {QueueId} dropped: sender <{Sender}> is in a local domain but has no account", job.Rows[0].QueueId, sender);
+                if (completes.Count > 0)
+                {
+                    await store.CompleteAsync(completes);
+                }
+
+                return;
+            default:
+                var destination = domainKey ?? "";
+                delivery = new StoreDelivery(null, [], new OutboundMessage(new StoredMessage(queueId, "", now, dsn), [new OutboundRecipient(sender, destination)], now), completes);
+                break;
+        }
+
+        await store.CommitAsync(delivery);
+        logger.LogInformation("{QueueId}: sender notification {DsnQueueId} for <{Sender}> committed", job.Rows[0].QueueId, queueId, sender);
+        if (delivery.Outbound is not null && domainKey is not null)
+        {
+            GrainFactory.GetGrain<IDeliveryGrain>(domainKey).WakeAsync().Ignore();
+        }
+    }
+
+    private string ReportingMta => Options.HeloName ?? Environment.MachineName;
+
+    private void Release(Job job)
+    {
+        foreach (var row in job.Rows)
+        {
+            _claimed.Remove(row.Id);
+        }
+    }
+
+    /// <summary>With nothing loaded and no connection, sets the timer for the destination's next due row.</summary>
+    private async Task ScheduleWhenIdleAsync()
+    {
+        if (_connections > 0 || _waiting.Count > 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var next = await store.GetNextAttemptAsync(Destination);
+            if (next is { } at)
+            {
+                Schedule(at - time.GetUtcNow());
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Reading the next attempt of {Destination} failed", Destination);
+            Schedule(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    private void Schedule(TimeSpan due)
+    {
+        _timer?.Dispose();
+        var delay = due < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : due;
+        _timer = this.RegisterGrainTimer(() => LoadAndStartAsync(), new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { Interleave = true });
+    }
+
+    private static string OneLine(SmtpReply reply) => reply.ToString().TrimEnd().Replace("\r\n", " ", StringComparison.Ordinal);
+
+    /// <summary>The rows of one message at this destination: one transaction.</summary>
+    private sealed record Job(IReadOnlyList<QueuedRecipient> Rows)
+    {
+        public long MessageId => Rows[0].MessageId;
+
+        public string Sender => Rows[0].Sender;
+    }
+}

@@ -1,0 +1,74 @@
+namespace EmailAI.Grains.Delivery;
+
+/// <summary>
+/// Outbound delivery (<c>EmailAI:Delivery</c>): relayed mail and Advanced Delivery. Defaults follow Postfix
+/// where it has a counterpart (named in each comment).
+/// </summary>
+public sealed class DeliveryOptions
+{
+    public const string Section = "EmailAI:Delivery";
+
+    /// <summary>Name sent in EHLO; empty means the node's <c>EmailAI:ServerDomain</c> (Postfix: smtp_helo_name = $myhostname).</summary>
+    public string? HeloName { get; set; }
+
+    /// <summary>
+    /// Static routes that override MX lookup: destination domain → <c>host:port</c> (or <c>host</c>, port 25;
+    /// IPv6 as <c>[addr]:port</c>). The key <c>*</c> routes every domain without its own entry (a smart host).
+    /// Postfix: transport_maps / relayhost.
+    /// </summary>
+    public Dictionary<string, string> Routes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>DNS servers for MX, A and AAAA lookups (<c>ip</c> or <c>ip:port</c>); empty means the system's resolvers.</summary>
+    public List<string> DnsServers { get; set; } = [];
+
+    /// <summary>Most parallel connections to one destination, cluster-wide (Postfix: default_destination_concurrency_limit = 20).</summary>
+    public int MaxConnectionsPerDestination { get; set; } = 20;
+
+    /// <summary>Parallel connections to a destination before it has proved it takes mail (Postfix: initial_destination_concurrency = 5).</summary>
+    public int InitialConnectionsPerDestination { get; set; } = 5;
+
+    /// <summary>Messages sent over one connection before it is closed and a new one opened (Postfix: smtp_connection_reuse_count_limit, here bounded).</summary>
+    public int MaxMessagesPerConnection { get; set; } = 100;
+
+    /// <summary>Opportunistic STARTTLS (RFC 3207, RFC 7435): used when offered, certificates not verified; a failed handshake retries in plaintext (Postfix: smtp_tls_security_level = may).</summary>
+    public bool OpportunisticTls { get; set; } = true;
+
+    /// <summary>TCP connect timeout (Postfix: smtp_connect_timeout = 30s).</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Wait for the greeting and the replies to EHLO, MAIL, RCPT and DATA (Postfix: smtp_helo_timeout, smtp_mail_timeout, smtp_rcpt_timeout = 300s).</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Wait for the reply after the message content (Postfix: smtp_data_done_timeout = 600s).</summary>
+    public TimeSpan DataDoneTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>First retry delay after a temporary failure (Postfix: minimal_backoff_time = 300s); doubled per attempt.</summary>
+    public TimeSpan MinimalBackoff { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Longest delay between attempts (Postfix: maximal_backoff_time = 4000s).</summary>
+    public TimeSpan MaximalBackoff { get; set; } = TimeSpan.FromSeconds(4000);
+
+    /// <summary>How long a message is retried before it bounces (Postfix: maximal_queue_lifetime = 5d).</summary>
+    public TimeSpan MaximalLifetime { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>Send the sender one "still trying" notice once a message has waited this long; zero turns it off (Postfix: delay_warning_time, off by default; sendmail: 4h).</summary>
+    public TimeSpan DelayWarningAfter { get; set; } = TimeSpan.FromHours(4);
+
+    /// <summary>How often each silo looks for destinations with mail due (their grains also keep their own timers).</summary>
+    public TimeSpan QueueScanInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Queue rows one destination loads at a time.</summary>
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary>The retry delay after <paramref name="attempts"/> failed attempts: minimal backoff doubled per attempt, at most the maximal backoff.</summary>
+    public TimeSpan BackoffAfter(int attempts)
+    {
+        var delay = MinimalBackoff;
+        for (var i = 1; i < attempts && delay < MaximalBackoff; i++)
+        {
+            delay *= 2;
+        }
+
+        return delay < MaximalBackoff ? delay : MaximalBackoff;
+    }
+}

@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Net;
+using DnsClient;
+using DnsClient.Protocol;
+using EmailAI.Contracts;
+using EmailAI.Protocols.Smtp;
+using Microsoft.Extensions.Options;
+
+namespace EmailAI.Grains.Delivery;
+
+/// <summary>Where mail for one destination goes: the hosts to try in order, or why it cannot go anywhere (4xx: try later; 5xx: bounce).</summary>
+public sealed record DeliveryRoute(IReadOnlyList<DeliveryTarget> Targets, SmtpReply? Failure, bool FromMx)
+{
+    public static DeliveryRoute Fail(int code, string enhanced, string text) => new([], new SmtpReply(code, enhanced, text), false);
+}
+
+/// <summary>
+/// Finds the hosts for a destination domain, in this order:
+/// <list type="number">
+/// <item>a static route in <c>EmailAI:Delivery:Routes</c> (the domain's own, else <c>*</c>);</item>
+/// <item>a local domain in Advanced Delivery mode: its internal server;</item>
+/// <item>DNS (RFC 5321 §5.1): MX records by preference (equal preferences in random order), each host's A and
+/// AAAA; no MX at all means the domain's own A/AAAA (implicit MX). NXDOMAIN, a null MX (RFC 7505) or a domain
+/// with neither MX nor address are permanent (5.1.2 / 5.1.10); a lookup that fails or times out is temporary
+/// (4.4.3). MX hosts that resolve to loopback are dropped, and if nothing else is left the mail would loop
+/// back to this server: 5.4.6, as Postfix answers.</item>
+/// </list>
+/// </summary>
+public sealed class DeliveryRouter(IOptions<DeliveryOptions> options, IGrainFactory grains, ILookupClient dns)
+{
+    public const int SmtpPort = 25;
+
+    public async Task<DeliveryRoute> ResolveAsync(string destination, CancellationToken cancellationToken)
+    {
+        var routes = options.Value.Routes;
+        if (routes.TryGetValue(destination, out var route) || routes.TryGetValue("*", out route))
+        {
+            if (!TryParseHostPort(route, out var host, out var port))
+            {
+                return DeliveryRoute.Fail(451, "4.3.5", $"route for {destination} ('{route}') is not host:port");
+            }
+
+            return await ResolveHostsAsync([host], port, fromMx: false, cancellationToken);
+        }
+
+        var domain = await grains.GetGrain<IDomainGrain>(destination).GetAsync();
+        if (domain is { Delivery.IsForward: true, Delivery: var forward })
+        {
+            return await ResolveHostsAsync([forward.Host!], forward.Port ?? SmtpPort, fromMx: false, cancellationToken);
+        }
+
+        return await ResolveMxAsync(destination, cancellationToken);
+    }
+
+    /// <summary>Parses <c>host</c>, <c>host:port</c>, <c>[v6]:port</c> or a bare IPv6 address.</summary>
+    public static bool TryParseHostPort(string text, out string host, out int port)
+    {
+        host = text.Trim();
+        port = SmtpPort;
+        if (host.StartsWith('['))
+        {
+            var close = host.IndexOf(']');
+            if (close < 0)
+            {
+                return false;
+            }
+
+            var rest = host[(close + 1)..];
+            host = host[1..close];
+            if (rest.Length > 0 && (!rest.StartsWith(':') || !int.TryParse(rest[1..], NumberStyles.None, CultureInfo.InvariantCulture, out port)))
+            {
+                return false;
+            }
+        }
+        else if (host.Count(c => c == ':') == 1)
+        {
+            var colon = host.IndexOf(':');
+            if (!int.TryParse(host[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out port))
+            {
+                return false;
+            }
+
+            host = host[..colon];
+        }
+
+        return host.Length > 0 && port is > 0 and <= 65535;
+    }
+
+    private async Task<DeliveryRoute> ResolveMxAsync(string domain, CancellationToken cancellationToken)
+    {
+        IDnsQueryResponse response;
+        try
+        {
+            response = await dns.QueryAsync(domain, QueryType.MX, cancellationToken: cancellationToken);
+        }
+        catch (DnsResponseException ex)
+        {
+            return DeliveryRoute.Fail(451, "4.4.3", $"MX lookup for {domain} failed: {ex.Code}");
+        }
+
+        if (response.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain)
+        {
+            return DeliveryRoute.Fail(550, "5.1.2", $"domain {domain} does not exist");
+        }
+
+        if (response.HasError)
+        {
+            return DeliveryRoute.Fail(451, "4.4.3", $"MX lookup for {domain} failed: {response.ErrorMessage}");
+        }
+
+        var mx = response.Answers.MxRecords().ToList();
+        if (mx.Count == 1 && mx[0].Exchange.Value is "." or "")
+        {
+            return DeliveryRoute.Fail(556, "5.1.10", $"domain {domain} accepts no mail (null MX)");
+        }
+
+        if (mx.Count == 0)
+        {
+            var implicitRoute = await ResolveHostsAsync([domain], SmtpPort, fromMx: true, cancellationToken);
+            return implicitRoute.Targets.Count == 0 && implicitRoute.Failure is null
+                ? DeliveryRoute.Fail(550, "5.1.2", $"domain {domain} has no MX and no address records")
+                : implicitRoute;
+        }
+
+        var hosts = mx.GroupBy(r => r.Preference).OrderBy(g => g.Key)
+            .SelectMany(g => g.OrderBy(_ => Random.Shared.Next()))
+            .Select(r => r.Exchange.Value.TrimEnd('.'))
+            .Where(h => h.Length > 0)
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToList();
+        var resolved = await ResolveHostsAsync(hosts, SmtpPort, fromMx: true, cancellationToken);
+        return resolved.Targets.Count > 0 || resolved.Failure is not null
+            ? resolved
+            : DeliveryRoute.Fail(451, "4.4.3", $"no MX host of {domain} has an address");
+    }
+
+    /// <summary>Addresses of each host in order (IP literals as they are). MX-derived loopback addresses are dropped.</summary>
+    private async Task<DeliveryRoute> ResolveHostsAsync(IReadOnlyList<string> hosts, int port, bool fromMx, CancellationToken cancellationToken)
+    {
+        var targets = new List<DeliveryTarget>();
+        var temporary = false;
+        var loops = false;
+        foreach (var host in hosts)
+        {
+            if (IPAddress.TryParse(host, out var literal))
+            {
+                targets.Add(new DeliveryTarget(host, literal, port));
+                continue;
+            }
+
+            foreach (var type in new[] { QueryType.A, QueryType.AAAA })
+            {
+                IDnsQueryResponse response;
+                try
+                {
+                    response = await dns.QueryAsync(host, type, cancellationToken: cancellationToken);
+                }
+                catch (DnsResponseException)
+                {
+                    temporary = true;
+                    continue;
+                }
+
+                temporary |= response.HasError && response.Header.ResponseCode != DnsHeaderResponseCode.NotExistentDomain;
+                foreach (var record in response.Answers.OfType<AddressRecord>())
+                {
+                    if (fromMx && IPAddress.IsLoopback(record.Address))
+                    {
+                        loops = true;
+                        continue;
+                    }
+
+                    targets.Add(new DeliveryTarget(host, record.Address, port));
+                }
+            }
+        }
+
+        if (targets.Count > 0)
+        {
+            return new DeliveryRoute(targets, null, fromMx);
+        }
+
+        if (loops)
+        {
+            return DeliveryRoute.Fail(554, "5.4.6", $"mail for {string.Join(", ", hosts)} loops back to this host");
+        }
+
+        return temporary
+            ? DeliveryRoute.Fail(451, "4.4.3", $"address lookup for {string.Join(", ", hosts)} failed")
+            : new DeliveryRoute([], null, fromMx);
+    }
+}

@@ -1,0 +1,128 @@
+using EmailAI.Contracts;
+using System.Globalization;
+using System.Text;
+using EmailAI.Protocols.Smtp;
+using EmailAI.Protocols.SmtpClient;
+using EmailAI.Storage;
+using MimeKit;
+using MimeKit.Utils;
+
+namespace EmailAI.Grains.Delivery;
+
+/// <summary>One recipient's line in a delivery status notification.</summary>
+public sealed record DsnRecipient(string Recipient, SmtpReply Reply, string? RemoteMta, DateTimeOffset LastAttempt);
+
+/// <summary>
+/// Delivery status notifications (RFC 3464) in a multipart/report (RFC 6522): a text part for people, the
+/// machine-readable message/delivery-status, and the original message's headers (text/rfc822-headers, as
+/// Postfix sends by default; the body is not returned). Sent from MAILER-DAEMON with the null sender,
+/// marked Auto-Submitted (RFC 3834) so auto-responders stay quiet.
+/// </summary>
+public static class DsnBuilder
+{
+    /// <summary>Builds the DSN for <paramref name="recipients"/> of one message. <paramref name="delayed"/> makes it a delay warning (Action: delayed).</summary>
+    public static byte[] Build(
+        string reportingMta,
+        QueuedRecipient message,
+        ReadOnlySpan<byte> originalContent,
+        IReadOnlyList<DsnRecipient> recipients,
+        bool delayed,
+        DateTimeOffset now,
+        DateTimeOffset willRetryUntil)
+    {
+        var dsn = new MimeMessage();
+        dsn.From.Add(new MailboxAddress("Mail Delivery System", "MAILER-DAEMON@" + reportingMta));
+        dsn.To.Add(MailboxAddress.TryParse(ParserOptions.Default, message.Sender, out var sender) ? sender : new MailboxAddress("", message.Sender));
+        dsn.Subject = delayed ? "Delayed Mail (still being retried)" : "Undelivered Mail Returned to Sender";
+        dsn.Date = now;
+        dsn.MessageId = MimeUtils.GenerateMessageId(reportingMta);
+        dsn.Headers.Add("Auto-Submitted", "auto-replied");
+
+        var report = new MultipartReport("delivery-status");
+        report.Add(new TextPart("plain") { Text = HumanText(reportingMta, message, recipients, delayed, willRetryUntil) });
+
+        var status = new MessageDeliveryStatus();
+        var perMessage = new HeaderList
+        {
+            { "Reporting-MTA", "dns; " + reportingMta },
+            { "X-EmailAI-Queue-ID", message.QueueId },
+            { "Arrival-Date", DateUtils.FormatDate(message.ReceivedAt) },
+        };
+        status.StatusGroups.Add(perMessage);
+        foreach (var recipient in recipients)
+        {
+            var group = new HeaderList
+            {
+                { "Final-Recipient", "rfc822; " + recipient.Recipient },
+                { "Action", delayed ? "delayed" : "failed" },
+                { "Status", recipient.Reply.EnhancedCode ?? (delayed ? "4.0.0" : "5.0.0") },
+            };
+            if (recipient.RemoteMta is not null)
+            {
+                group.Add("Remote-MTA", "dns; " + recipient.RemoteMta);
+            }
+
+            group.Add("Diagnostic-Code", "smtp; " + OneLine(recipient.Reply));
+            group.Add("Last-Attempt-Date", DateUtils.FormatDate(recipient.LastAttempt));
+            if (delayed)
+            {
+                group.Add("Will-Retry-Until", DateUtils.FormatDate(willRetryUntil));
+            }
+
+            status.StatusGroups.Add(group);
+        }
+
+        report.Add(status);
+        report.Add(new MimePart("text", "rfc822-headers")
+        {
+            Content = new MimeContent(new MemoryStream(HeadersOf(originalContent))),
+            ContentTransferEncoding = SmtpDataEncoding.HasEightBitOctets(originalContent) ? ContentEncoding.EightBit : ContentEncoding.SevenBit,
+        });
+        dsn.Body = report;
+
+        using var output = new MemoryStream();
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        format.International = true;
+        dsn.WriteTo(format, output);
+        return output.ToArray();
+    }
+
+    /// <summary>The header block of a message: everything up to its first empty line (all of it if there is none).</summary>
+    public static byte[] HeadersOf(ReadOnlySpan<byte> content)
+    {
+        var end = content.IndexOf("\r\n\r\n"u8);
+        return end < 0 ? content.ToArray() : content[..(end + 2)].ToArray();
+    }
+
+    private static string HumanText(string reportingMta, QueuedRecipient message, IReadOnlyList<DsnRecipient> recipients, bool delayed, DateTimeOffset willRetryUntil)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"This is the mail system at host {reportingMta}.\r\n\r\n");
+        if (delayed)
+        {
+            text.Append("Your message could not be delivered yet. It is still in the queue and will be retried until ")
+                .Append(willRetryUntil.ToString("R", CultureInfo.InvariantCulture)).Append(".\r\nYou do not need to send it again.\r\n\r\n");
+        }
+        else
+        {
+            text.Append("I'm sorry to have to inform you that your message could not be delivered to one or more\r\n")
+                .Append("recipients. The reasons are below; the headers of your message are attached.\r\n\r\n");
+        }
+
+        foreach (var recipient in recipients)
+        {
+            text.Append('<').Append(recipient.Recipient).Append(">: ");
+            if (recipient.RemoteMta is not null)
+            {
+                text.Append("host ").Append(recipient.RemoteMta).Append(" said: ");
+            }
+
+            text.Append(OneLine(recipient.Reply)).Append("\r\n");
+        }
+
+        return text.ToString();
+    }
+
+    private static string OneLine(SmtpReply reply) => reply.ToString().TrimEnd().Replace("\r\n", " ", StringComparison.Ordinal);
+}

@@ -1,0 +1,369 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using EmailAI.Protocols.Smtp;
+using EmailAI.Protocols.SmtpClient;
+
+namespace EmailAI.Grains.Delivery;
+
+/// <summary>
+/// One outbound SMTP connection (RFC 5321 client side): greeting, EHLO (HELO if refused), opportunistic
+/// STARTTLS, then any number of mail transactions, then QUIT. The message content goes out byte for byte,
+/// only dot-stuffed. Parsing is <see cref="SmtpReplyParser"/>'s; this class only moves bytes and applies the
+/// timeouts of <see cref="DeliveryOptions"/>. Any I/O error, timeout or protocol violation throws, and the
+/// connection is then unusable.
+/// </summary>
+public sealed class SmtpDeliveryClient : IAsyncDisposable
+{
+    private readonly TcpClient _tcp;
+    private readonly DeliveryOptions _options;
+    private readonly SmtpReplyParser _parser = new();
+    private Stream _stream;
+    private PipeReader _reader;
+
+    private SmtpDeliveryClient(TcpClient tcp, DeliveryOptions options)
+    {
+        _tcp = tcp;
+        _options = options;
+        _stream = tcp.GetStream();
+        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
+    }
+
+    public DeliveryTarget Target { get; private set; } = null!;
+
+    public SmtpServerCapabilities Capabilities { get; private set; } = SmtpServerCapabilities.None;
+
+    public bool IsTls { get; private set; }
+
+    /// <summary>The server's greeting line, for logs and DSNs.</summary>
+    public string Greeting { get; private set; } = "";
+
+    /// <summary>
+    /// Connects, reads the greeting, says EHLO and, when <paramref name="tls"/> is true and the server offers it,
+    /// starts TLS. A greeting or EHLO/HELO other than 2xx throws <see cref="SmtpRejectedException"/> with the reply.
+    /// </summary>
+    public static async Task<SmtpDeliveryClient> ConnectAsync(DeliveryTarget target, string heloName, bool tls, DeliveryOptions options, CancellationToken cancellationToken)
+    {
+        var tcp = new TcpClient(target.Address.AddressFamily) { NoDelay = true };
+        try
+        {
+            using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                connect.CancelAfter(options.ConnectTimeout);
+                try
+                {
+                    await tcp.ConnectAsync(target.Address, target.Port, connect.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"connect to {target} timed out");
+                }
+            }
+
+            var client = new SmtpDeliveryClient(tcp, options) { Target = target };
+            try
+            {
+                await client.HandshakeAsync(heloName, tls, cancellationToken);
+                return client;
+            }
+            catch
+            {
+                await client.DisposeAsync();
+                throw;
+            }
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// One mail transaction. Returns one reply per recipient, in order: the RCPT reply for a refused recipient,
+    /// otherwise the reply that ended the transaction (the one after the content, or the MAIL/DATA refusal).
+    /// With PIPELINING, MAIL, every RCPT and DATA go in one write (RFC 2920).
+    /// </summary>
+    public async Task<IReadOnlyList<SmtpReply>> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var eightBit = SmtpDataEncoding.HasEightBitOctets(content.Span);
+        var utf8 = !Ascii.IsValid(sender) || recipients.Any(r => !Ascii.IsValid(r));
+        if (utf8 && !Capabilities.SmtpUtf8)
+        {
+            // RFC 6531 §3.2: an address that needs SMTPUTF8 cannot go to a server without it.
+            return Fill(recipients.Count, new SmtpReply(553, "5.6.7", $"{Target.Host} does not support SMTPUTF8, which these addresses need"));
+        }
+
+        if (Capabilities.MaxSize is { } max && content.Length > max)
+        {
+            return Fill(recipients.Count, new SmtpReply(552, "5.3.4", $"message of {content.Length} octets exceeds {Target.Host}'s limit of {max}"));
+        }
+
+        var mail = new StringBuilder("MAIL FROM:<").Append(sender).Append('>');
+        if (Capabilities.MaxSize is not null)
+        {
+            mail.Append(" SIZE=").Append(content.Length);
+        }
+
+        if (eightBit && Capabilities.EightBitMime)
+        {
+            mail.Append(" BODY=8BITMIME");
+        }
+
+        if (utf8)
+        {
+            mail.Append(" SMTPUTF8");
+        }
+
+        var commands = new List<string> { mail.ToString() };
+        commands.AddRange(recipients.Select(r => $"RCPT TO:<{r}>"));
+        commands.Add("DATA");
+
+        var replies = new SmtpReply[recipients.Count];
+        SmtpReply mailReply;
+        SmtpReply dataReply;
+        var accepted = 0;
+        if (Capabilities.Pipelining)
+        {
+            await WriteLinesAsync(commands, cancellationToken);
+            mailReply = await ReadReplyAsync(_options.CommandTimeout, cancellationToken);
+            for (var i = 0; i < recipients.Count; i++)
+            {
+                replies[i] = await ReadReplyAsync(_options.CommandTimeout, cancellationToken);
+                accepted += mailReply.IsPositive && replies[i].IsPositive ? 1 : 0;
+            }
+
+            dataReply = await ReadReplyAsync(_options.CommandTimeout, cancellationToken);
+            if (dataReply.Code == 354 && (!mailReply.IsPositive || accepted == 0))
+            {
+                // The server wants data it should not have asked for: end it empty, nothing is delivered.
+                await WriteAsync(Encoding.ASCII.GetBytes(".\r\n"), cancellationToken);
+                await ReadReplyAsync(_options.DataDoneTimeout, cancellationToken);
+                dataReply = new SmtpReply(554, "5.5.0", "no valid recipients");
+            }
+        }
+        else
+        {
+            mailReply = await CommandAsync(commands[0], cancellationToken);
+            if (!mailReply.IsPositive)
+            {
+                await ResetAsync(cancellationToken);
+                return Fill(recipients.Count, mailReply);
+            }
+
+            for (var i = 0; i < recipients.Count; i++)
+            {
+                replies[i] = await CommandAsync(commands[i + 1], cancellationToken);
+                accepted += replies[i].IsPositive ? 1 : 0;
+            }
+
+            dataReply = accepted == 0 ? new SmtpReply(554, "5.5.0", "no valid recipients") : await CommandAsync("DATA", cancellationToken);
+        }
+
+        if (!mailReply.IsPositive)
+        {
+            await ResetAsync(cancellationToken);
+            return Fill(recipients.Count, mailReply);
+        }
+
+        if (accepted == 0 || dataReply.Code != 354)
+        {
+            await ResetAsync(cancellationToken);
+            return [.. replies.Select(r => r.IsPositive ? dataReply : r)];
+        }
+
+        var wire = new ArrayBufferWriter<byte>(content.Length + content.Length / 50 + 8);
+        SmtpDataEncoding.WriteDotStuffed(content.Span, wire);
+        await WriteAsync(wire.WrittenMemory, cancellationToken);
+        var final = await ReadReplyAsync(_options.DataDoneTimeout, cancellationToken);
+        return [.. replies.Select(r => r.IsPositive ? final : r)];
+    }
+
+    /// <summary>Says QUIT and waits briefly for the answer; errors are ignored, the connection is done either way.</summary>
+    public async Task QuitAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await CommandAsync("QUIT", timeout.Token);
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or SmtpProtocolException or ObjectDisposedException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _reader.CompleteAsync();
+        await _stream.DisposeAsync();
+        _tcp.Dispose();
+    }
+
+    private static SmtpReply[] Fill(int count, SmtpReply reply) => Enumerable.Repeat(reply, count).ToArray();
+
+    private async Task HandshakeAsync(string heloName, bool tls, CancellationToken cancellationToken)
+    {
+        var greeting = await ReadReplyAsync(_options.CommandTimeout, cancellationToken);
+        Greeting = string.Join(" ", greeting.Lines);
+        if (greeting.Code != 220)
+        {
+            throw new SmtpRejectedException("greeting", greeting);
+        }
+
+        await HelloAsync(heloName, cancellationToken);
+        if (tls && Capabilities.StartTls)
+        {
+            var reply = await CommandAsync("STARTTLS", cancellationToken);
+            if (reply.Code != 220)
+            {
+                return;
+            }
+
+            // RFC 3207 §4.2 (and the STARTTLS injection attacks): nothing the server sent before the
+            // handshake may be read as part of the TLS session.
+            if (_reader.TryRead(out var pending) && !pending.Buffer.IsEmpty)
+            {
+                throw new SmtpProtocolException("server sent data after its STARTTLS reply");
+            }
+
+            await _reader.CompleteAsync();
+            var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                handshake.CancelAfter(_options.CommandTimeout);
+                try
+                {
+                    await ssl.AuthenticateAsClientAsync(
+                        new SslClientAuthenticationOptions
+                        {
+                            TargetHost = IPAddress.TryParse(Target.Host, out _) ? null : Target.Host,
+                            // Opportunistic TLS (RFC 7435): encryption against passive listeners, no authentication.
+                            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                        },
+                        handshake.Token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    throw new TlsHandshakeException($"TLS handshake with {Target} failed: {ex.Message}", ex);
+                }
+            }
+
+            _stream = ssl;
+            _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
+            IsTls = true;
+            await HelloAsync(heloName, cancellationToken);
+        }
+    }
+
+    private async Task HelloAsync(string heloName, CancellationToken cancellationToken)
+    {
+        var ehlo = await CommandAsync("EHLO " + heloName, cancellationToken);
+        if (ehlo.IsPositive)
+        {
+            Capabilities = SmtpServerCapabilities.FromEhlo(ehlo);
+            return;
+        }
+
+        // RFC 5321 §3.2: a server that does not know EHLO gets HELO, and no extensions are used.
+        var helo = await CommandAsync("HELO " + heloName, cancellationToken);
+        if (!helo.IsPositive)
+        {
+            throw new SmtpRejectedException("HELO", helo);
+        }
+
+        Capabilities = SmtpServerCapabilities.None;
+    }
+
+    private async Task ResetAsync(CancellationToken cancellationToken)
+    {
+        var reply = await CommandAsync("RSET", cancellationToken);
+        if (!reply.IsPositive)
+        {
+            throw new SmtpRejectedException("RSET", reply);
+        }
+    }
+
+    private async Task<SmtpReply> CommandAsync(string line, CancellationToken cancellationToken)
+    {
+        await WriteLinesAsync([line], cancellationToken);
+        return await ReadReplyAsync(_options.CommandTimeout, cancellationToken);
+    }
+
+    private Task WriteLinesAsync(IEnumerable<string> lines, CancellationToken cancellationToken)
+    {
+        var text = new StringBuilder();
+        foreach (var line in lines)
+        {
+            if (line.AsSpan().IndexOfAny('\r', '\n') >= 0)
+            {
+                throw new ArgumentException("An SMTP command must not contain CR or LF.", nameof(lines));
+            }
+
+            text.Append(line).Append("\r\n");
+        }
+
+        return WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), cancellationToken);
+    }
+
+    private async Task WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.CommandTimeout);
+        try
+        {
+            await _stream.WriteAsync(bytes, timeout.Token);
+            await _stream.FlushAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"write to {Target} timed out");
+        }
+    }
+
+    private async Task<SmtpReply> ReadReplyAsync(TimeSpan limit, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(limit);
+        try
+        {
+            while (true)
+            {
+                var result = await _reader.ReadAsync(timeout.Token);
+                var buffer = result.Buffer;
+                if (_parser.TryParse(ref buffer, out var reply))
+                {
+                    _reader.AdvanceTo(buffer.Start);
+                    return reply;
+                }
+
+                _reader.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted)
+                {
+                    throw new IOException($"{Target} closed the connection");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no reply from {Target} within {limit}");
+        }
+    }
+}
+
+/// <summary>Where one connection goes: the host name (for logs, TLS SNI and DSNs), the address, the port.</summary>
+public sealed record DeliveryTarget(string Host, IPAddress Address, int Port)
+{
+    public override string ToString() => Host == Address.ToString() ? $"[{Address}]:{Port}" : $"{Host}[{Address}]:{Port}";
+}
+
+/// <summary>The server refused the session itself (greeting, HELO or RSET), with its reply.</summary>
+public sealed class SmtpRejectedException(string stage, SmtpReply reply) : Exception($"{stage} refused: {reply.ToString().TrimEnd()}")
+{
+    public SmtpReply Reply { get; } = reply;
+}
+
+/// <summary>STARTTLS was agreed but the TLS handshake failed; opportunistic TLS then tries again in plaintext.</summary>
+public sealed class TlsHandshakeException(string message, Exception inner) : Exception(message, inner);
