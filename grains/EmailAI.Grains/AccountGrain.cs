@@ -126,6 +126,7 @@ public sealed class AccountGrain(
         // Unregistered first, so no new mail is accepted for an account that is going away.
         await grains.GetGrain<IDomainGrain>(GrainKeys.DomainOf(Address)).RemoveAccountAsync(GrainKeys.LocalPartOf(Address));
         await store.DeleteMessagesAsync(Address, uids: null);
+        await grains.GetGrain<IWhiteListGrain>(Address).ClearAsync();
         _recentLogins.Forget();
         await state.ClearStateAsync();
         state.State = new AccountState();

@@ -1,34 +1,53 @@
 using System.Text;
 using EmailAI.Contracts;
 using EmailAI.Storage;
+using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
 namespace EmailAI.Grains;
 
 /// <summary>
 /// Commits received mail to the message store in one transaction: the maildrop copy (content once, one
-/// maildrop row per mailbox) and, for relayed and forwarded recipients, the outbound copy with one queue
-/// row per recipient. Then it wakes the delivery grain of each outbound destination. Stateless and local to
+/// maildrop row per mailbox; recipients who white-listed the sender get a copy marked
+/// <c>X-EmailAI-WhiteList: pass</c>) and, for relayed and forwarded recipients, the outbound copy with one
+/// queue row per recipient. Then it wakes the delivery grain of each outbound destination. Stateless and local to
 /// the calling silo, so ingest scales with the silo's cores and its writes share the store's group commit.
 /// Reentrant: a call spends its time awaiting the commit, and without interleaving each activation would hold
 /// one message at a time, so at most one per core would share a group commit. There is no state to protect.
 /// </summary>
 [StatelessWorker]
 [Reentrant]
-public sealed class IngestGrain(IMessageStore store, TimeProvider time) : Grain, IIngestGrain
+public sealed class IngestGrain(IMessageStore store, TimeProvider time, ILogger<IngestGrain> logger) : Grain, IIngestGrain
 {
+    /// <summary>The trace field marking inbound mail from a sender on the recipient's white list.</summary>
+    public const string WhiteListField = "X-EmailAI-WhiteList";
+
     public async Task DeliverAsync(IngestRequest request)
     {
-        StoredMessage? local = null;
         var mailboxes = request.Mailboxes.Distinct(StringComparer.Ordinal).ToArray();
+        StoredMessage? plain = null;
+        var copies = new List<LocalCopy>();
         if (mailboxes.Length > 0)
         {
+            // A sender's own X-EmailAI-WhiteList field would pose as ours: local copies never keep one.
+            var content = HeaderFields.Remove(request.Content, WhiteListField);
+            var trusted = await TrustingMailboxesAsync(request.Sender, mailboxes);
+            var others = mailboxes.Where(m => !trusted.Contains(m)).ToArray();
+
             // RFC 5321 §4.4: the final delivery adds Return-Path with the envelope sender (<> for bounces).
-            var returnPath = Encoding.UTF8.GetBytes($"Return-Path: <{request.Sender}>\r\n");
-            var content = new byte[returnPath.Length + request.Content.Length];
-            returnPath.CopyTo(content, 0);
-            request.Content.CopyTo(content, returnPath.Length);
-            local = new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, content);
+            var returnPath = $"Return-Path: <{request.Sender}>\r\n";
+            if (others.Length > 0)
+            {
+                plain = new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, Prepend(returnPath, content));
+            }
+
+            if (trusted.Count > 0)
+            {
+                var marked = new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, Prepend(returnPath + WhiteListField + ": pass\r\n", content));
+                copies.Add(new LocalCopy(marked, [.. mailboxes.Where(trusted.Contains)]));
+            }
+
+            mailboxes = others;
         }
 
         // Sent onwards exactly as received (with our Received header): no Return-Path, which only final delivery adds.
@@ -40,11 +59,72 @@ public sealed class IngestGrain(IMessageStore store, TimeProvider time) : Grain,
             ? null
             : new OutboundMessage(new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, request.Content), outboundRecipients, time.GetUtcNow());
 
-        await store.CommitAsync(new StoreDelivery(local, mailboxes, outbound, []));
+        await store.CommitAsync(new StoreDelivery(plain, mailboxes, outbound, []) { AdditionalCopies = copies });
         foreach (var destination in outboundRecipients.Select(r => r.Destination).Distinct(StringComparer.Ordinal))
         {
             GrainFactory.GetGrain<IDeliveryGrain>(destination).WakeAsync().Ignore();
         }
+
+        if (request.Relayed.Count > 0)
+        {
+            await AddToSendersWhiteListAsync(request);
+        }
+    }
+
+    /// <summary>The mailboxes whose owners white-listed the sender (none for the null sender). A failed lookup counts as "not listed".</summary>
+    private async Task<HashSet<string>> TrustingMailboxesAsync(string sender, string[] mailboxes)
+    {
+        if (sender.Length == 0)
+        {
+            return [];
+        }
+
+        try
+        {
+            var answers = await Task.WhenAll(mailboxes.Select(m => GrainFactory.GetGrain<IWhiteListGrain>(m).TrustsAsync(sender)));
+            return [.. mailboxes.Where((_, i) => answers[i])];
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "White-list lookup for <{Sender}> failed; delivered unmarked", sender);
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// Auto white list: the relayed recipients join the white list of the sender when the sender is a local
+    /// account (the white-list grain checks the relay policy's autoWhiteListRecipients). After the commit and
+    /// one-way: it never delays or fails the 250.
+    /// </summary>
+    private async Task AddToSendersWhiteListAsync(IngestRequest request)
+    {
+        var at = request.Sender.LastIndexOf('@');
+        if (at <= 0 || !GrainKeys.TryNormalizeDomain(request.Sender[(at + 1)..], out var domain))
+        {
+            return;
+        }
+
+        try
+        {
+            var resolution = await GrainFactory.GetGrain<IDomainGrain>(domain).ResolveAsync(request.Sender[..at].ToLowerInvariant());
+            if (resolution.Kind == RecipientKind.Mailbox)
+            {
+                await GrainFactory.GetGrain<IWhiteListGrain>(resolution.Mailbox!).AddRelayedRecipientsAsync(request.Relayed);
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Auto white list for {QueueId} from <{Sender}> skipped", request.QueueId, request.Sender);
+        }
+    }
+
+    private static byte[] Prepend(string fields, byte[] content)
+    {
+        var head = Encoding.UTF8.GetBytes(fields);
+        var result = new byte[head.Length + content.Length];
+        head.CopyTo(result, 0);
+        content.CopyTo(result, head.Length);
+        return result;
     }
 
     /// <summary>The queue of an address: its domain, normalised (the gateway accepted only valid domains).</summary>

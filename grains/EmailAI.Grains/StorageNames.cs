@@ -11,4 +11,5 @@ public static class StorageNames
     public const string DirectoryState = "directory";
     public const string AccountState = "account";
     public const string RelayPolicyState = "relay-policy";
+    public const string WhiteListState = "white-list";
 }

@@ -6,14 +6,12 @@ namespace EmailAI.Storage;
 /// both stores accept and refuse exactly the same deliveries and a caller's lists may change once the call
 /// has returned. The content buffers are not copied: they must stay unchanged until the write completes.
 /// </summary>
-/// <param name="Local">The maildrop copy, or null when there are no mailboxes.</param>
-/// <param name="Mailboxes">The maildrops to append <paramref name="Local"/> to, in the caller's order.</param>
+/// <param name="Copies">The maildrop copies with at least one mailbox each, the main one first; uids are returned in this order.</param>
 /// <param name="Outbound">The outbound copy, or null when it has no recipients (an empty list writes nothing).</param>
 /// <param name="Recipients">The outbound recipients.</param>
 /// <param name="Completes">Queue row ids to remove, duplicates dropped.</param>
 internal sealed record DeliveryPlan(
-    StoredMessage? Local,
-    string[] Mailboxes,
+    LocalCopy[] Copies,
     OutboundMessage? Outbound,
     OutboundRecipient[] Recipients,
     long[] Completes)
@@ -28,16 +26,21 @@ internal sealed record DeliveryPlan(
             throw new ArgumentException("A delivery to maildrops needs the message.", nameof(delivery));
         }
 
+        LocalCopy[] copies =
+        [
+            .. mailboxes.Length > 0 ? [new LocalCopy(delivery.Message!, mailboxes)] : Array.Empty<LocalCopy>(),
+            .. delivery.AdditionalCopies.Where(c => c.Mailboxes.Count > 0).Select(c => c with { Mailboxes = [.. c.Mailboxes] }),
+        ];
+
         OutboundRecipient[] recipients = delivery.Outbound is null ? [] : [.. delivery.Outbound.Recipients];
         long[] completes = [.. delivery.Completes.Distinct()];
-        if (mailboxes.Length == 0 && recipients.Length == 0 && completes.Length == 0)
+        if (copies.Length == 0 && recipients.Length == 0 && completes.Length == 0)
         {
             throw new ArgumentException("A delivery needs a maildrop, an outbound recipient or a queue row to complete.", nameof(delivery));
         }
 
         return new DeliveryPlan(
-            mailboxes.Length > 0 ? delivery.Message : null,
-            mailboxes,
+            copies,
             recipients.Length > 0 ? delivery.Outbound : null,
             recipients,
             completes);

@@ -18,7 +18,17 @@ public sealed record StoreDelivery(
     StoredMessage? Message,
     IReadOnlyList<string> Mailboxes,
     OutboundMessage? Outbound,
-    IReadOnlyCollection<long> Completes);
+    IReadOnlyCollection<long> Completes)
+{
+    /// <summary>
+    /// More maildrop copies with content of their own, committed in the same transaction: for recipients whose
+    /// copy differs (a white-list trace header). Their uids follow those of <see cref="Mailboxes"/>, in order.
+    /// </summary>
+    public IReadOnlyList<LocalCopy> AdditionalCopies { get; init; } = [];
+}
+
+/// <summary>A maildrop copy: content and envelope, and the maildrops it is appended to.</summary>
+public sealed record LocalCopy(StoredMessage Message, IReadOnlyList<string> Mailboxes);
 
 /// <summary>
 /// A message to send onwards: its content (exactly the bytes to transmit) and one entry per recipient. All

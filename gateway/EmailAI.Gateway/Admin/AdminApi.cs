@@ -76,6 +76,10 @@ public static class AdminApi
         api.MapGet("/relay", GetRelayAsync);
         api.MapPut("/relay", PutRelayAsync);
 
+        api.MapGet("/whitelist/{owner}", ListWhiteListAsync);
+        api.MapPut("/whitelist/{owner}/{address}", PutWhiteListAsync);
+        api.MapDelete("/whitelist/{owner}/{address}", DeleteWhiteListAsync);
+
         api.MapGet("/queue", ListQueueAsync);
         api.MapGet("/queue/{id:long}", GetQueuedAsync);
         api.MapPost("/queue/{id:long}/retry", RetryQueuedAsync);
@@ -251,6 +255,54 @@ public static class AdminApi
             body.IpLocationBlocking?.Message));
         return await ToResultAsync(result, async () => ToJson(await grain.GetAsync()));
     }
+
+    private static async Task<IResult> ListWhiteListAsync(string owner, IGrainFactory grains)
+    {
+        var (key, error) = await OwnerAsync(owner, grains);
+        return key is null
+            ? error!
+            : Results.Json((await grains.GetGrain<IWhiteListGrain>(key).ListAsync()).Select(ToJson), Json);
+    }
+
+    private static async Task<IResult> PutWhiteListAsync(string owner, string address, IGrainFactory grains)
+    {
+        var (key, error) = await OwnerAsync(owner, grains);
+        if (key is null)
+        {
+            return error!;
+        }
+
+        var list = grains.GetGrain<IWhiteListGrain>(key);
+        return await ToResultAsync(await list.PutAsync(address), async () =>
+            (await list.ListAsync()).Where(e => string.Equals(e.Address, address, StringComparison.OrdinalIgnoreCase)).Select(ToJson).FirstOrDefault() ?? new { });
+    }
+
+    private static async Task<IResult> DeleteWhiteListAsync(string owner, string address, IGrainFactory grains)
+    {
+        var (key, error) = await OwnerAsync(owner, grains);
+        return key is null ? error! : await ToResultAsync(await grains.GetGrain<IWhiteListGrain>(key).DeleteAsync(address), null);
+    }
+
+    /// <summary>The normalised owner of a white list, which must be a local account; otherwise the 400/404 to send.</summary>
+    private static async Task<(string? Key, IResult? Error)> OwnerAsync(string owner, IGrainFactory grains)
+    {
+        if (!GrainKeys.TryNormalizeAddress(owner, out var key))
+        {
+            return (null, BadRequest($"'{owner}' is not a valid address"));
+        }
+
+        return await grains.GetGrain<IAccountGrain>(key).GetAsync() is null
+            ? (null, NotFound($"'{key}' is not a local account"))
+            : (key, null);
+    }
+
+    private static object ToJson(WhiteListEntry entry) => new
+    {
+        address = entry.Address,
+        addedAt = entry.AddedAt,
+        source = entry.Source,
+        lastMatchedAt = entry.LastMatchedAt,
+    };
 
     /// <summary>Outbound queue rows by id; <c>?after=</c> (an id) and <c>?limit=</c> (1–1000, default 100) page through it.</summary>
     private static async Task<IResult> ListQueueAsync(long? after, int? limit, IGrainFactory grains)

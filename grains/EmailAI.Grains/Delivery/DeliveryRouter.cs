@@ -26,9 +26,15 @@ public sealed record DeliveryRoute(IReadOnlyList<DeliveryTarget> Targets, SmtpRe
 /// back to this server: 5.4.6, as Postfix answers.</item>
 /// </list>
 /// </summary>
-public sealed class DeliveryRouter(IOptions<DeliveryOptions> options, IGrainFactory grains, ILookupClient dns)
+public sealed class DeliveryRouter(IOptions<DeliveryOptions> options, Func<string, Task<DeliverySettings?>> localDelivery, ILookupClient dns)
 {
     public const int SmtpPort = 25;
+
+    /// <summary>The router of a silo: a destination's local delivery settings come from its domain grain.</summary>
+    public DeliveryRouter(IOptions<DeliveryOptions> options, IGrainFactory grains, ILookupClient dns)
+        : this(options, async domain => (await grains.GetGrain<IDomainGrain>(domain).GetAsync())?.Delivery, dns)
+    {
+    }
 
     public async Task<DeliveryRoute> ResolveAsync(string destination, CancellationToken cancellationToken)
     {
@@ -43,8 +49,7 @@ public sealed class DeliveryRouter(IOptions<DeliveryOptions> options, IGrainFact
             return await ResolveHostsAsync([host], port, fromMx: false, cancellationToken);
         }
 
-        var domain = await grains.GetGrain<IDomainGrain>(destination).GetAsync();
-        if (domain is { Delivery.IsForward: true, Delivery: var forward })
+        if (await localDelivery(destination) is { IsForward: true } forward)
         {
             return await ResolveHostsAsync([forward.Host!], forward.Port ?? SmtpPort, fromMx: false, cancellationToken);
         }

@@ -235,10 +235,10 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
             await DeleteQueueRowsAsync(connection, transaction, plan.Completes, cancellationToken);
         }
 
-        IReadOnlyList<long> uids = [];
-        if (plan.Local is not null)
+        var uids = new List<long>();
+        foreach (var copy in plan.Copies)
         {
-            uids = await InsertMaildropsAsync(connection, transaction, plan.Local, plan.Mailboxes, cancellationToken);
+            uids.AddRange(await InsertMaildropsAsync(connection, transaction, copy.Message, [.. copy.Mailboxes], cancellationToken));
         }
 
         if (plan.Outbound is not null)

@@ -35,17 +35,18 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
 
         // The write runs later on the writer thread; the caller keeps the buffers unchanged until the task
         // completes (it awaits it), so a whole array is used as it is and only a slice is copied.
-        var localContent = plan.Local is null ? null : ContentArray(plan.Local.Content);
+        var localContents = plan.Copies.Select(c => ContentArray(c.Message.Content)).ToArray();
         var outboundContent = plan.Outbound is null ? null : ContentArray(plan.Outbound.Message.Content);
         return database.WriteAsync<IReadOnlyList<long>>(_ =>
         {
             // One savepoint: all of it commits or none.
             DeleteQueueRows(plan.Completes);
-            long[] uids = [];
-            if (plan.Local is not null)
+            var uids = new List<long>();
+            for (var i = 0; i < plan.Copies.Length; i++)
             {
-                var messageId = InsertMessage(plan.Local, localContent!);
-                uids = InsertMaildrops(messageId, plan.Mailboxes, localContent!.Length, plan.Local.ReceivedAt);
+                var copy = plan.Copies[i];
+                var messageId = InsertMessage(copy.Message, localContents[i]);
+                uids.AddRange(InsertMaildrops(messageId, [.. copy.Mailboxes], localContents[i].Length, copy.Message.ReceivedAt));
             }
 
             if (plan.Outbound is not null)

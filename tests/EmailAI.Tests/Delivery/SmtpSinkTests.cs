@@ -9,7 +9,7 @@ using MimeKit;
 namespace EmailAI.Tests.Delivery;
 
 /// <summary>
-/// The test SMTP server itself: MailKit's <see cref="SmtpClient"/> for what outbound delivery will do, a raw socket
+/// The test SMTP server itself: MailKit's <see cref="MailKit.Net.Smtp.SmtpClient"/> for what outbound delivery will do, a raw socket
 /// for exact bytes, pipelining and sequence errors. Each test starts its own sink.
 /// </summary>
 public sealed class SmtpSinkTests
@@ -198,7 +198,7 @@ public sealed class SmtpSinkTests
     public async Task StartTls_MailKitWithValidationDisabled_SecureAndRecordedWithTls()
     {
         await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { Tls = true });
-        using var client = new SmtpClient
+        using var client = new MailKit.Net.Smtp.SmtpClient
         {
             LocalDomain = "client.test",
             Timeout = (int)Timeout.TotalMilliseconds,
@@ -363,7 +363,7 @@ public sealed class SmtpSinkTests
         Assert.Equal("421 4.3.2 busy", await client.ReadReplyAsync());
         Assert.Null(await client.ReadLineAsync());
 
-        using var mailKit = new SmtpClient { Timeout = (int)Timeout.TotalMilliseconds };
+        using var mailKit = new MailKit.Net.Smtp.SmtpClient { Timeout = (int)Timeout.TotalMilliseconds };
         var refused = await Assert.ThrowsAsync<SmtpCommandException>(
             () => mailKit.ConnectAsync("127.0.0.1", sink.Port, SecureSocketOptions.None));
         Assert.Equal(SmtpStatusCode.ServiceNotAvailable, refused.StatusCode);
@@ -587,9 +587,9 @@ public sealed class SmtpSinkTests
 
     // ── Helpers ─────────────────────────────────────────────────────────────────────────────────
 
-    private static async Task<SmtpClient> ConnectAsync(SmtpSink sink, SmtpClient? client = null)
+    private static async Task<MailKit.Net.Smtp.SmtpClient> ConnectAsync(SmtpSink sink, MailKit.Net.Smtp.SmtpClient? client = null)
     {
-        client ??= new SmtpClient();
+        client ??= new MailKit.Net.Smtp.SmtpClient();
         client.LocalDomain = "client.test";
         client.Timeout = (int)Timeout.TotalMilliseconds;
         await client.ConnectAsync("127.0.0.1", sink.Port, SecureSocketOptions.None);
@@ -634,7 +634,7 @@ public sealed class SmtpSinkTests
     }
 
     /// <summary>Collects refused recipients instead of failing the whole send, as outbound delivery must.</summary>
-    private sealed class TolerantSmtpClient : SmtpClient
+    private sealed class TolerantSmtpClient : MailKit.Net.Smtp.SmtpClient
     {
         public List<(string Address, SmtpStatusCode Status)> Rejected { get; } = [];
 

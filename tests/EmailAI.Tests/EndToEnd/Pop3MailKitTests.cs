@@ -48,7 +48,7 @@ public sealed class Pop3MailKitTests(Pop3Fixture fixture) : IClassFixture<Pop3Fi
             NewMessage(alice, "second@mailkit.pop3.test", "Gr\u00fc\u00dfe, second", "Zweite Nachricht: \u00e4\u00f6\u00fc\n", ContentEncoding.EightBit),
             NewMessage(alice, "third@mailkit.pop3.test", "Third", string.Concat(Enumerable.Repeat("third body line\n", 50)), ContentEncoding.SevenBit),
         };
-        using (var smtp = new SmtpClient())
+        using (var smtp = new MailKit.Net.Smtp.SmtpClient())
         {
             await smtp.ConnectAsync("127.0.0.1", Server.SmtpPort, SecureSocketOptions.None);
             foreach (var message in sent)

@@ -21,7 +21,7 @@ public sealed class SmtpEndToEndTests(SmtpEndToEndFixture fixture) : IClassFixtu
     [Fact]
     public async Task Ehlo_MailKit_AdvertisesPipeliningSize8BitMimeEnhancedStatusCodesUtf8()
     {
-        using var client = await ConnectMailKitAsync(new SmtpClient());
+        using var client = await ConnectMailKitAsync(new MailKit.Net.Smtp.SmtpClient());
 
         Assert.True(client.Capabilities.HasFlag(SmtpCapabilities.Pipelining), client.Capabilities.ToString());
         Assert.True(client.Capabilities.HasFlag(SmtpCapabilities.Size), client.Capabilities.ToString());
@@ -44,7 +44,7 @@ public sealed class SmtpEndToEndTests(SmtpEndToEndFixture fixture) : IClassFixtu
         message.MessageId = "mailkit-1@e2e.test";
         message.Body = new TextPart("plain") { Text = "Hello Alice,\n.a line that starts with a dot\n\nbye\n" };
 
-        using (var client = await ConnectMailKitAsync(new SmtpClient()))
+        using (var client = await ConnectMailKitAsync(new MailKit.Net.Smtp.SmtpClient()))
         {
             await client.SendAsync(message);
             await client.DisconnectAsync(quit: true);
@@ -448,7 +448,7 @@ public sealed class SmtpEndToEndTests(SmtpEndToEndFixture fixture) : IClassFixtu
     // ── Helpers ─────────────────────────────────────────────────────────────────────────────────
 
     private async Task<T> ConnectMailKitAsync<T>(T client)
-        where T : SmtpClient
+        where T : MailKit.Net.Smtp.SmtpClient
     {
         client.Timeout = (int)SmtpConversation.ReplyTimeout.TotalMilliseconds;
         client.LocalDomain = "mailkit.e2e.test";
@@ -457,7 +457,7 @@ public sealed class SmtpEndToEndTests(SmtpEndToEndFixture fixture) : IClassFixtu
     }
 
     /// <summary>Records refused recipients instead of aborting the send (MailKit's default throws).</summary>
-    private sealed class RecordingSmtpClient : SmtpClient
+    private sealed class RecordingSmtpClient : MailKit.Net.Smtp.SmtpClient
     {
         public List<(string Address, SmtpStatusCode Status)> Rejected { get; } = [];
 

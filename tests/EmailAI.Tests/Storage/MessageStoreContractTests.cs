@@ -164,6 +164,34 @@ public abstract class MessageStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CommitAsync_AdditionalCopies_EachMaildropGetsItsOwnContentAndUidsFollowInOrder()
+    {
+        var plain = new StoredMessage("Q1", "bob@remote.test", T0, Encoding.UTF8.GetBytes("Subject: hi\r\n\r\nbody\r\n"));
+        var marked = plain with { Content = Encoding.UTF8.GetBytes("X-Mark: yes\r\nSubject: hi\r\n\r\nbody\r\n") };
+
+        var uids = await Store.CommitAsync(new StoreDelivery(plain, ["a@x.test"], null, [])
+        {
+            AdditionalCopies = [new LocalCopy(marked, ["b@x.test", "c@x.test"]), new LocalCopy(marked, [])],
+        });
+
+        Assert.Equal(3, uids.Count);
+        Assert.Equal("Subject: hi\r\n\r\nbody\r\n", Encoding.UTF8.GetString((await Store.ReadMessageAsync("a@x.test", uids[0]))!));
+        Assert.StartsWith("X-Mark: yes\r\n", Encoding.UTF8.GetString((await Store.ReadMessageAsync("b@x.test", uids[1]))!));
+        Assert.StartsWith("X-Mark: yes\r\n", Encoding.UTF8.GetString((await Store.ReadMessageAsync("c@x.test", uids[2]))!));
+        Assert.Equal(2, await CountContentAsync());
+    }
+
+    [Fact]
+    public async Task CommitAsync_OnlyAdditionalCopies_Delivered()
+    {
+        var marked = new StoredMessage("Q1", "bob@remote.test", T0, Encoding.UTF8.GetBytes("X-Mark: yes\r\n\r\nbody\r\n"));
+
+        var uids = await Store.CommitAsync(new StoreDelivery(null, [], null, []) { AdditionalCopies = [new LocalCopy(marked, ["b@x.test"])] });
+
+        Assert.Equal("X-Mark: yes\r\n\r\nbody\r\n", Encoding.UTF8.GetString((await Store.ReadMessageAsync("b@x.test", Assert.Single(uids)))!));
+    }
+
+    [Fact]
     public async Task CommitAsync_OutboundOnly_NoUidsNoMaildrop()
     {
         var uids = await EnqueueAsync("relayed\r\n", T0, "carol@far.test");
