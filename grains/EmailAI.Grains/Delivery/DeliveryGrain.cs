@@ -275,23 +275,20 @@ public sealed class DeliveryGrain(
         var bounced = new List<(QueuedRecipient Row, SmtpReply Reply)>();
         for (var i = 0; i < job.Rows.Count; i++)
         {
-            var (row, reply) = (job.Rows[i], replies[i]);
-            if (reply.IsPositive)
+            var row = job.Rows[i];
+            var (outcome, reply) = Classify(row, replies[i], now, Options);
+            switch (outcome)
             {
-                delivered.Add(row.Id);
-                logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=sent ({Reply})", row.QueueId, row.Recipient, remoteMta, OneLine(reply));
-            }
-            else if (reply.IsPermanentFailure)
-            {
-                bounced.Add((row, reply));
-            }
-            else if (now - row.ReceivedAt >= Options.MaximalLifetime)
-            {
-                bounced.Add((row, new SmtpReply(550, "5.4.7", $"message expired after {Options.MaximalLifetime.TotalDays:0.#} days in the queue; last error: {OneLine(reply)}")));
-            }
-            else
-            {
-                deferred.Add((row, reply));
+                case DeliveryOutcome.Delivered:
+                    delivered.Add(row.Id);
+                    logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=sent ({Reply})", row.QueueId, row.Recipient, remoteMta, OneLine(reply));
+                    break;
+                case DeliveryOutcome.Bounced:
+                    bounced.Add((row, reply));
+                    break;
+                default:
+                    deferred.Add((row, reply));
+                    break;
             }
         }
 
@@ -457,6 +454,31 @@ public sealed class DeliveryGrain(
         _timer = this.RegisterGrainTimer(() => LoadAndStartAsync(), new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { Interleave = true });
     }
 
+    /// <summary>
+    /// What one recipient's reply means: 2xx delivered; 5xx bounced; 4xx (and every local failure, which is
+    /// reported as 4xx) deferred, unless the message has been queued for the maximal lifetime, when it bounces
+    /// with 5.4.7 and the last error.
+    /// </summary>
+    public static (DeliveryOutcome Outcome, SmtpReply Reply) Classify(QueuedRecipient row, SmtpReply reply, DateTimeOffset now, DeliveryOptions options)
+    {
+        if (reply.IsPositive)
+        {
+            return (DeliveryOutcome.Delivered, reply);
+        }
+
+        if (reply.IsPermanentFailure)
+        {
+            return (DeliveryOutcome.Bounced, reply);
+        }
+
+        return now - row.ReceivedAt >= options.MaximalLifetime
+            ? (DeliveryOutcome.Bounced, new SmtpReply(550, "5.4.7", $"message expired after {FormatLifetime(options.MaximalLifetime)} in the queue; last error: {OneLine(reply)}"))
+            : (DeliveryOutcome.Deferred, reply);
+    }
+
+    private static string FormatLifetime(TimeSpan lifetime) =>
+        lifetime >= TimeSpan.FromDays(1) ? $"{lifetime.TotalDays:0.#} days" : lifetime >= TimeSpan.FromHours(1) ? $"{lifetime.TotalHours:0.#} hours" : $"{lifetime.TotalSeconds:0} seconds";
+
     private static string OneLine(SmtpReply reply) => reply.ToString().TrimEnd().Replace("\r\n", " ", StringComparison.Ordinal);
 
     /// <summary>The rows of one message at this destination: one transaction.</summary>
@@ -466,4 +488,12 @@ public sealed class DeliveryGrain(
 
         public string Sender => Rows[0].Sender;
     }
+}
+
+/// <summary>What became of one recipient in one delivery attempt.</summary>
+public enum DeliveryOutcome
+{
+    Delivered,
+    Deferred,
+    Bounced,
 }
