@@ -8,7 +8,10 @@ internal sealed class BenchOptions
     public const string Usage =
         "usage: EmailAI.Bench smtp [--host 127.0.0.1] [--port 2525] [--messages 2000] [--connections 16] [--size 10240]\n" +
         "                          [--from bench@load.test] [--to alice@example.com] [--label name] [--warmup 100]\n" +
-        "                          [--timeout 30] [--json]";
+        "                          [--timeout 30] [--json] [--to-domains 0] [--times]\n" +
+        "  --to-domains N   --to contains {d}: message n goes to it with {d} = ((n - 1) mod N) + 1 (round robin)\n" +
+        "  --times          also print started_at=/ended_at= (Unix epoch seconds) of the measured run\n" +
+        "usage: EmailAI.Bench sink ... (see 'EmailAI.Bench sink --help')";
 
     public string Host { get; private set; } = "127.0.0.1";
     public int Port { get; private set; } = 2525;
@@ -21,6 +24,15 @@ internal sealed class BenchOptions
     public int Warmup { get; private set; } = 100;
     public TimeSpan Timeout { get; private set; } = TimeSpan.FromSeconds(30);
     public bool Json { get; private set; }
+    public int ToDomains { get; private set; }
+    public bool Times { get; private set; }
+
+    /// <summary>The envelope recipient of message <paramref name="number"/> (1-based): <see cref="To"/>, with <c>{d}</c>
+    /// replaced round robin over <see cref="ToDomains"/> when that is set.</summary>
+    public string RecipientFor(int number) =>
+        ToDomains > 0
+            ? To.Replace("{d}", (((number - 1) % ToDomains) + 1).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            : To;
 
     /// <summary>The label printed in the summary line; defaults to host:port.</summary>
     public string EffectiveLabel => Label ?? $"{Host}:{Port}";
@@ -40,6 +52,11 @@ internal sealed class BenchOptions
                 options.Json = true;
                 continue;
             }
+            if (name == "--times")
+            {
+                options.Times = true;
+                continue;
+            }
             if (i + 1 >= args.Count)
             {
                 throw new ArgumentException($"{name} needs a value");
@@ -57,8 +74,13 @@ internal sealed class BenchOptions
                 case "--label": options.Label = value; break;
                 case "--warmup": options.Warmup = ParseInt(name, value, 0, int.MaxValue); break;
                 case "--timeout": options.Timeout = TimeSpan.FromSeconds(ParseInt(name, value, 1, 3600)); break;
+                case "--to-domains": options.ToDomains = ParseInt(name, value, 0, 1_000_000); break;
                 default: throw new ArgumentException($"unknown option {name}");
             }
+        }
+        if (options.ToDomains > 0 && !options.To.Contains("{d}", StringComparison.Ordinal))
+        {
+            throw new ArgumentException("--to-domains needs a --to with {d}, e.g. --to 'user@d{d}.example'");
         }
         return options;
     }

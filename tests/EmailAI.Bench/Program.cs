@@ -10,6 +10,10 @@ if (args.Length > 0 && args[0] == "pop3")
 {
     return await Pop3Command.RunAsync(args);
 }
+if (args.Length > 0 && args[0] == "sink")
+{
+    return await SinkCommand.RunAsync(args);
+}
 
 BenchOptions options;
 try
@@ -33,6 +37,7 @@ Console.CancelKeyPress += (_, e) =>
 var messages = new MessageFactory(options.From, options.To, options.Size);
 LoadResult result;
 var errors = new ErrorLog();
+DateTimeOffset measuredStartedAt, measuredEndedAt;
 try
 {
     if (options.Warmup > 0)
@@ -43,8 +48,10 @@ try
         Console.Error.WriteLine($"warmup: ok={warmup.Ok} err={warmup.Errors}");
         PrintErrors(warmupErrors);
     }
+    measuredStartedAt = DateTimeOffset.UtcNow;
     result = await new SmtpLoadRunner(options, messages, errors)
         .RunAsync(options.Messages, options.Connections, "m", cancellation.Token);
+    measuredEndedAt = DateTimeOffset.UtcNow;
 }
 catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
 {
@@ -56,6 +63,12 @@ Console.WriteLine(result.SummaryLine());
 if (options.Json)
 {
     Console.WriteLine(result.JsonLine());
+}
+if (options.Times)
+{
+    // Wall-clock bounds of the measured run (Unix epoch seconds), for scripts that time what happens after it.
+    Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"started_at={measuredStartedAt.ToUnixTimeMilliseconds() / 1000.0:0.000} ended_at={measuredEndedAt.ToUnixTimeMilliseconds() / 1000.0:0.000}"));
 }
 PrintErrors(errors);
 return result.Errors == 0 && result.Ok == options.Messages ? 0 : 1;

@@ -46,7 +46,7 @@ internal sealed class SmtpLoadRunner(BenchOptions options, MessageFactory messag
                 try
                 {
                     connection ??= await ConnectAsync(cancellationToken);
-                    latencies.Add(await SendAsync(connection, $"{phase}{number}", cancellationToken));
+                    latencies.Add(await SendAsync(connection, $"{phase}{number}", options.RecipientFor(number), cancellationToken));
                     Interlocked.Increment(ref _ok);
                 }
                 catch (SmtpReplyException ex)
@@ -101,10 +101,10 @@ internal sealed class SmtpLoadRunner(BenchOptions options, MessageFactory messag
     }
 
     /// <summary>One transaction; returns the end-of-data latency in milliseconds.</summary>
-    private async Task<double> SendAsync(SmtpConnection connection, string id, CancellationToken cancellationToken)
+    private async Task<double> SendAsync(SmtpConnection connection, string id, string recipient, CancellationToken cancellationToken)
     {
         Expect(await connection.CommandAsync($"MAIL FROM:<{options.From}>", cancellationToken));
-        Expect(await connection.CommandAsync($"RCPT TO:<{options.To}>", cancellationToken));
+        Expect(await connection.CommandAsync($"RCPT TO:<{recipient}>", cancellationToken));
         var data = await connection.CommandAsync("DATA", cancellationToken);
         if (data.Code != 354)
         {
