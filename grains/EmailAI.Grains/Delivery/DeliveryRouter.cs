@@ -51,7 +51,9 @@ public sealed class DeliveryRouter(IOptions<DeliveryOptions> options, Func<strin
 
         if (await localDelivery(destination) is { IsForward: true } forward)
         {
-            return await ResolveHostsAsync([forward.Host!], forward.Port ?? SmtpPort, fromMx: false, cancellationToken);
+            return string.IsNullOrWhiteSpace(forward.Host)
+                ? DeliveryRoute.Fail(451, "4.3.5", $"Advanced Delivery of {destination} has no host")
+                : await ResolveHostsAsync([forward.Host], forward.Port ?? SmtpPort, fromMx: false, cancellationToken);
         }
 
         return await ResolveMxAsync(destination, cancellationToken);
@@ -139,7 +141,11 @@ public sealed class DeliveryRouter(IOptions<DeliveryOptions> options, Func<strin
             : DeliveryRoute.Fail(451, "4.4.3", $"no MX host of {domain} has an address");
     }
 
-    /// <summary>Addresses of each host in order (IP literals as they are). MX-derived loopback addresses are dropped.</summary>
+    /// <summary>
+    /// Addresses of each host in order. A configured host may be an IP literal; an MX exchange is always a
+    /// name (RFC 5321 §5.1), so one that merely looks like an address is looked up, not used. Addresses
+    /// from MX that are this host (loopback, or the unspecified 0.0.0.0 / ::, which reach it too) are dropped.
+    /// </summary>
     private async Task<DeliveryRoute> ResolveHostsAsync(IReadOnlyList<string> hosts, int port, bool fromMx, CancellationToken cancellationToken)
     {
         var targets = new List<DeliveryTarget>();
@@ -147,7 +153,7 @@ public sealed class DeliveryRouter(IOptions<DeliveryOptions> options, Func<strin
         var loops = false;
         foreach (var host in hosts)
         {
-            if (IPAddress.TryParse(host, out var literal))
+            if (!fromMx && IPAddress.TryParse(host, out var literal))
             {
                 targets.Add(new DeliveryTarget(host, literal, port));
                 continue;
@@ -169,7 +175,7 @@ public sealed class DeliveryRouter(IOptions<DeliveryOptions> options, Func<strin
                 temporary |= response.HasError && response.Header.ResponseCode != DnsHeaderResponseCode.NotExistentDomain;
                 foreach (var record in response.Answers.OfType<AddressRecord>())
                 {
-                    if (fromMx && IPAddress.IsLoopback(record.Address))
+                    if (fromMx && IsThisHost(record.Address))
                     {
                         loops = true;
                         continue;
@@ -185,13 +191,25 @@ public sealed class DeliveryRouter(IOptions<DeliveryOptions> options, Func<strin
             return new DeliveryRoute(targets, null, fromMx);
         }
 
-        if (loops)
+        // A lookup that failed may have named a good host: that is worth another try, a loop is not.
+        if (temporary)
         {
-            return DeliveryRoute.Fail(554, "5.4.6", $"mail for {string.Join(", ", hosts)} loops back to this host");
+            return DeliveryRoute.Fail(451, "4.4.3", $"address lookup for {string.Join(", ", hosts)} failed");
         }
 
-        return temporary
-            ? DeliveryRoute.Fail(451, "4.4.3", $"address lookup for {string.Join(", ", hosts)} failed")
+        return loops
+            ? DeliveryRoute.Fail(554, "5.4.6", $"mail for {string.Join(", ", hosts)} loops back to this host")
             : new DeliveryRoute([], null, fromMx);
+    }
+
+    private static bool IsThisHost(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        return IPAddress.IsLoopback(address) || address.Equals(IPAddress.IPv6Any)
+            || (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && address.GetAddressBytes()[0] == 0);
     }
 }
