@@ -17,9 +17,11 @@ public static class SmtpDataEncoding
     /// </summary>
     public static void WriteDotStuffed(ReadOnlySpan<byte> content, IBufferWriter<byte> output)
     {
+        var endsWithCrLf = content.IsEmpty || content.EndsWith("\r\n"u8);
         var atLineStart = true;
         while (!content.IsEmpty)
         {
+            // A dot after any LF is doubled, bare LF included: no receiver can read a line of ours as the end.
             if (atLineStart && content[0] == (byte)'.')
             {
                 output.Write("."u8);
@@ -32,8 +34,9 @@ public static class SmtpDataEncoding
             atLineStart = lf >= 0;
         }
 
-        if (!atLineStart)
+        if (!endsWithCrLf)
         {
+            // The terminator must follow a CRLF (RFC 5321 §4.1.1.4), whatever the content ended with.
             output.Write("\r\n"u8);
         }
 

@@ -267,6 +267,12 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
             return;
         }
 
+        if (ehlo.Code is not (500 or 501 or 502))
+        {
+            // A refusal (421, 554) is the server's answer, not a sign it only speaks HELO: keep its reason.
+            throw new SmtpRejectedException("EHLO", ehlo);
+        }
+
         // RFC 5321 §3.2: a server that does not know EHLO gets HELO, and no extensions are used.
         var helo = await CommandAsync("HELO " + heloName, cancellationToken);
         if (!helo.IsPositive)
