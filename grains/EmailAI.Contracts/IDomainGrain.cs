@@ -23,7 +23,7 @@ public interface IDomainGrain : IGrainWithStringKey
     Task<RecipientResolution> ResolveAsync(string localPart);
 
     /// <summary>Records that an account exists. Idempotent; false if the domain is not local.</summary>
-    Task<bool> AddAccountAsync(string localPart);
+    Task<bool> AddAccountAsync(string localPart, DeliverySettings? forward = null);
 
     /// <summary>Forgets an account. Idempotent.</summary>
     Task RemoveAccountAsync(string localPart);

@@ -19,5 +19,12 @@ public sealed record IngestRequest(
     public IReadOnlyList<string> Relayed { get; init; } = [];
 
     [Id(6)]
-    public IReadOnlyList<string> Forwarded { get; init; } = [];
+    public IReadOnlyList<ForwardedRecipient> Forwarded { get; init; } = [];
 }
+
+/// <summary>
+/// A recipient with Advanced Delivery: the address as it goes out in RCPT TO, and the outbound queue it waits
+/// in: its domain when the whole domain forwards, or the account's key when only that account does.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ForwardedRecipient(string Address, string Destination);

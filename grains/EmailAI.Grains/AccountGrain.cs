@@ -56,7 +56,7 @@ public sealed class AccountGrain(
         }
 
         var (count, bytes) = await store.GetMaildropSummaryAsync(Address);
-        return new AccountInfo(Address, state.State.CreatedAt, count, bytes);
+        return new AccountInfo(Address, state.State.CreatedAt, count, bytes) { Delivery = state.State.Delivery };
     }
 
     public async Task<AdminResult> PutAsync(AccountUpdate update)
@@ -73,6 +73,11 @@ public sealed class AccountGrain(
             return AdminResult.Invalid("password is required for a new account");
         }
 
+        if (update.Delivery is not null && DeliverySettings.Validate(update.Delivery) is { } invalid)
+        {
+            return AdminResult.Invalid(invalid);
+        }
+
         var domain = grains.GetGrain<IDomainGrain>(GrainKeys.DomainOf(Address));
         var info = await domain.GetAsync();
         if (info is null)
@@ -83,6 +88,11 @@ public sealed class AccountGrain(
         if (info.Delivery.IsForward)
         {
             return AdminResult.Invalid($"domain '{info.Name}' forwards all its mail; it has no local accounts");
+        }
+
+        if (update.Delivery is not null)
+        {
+            state.State.Delivery = update.Delivery.Normalized();
         }
 
         if (password is not null)
@@ -106,7 +116,7 @@ public sealed class AccountGrain(
 
         // Registered with the domain after our own write: RCPT accepts the address only once the account is
         // durable. If the domain was deleted meanwhile, the account is undone.
-        if (!await domain.AddAccountAsync(GrainKeys.LocalPartOf(Address)))
+        if (!await domain.AddAccountAsync(GrainKeys.LocalPartOf(Address), state.State.Delivery.IsForward ? state.State.Delivery : null))
         {
             await state.ClearStateAsync();
             state.State = new AccountState();

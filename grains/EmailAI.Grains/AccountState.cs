@@ -23,4 +23,8 @@ public sealed class AccountState
     /// </summary>
     [Id(4)]
     public MaildropLease? HandedOverLock { get; set; }
+
+    /// <summary>Where the account's mail goes: its maildrop, or an internal server (Advanced Delivery).</summary>
+    [Id(5)]
+    public EmailAI.Contracts.DeliverySettings Delivery { get; set; } = EmailAI.Contracts.DeliverySettings.MailboxDelivery;
 }

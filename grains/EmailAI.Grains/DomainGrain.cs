@@ -17,7 +17,7 @@ public sealed class DomainGrain(
 
     public async Task<AdminResult> PutAsync(DomainSettings settings)
     {
-        var error = Validate(settings.Delivery);
+        var error = DeliverySettings.Validate(settings.Delivery);
         if (error is not null)
         {
             return AdminResult.Invalid(error);
@@ -41,9 +41,7 @@ public sealed class DomainGrain(
 
         var created = !state.State.Exists;
         state.State.Exists = true;
-        state.State.Delivery = settings.Delivery.IsForward
-            ? settings.Delivery with { Mode = DeliverySettings.Forward, Host = settings.Delivery.Host!.Trim() }
-            : DeliverySettings.MailboxDelivery;
+        state.State.Delivery = settings.Delivery.Normalized();
         state.State.Postmaster = postmaster;
         await state.WriteStateAsync();
         if (created)
@@ -87,6 +85,12 @@ public sealed class DomainGrain(
             return Task.FromResult(new RecipientResolution(RecipientKind.Forward, null, domain.Delivery));
         }
 
+        if (domain.ForwardedAccounts.TryGetValue(localPart, out var route))
+        {
+            // Advanced Delivery of one account: queued for its server, under the account's own destination.
+            return Task.FromResult(new RecipientResolution(RecipientKind.Forward, $"{localPart}@{Name}", route));
+        }
+
         if (domain.Accounts.Contains(localPart))
         {
             return Task.FromResult(new RecipientResolution(RecipientKind.Mailbox, $"{localPart}@{Name}"));
@@ -101,14 +105,25 @@ public sealed class DomainGrain(
         return Task.FromResult(RecipientResolution.UnknownUser);
     }
 
-    public async Task<bool> AddAccountAsync(string localPart)
+    public async Task<bool> AddAccountAsync(string localPart, DeliverySettings? forward = null)
     {
         if (!state.State.Exists)
         {
             return false;
         }
 
-        if (state.State.Accounts.Add(localPart))
+        var changed = state.State.Accounts.Add(localPart);
+        if (forward is { IsForward: true })
+        {
+            changed |= !state.State.ForwardedAccounts.TryGetValue(localPart, out var old) || old != forward;
+            state.State.ForwardedAccounts[localPart] = forward;
+        }
+        else
+        {
+            changed |= state.State.ForwardedAccounts.Remove(localPart);
+        }
+
+        if (changed)
         {
             await state.WriteStateAsync();
         }
@@ -118,7 +133,7 @@ public sealed class DomainGrain(
 
     public async Task RemoveAccountAsync(string localPart)
     {
-        if (state.State.Accounts.Remove(localPart))
+        if (state.State.Accounts.Remove(localPart) | state.State.ForwardedAccounts.Remove(localPart))
         {
             await state.WriteStateAsync();
         }
@@ -128,27 +143,4 @@ public sealed class DomainGrain(
         Task.FromResult<IReadOnlyList<string>>([.. state.State.Accounts.Order(StringComparer.Ordinal).Select(local => $"{local}@{Name}")]);
 
     private DomainInfo ToInfo() => new(Name, state.State.Delivery, state.State.Postmaster, state.State.Accounts.Count);
-
-    private static string? Validate(DeliverySettings? delivery)
-    {
-        if (delivery is null)
-        {
-            return "delivery is required";
-        }
-
-        switch (delivery.Mode)
-        {
-            case DeliverySettings.Mailbox:
-                return delivery.Host is null && delivery.Port is null ? null : "delivery mode 'mailbox' takes no host or port";
-            case DeliverySettings.Forward:
-                if (string.IsNullOrWhiteSpace(delivery.Host) || Uri.CheckHostName(delivery.Host.Trim()) == UriHostNameType.Unknown)
-                {
-                    return "delivery mode 'forward' needs a valid host";
-                }
-
-                return delivery.Port is null or (>= 1 and <= 65535) ? null : "port must be between 1 and 65535";
-            default:
-                return "delivery mode must be 'mailbox' or 'forward'";
-        }
-    }
 }

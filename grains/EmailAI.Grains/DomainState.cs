@@ -16,4 +16,8 @@ public sealed class DomainState
     /// <summary>Normalised local parts of the domain's accounts.</summary>
     [Id(3)]
     public HashSet<string> Accounts { get; set; } = [];
+
+    /// <summary>Accounts (local parts, also in <see cref="Accounts"/>) whose mail goes to an internal server (Advanced Delivery).</summary>
+    [Id(4)]
+    public Dictionary<string, EmailAI.Contracts.DeliverySettings> ForwardedAccounts { get; set; } = [];
 }

@@ -51,9 +51,9 @@ public sealed class IngestGrain(IMessageStore store, TimeProvider time, ILogger<
         }
 
         // Sent onwards exactly as received (with our Received header): no Return-Path, which only final delivery adds.
-        var outboundRecipients = request.Relayed.Concat(request.Forwarded)
-            .Distinct(StringComparer.Ordinal)
+        var outboundRecipients = request.Relayed.Distinct(StringComparer.Ordinal)
             .Select(address => new OutboundRecipient(address, DestinationOf(address)))
+            .Concat(request.Forwarded.Distinct().Select(f => new OutboundRecipient(f.Address, f.Destination)))
             .ToArray();
         var outbound = outboundRecipients.Length == 0
             ? null

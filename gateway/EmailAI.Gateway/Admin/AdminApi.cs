@@ -123,9 +123,7 @@ public static class AdminApi
             return BadRequest($"body name '{body.Name}' does not match the path's domain '{key}'");
         }
 
-        var delivery = body.Delivery is null
-            ? DeliverySettings.MailboxDelivery
-            : new DeliverySettings((body.Delivery.Mode ?? "").ToLowerInvariant(), body.Delivery.Host, body.Delivery.Port);
+        var delivery = ToSettings(body.Delivery) ?? DeliverySettings.MailboxDelivery;
         var grain = grains.GetGrain<IDomainGrain>(key);
         var result = await grain.PutAsync(new DomainSettings(delivery, body.Postmaster));
         return await ToResultAsync(result, async () => ToJson((await grain.GetAsync())!));
@@ -192,7 +190,7 @@ public static class AdminApi
         }
 
         var grain = grains.GetGrain<IAccountGrain>(key);
-        var result = await grain.PutAsync(new AccountUpdate(body.Password, KeepApopSecret: pop3.Value.EnableApop));
+        var result = await grain.PutAsync(new AccountUpdate(body.Password, KeepApopSecret: pop3.Value.EnableApop, ToSettings(body.Delivery)));
         return await ToResultAsync(result, async () => ToJson((await grain.GetAsync())!));
     }
 
@@ -347,7 +345,7 @@ public static class AdminApi
     private static object ToJson(DomainInfo info) => new
     {
         name = info.Name,
-        delivery = new { mode = info.Delivery.Mode, host = info.Delivery.Host, port = info.Delivery.Port },
+        delivery = ToJson(info.Delivery),
         postmaster = info.Postmaster,
         accounts = info.AccountCount,
     };
@@ -355,10 +353,16 @@ public static class AdminApi
     private static object ToJson(AccountInfo info) => new
     {
         address = info.Address,
+        delivery = ToJson(info.Delivery),
         createdAt = info.CreatedAt,
         messages = info.MessageCount,
         messageBytes = info.MessageBytes,
     };
+
+    private static object ToJson(DeliverySettings delivery) => new { mode = delivery.Mode, host = delivery.Host, port = delivery.Port };
+
+    private static DeliverySettings? ToSettings(DeliveryBody? body) =>
+        body is null ? null : new DeliverySettings((body.Mode ?? "").ToLowerInvariant(), body.Host, body.Port);
 
     private static object ToJson(RelaySettings settings) => new
     {

@@ -5,7 +5,7 @@ public sealed record DeliveryBody(string? Mode, string? Host, int? Port);
 
 public sealed record DomainBody(string? Name, DeliveryBody? Delivery, string? Postmaster);
 
-public sealed record AccountBody(string? Address, string? Password);
+public sealed record AccountBody(string? Address, string? Password, DeliveryBody? Delivery);
 
 public sealed record IpLocationBlockingBody(List<string>? BlockedCountries, string? Message);
 

@@ -16,15 +16,26 @@ public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageS
     {
         var mailboxes = new List<string>();
         var relayed = new List<string>();
-        var forwarded = new List<string>();
+        var forwarded = new List<ForwardedRecipient>();
         foreach (var recipient in envelope.Recipients)
         {
             var destination = recipient.Destination;
-            var list = destination.StartsWith(GrainRecipientPolicy.MailboxPrefix, StringComparison.Ordinal) ? (mailboxes, GrainRecipientPolicy.MailboxPrefix)
-                : destination.StartsWith(GrainRecipientPolicy.RelayPrefix, StringComparison.Ordinal) ? (relayed, GrainRecipientPolicy.RelayPrefix)
-                : destination.StartsWith(GrainRecipientPolicy.ForwardPrefix, StringComparison.Ordinal) ? (forwarded, GrainRecipientPolicy.ForwardPrefix)
-                : throw new InvalidOperationException($"Unknown destination '{destination}'.");
-            list.Item1.Add(destination[list.Item2.Length..]);
+            if (destination.StartsWith(GrainRecipientPolicy.MailboxPrefix, StringComparison.Ordinal))
+            {
+                mailboxes.Add(destination[GrainRecipientPolicy.MailboxPrefix.Length..]);
+            }
+            else if (destination.StartsWith(GrainRecipientPolicy.RelayPrefix, StringComparison.Ordinal))
+            {
+                relayed.Add(destination[GrainRecipientPolicy.RelayPrefix.Length..]);
+            }
+            else if (destination.StartsWith(GrainRecipientPolicy.ForwardPrefix, StringComparison.Ordinal) && destination.IndexOf('\n') is var split and > 0)
+            {
+                forwarded.Add(new ForwardedRecipient(destination[(split + 1)..], destination[GrainRecipientPolicy.ForwardPrefix.Length..split]));
+            }
+            else
+            {
+                throw new InvalidOperationException($"Unknown destination '{destination}'.");
+            }
         }
 
         var sender = envelope.Sender.Mailbox?.ToString() ?? "";

@@ -33,7 +33,10 @@ public sealed class GrainRecipientPolicy(
     /// <summary>Destination token of a relayed recipient: the prefix and the address as it goes out in RCPT TO.</summary>
     public const string RelayPrefix = "relay:";
 
-    /// <summary>Destination token of a recipient in an Advanced Delivery (forward) domain: the prefix and the address.</summary>
+    /// <summary>
+    /// Destination token of a recipient with Advanced Delivery: the prefix, the queue's destination (the domain,
+    /// or the account when only that account forwards), a line feed (which no address or key contains), the address.
+    /// </summary>
     public const string ForwardPrefix = "forward:";
 
     /// <summary>Relaying to an address literal: refused even for authorised clients.</summary>
@@ -105,7 +108,7 @@ public sealed class GrainRecipientPolicy(
                 return RecipientVerdict.Refuse(SmtpReplies.UnknownUser);
             case RecipientKind.Forward when !recipient.IsBarePostmaster:
                 // Advanced Delivery: accepted like local mail, queued for the domain's internal server.
-                return RecipientVerdict.Accept(ForwardPrefix + recipient.Mailbox);
+                return RecipientVerdict.Accept(ForwardPrefix + (resolution.Mailbox ?? domain) + "\n" + recipient.Mailbox);
             default:
                 if (recipient.IsBarePostmaster)
                 {

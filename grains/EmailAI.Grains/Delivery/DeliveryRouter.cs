@@ -30,16 +30,22 @@ public sealed class DeliveryRouter(IOptions<DeliveryOptions> options, Func<strin
 {
     public const int SmtpPort = 25;
 
-    /// <summary>The router of a silo: a destination's local delivery settings come from its domain grain.</summary>
+    /// <summary>
+    /// The router of a silo: a destination's local delivery settings come from its domain grain, or from the
+    /// account grain when the destination is one forwarding account (a key with an @).
+    /// </summary>
     public DeliveryRouter(IOptions<DeliveryOptions> options, IGrainFactory grains, ILookupClient dns)
-        : this(options, async domain => (await grains.GetGrain<IDomainGrain>(domain).GetAsync())?.Delivery, dns)
+        : this(options, async destination => destination.Contains('@', StringComparison.Ordinal)
+            ? (await grains.GetGrain<IAccountGrain>(destination).GetAsync())?.Delivery
+            : (await grains.GetGrain<IDomainGrain>(destination).GetAsync())?.Delivery, dns)
     {
     }
 
     public async Task<DeliveryRoute> ResolveAsync(string destination, CancellationToken cancellationToken)
     {
+        // An account that forwards is its own destination and always goes to its server.
         var routes = options.Value.Routes;
-        if (routes.TryGetValue(destination, out var route) || routes.TryGetValue("*", out route))
+        if (!destination.Contains('@', StringComparison.Ordinal) && (routes.TryGetValue(destination, out var route) || routes.TryGetValue("*", out route)))
         {
             if (!TryParseHostPort(route, out var host, out var port))
             {
@@ -54,6 +60,12 @@ public sealed class DeliveryRouter(IOptions<DeliveryOptions> options, Func<strin
             return string.IsNullOrWhiteSpace(forward.Host)
                 ? DeliveryRoute.Fail(451, "4.3.5", $"Advanced Delivery of {destination} has no host")
                 : await ResolveHostsAsync([forward.Host], forward.Port ?? SmtpPort, fromMx: false, cancellationToken);
+        }
+
+        if (destination.Contains('@', StringComparison.Ordinal))
+        {
+            // Queued while the account forwarded; it no longer does (or is gone). Kept until an admin decides.
+            return DeliveryRoute.Fail(451, "4.3.5", $"account {destination} no longer has Advanced Delivery");
         }
 
         return await ResolveMxAsync(destination, cancellationToken);

@@ -294,6 +294,47 @@ public sealed class RelayDeliveryTests
         await WaitForEmptyQueueAsync(server);
     }
 
+    [Fact]
+    public async Task AdvancedDelivery_OneAccount_ItsMailGoesToItsServerTheDomainsOtherAccountsKeepTheirMaildrops()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        await using var server = await ServerProcess.StartNewAsync(FastRetries());
+        await server.ProvisionAsync("kept@mixed.test");
+        using (var response = await server.Admin.PutAsync("/api/v1/accounts/moved@mixed.test", ServerProcess.Json($$$"""{"password":"password-123","delivery":{"mode":"forward","host":"127.0.0.1","port":{{{sink.Port}}}}}""")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+            var account = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("forward", account.GetProperty("delivery").GetProperty("mode").GetString());
+            Assert.Equal(sink.Port, account.GetProperty("delivery").GetProperty("port").GetInt32());
+        }
+
+        using (var bad = await server.Admin.PutAsync("/api/v1/accounts/moved@mixed.test", ServerProcess.Json("""{"delivery":{"mode":"forward"}}""")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        }
+
+        using (var client = await SmtpConversation.ConnectAsync(server))
+        {
+            Assert.StartsWith("250 2.0.0", await SmtpConversation.TransactAsync(client, "someone@remote.example", ["Moved@mixed.test", "kept@mixed.test"], Encoding.ASCII.GetBytes("Subject: both\r\n\r\nbody\r\n.\r\n")));
+        }
+
+        var received = Assert.Single(await sink.WaitForMessagesAsync(1, Patience));
+        Assert.Equal(["Moved@mixed.test"], received.Recipients);
+        Assert.Single(await SmtpConversation.ReadMaildropAsync(server, "kept@mixed.test"));
+        Assert.Empty(await SmtpConversation.ReadMaildropAsync(server, "moved@mixed.test"));
+        await WaitForEmptyQueueAsync(server);
+
+        // Back to its maildrop: new mail stays here.
+        using (var back = await server.Admin.PutAsync("/api/v1/accounts/moved@mixed.test", ServerProcess.Json("""{"delivery":{"mode":"mailbox"}}""")))
+        {
+            back.EnsureSuccessStatusCode();
+        }
+
+        await SmtpConversation.DeliverAsync(server, "someone@remote.example", "moved@mixed.test", "Subject: home\r\n\r\nbody\r\n.\r\n");
+        Assert.Single(await SmtpConversation.ReadMaildropAsync(server, "moved@mixed.test"));
+        Assert.Single(sink.Messages);
+    }
+
     /// <summary>A server whose every destination is routed to <paramref name="sink"/>, with 127.0.0.1 authorised and the sender's account provisioned.</summary>
     private static async Task<ServerProcess> StartAsync(SmtpSink sink, Dictionary<string, string>? extra = null)
     {
