@@ -38,7 +38,7 @@ public sealed class DeliveryGrain(
     private DeliveryOptions Options => options.Value;
     private int _connections;
     private int _limit;
-    private bool _loading;
+    private Task? _load;
     private bool _loadAgain;
     private IGrainTimer? _timer;
 
@@ -58,21 +58,45 @@ public sealed class DeliveryGrain(
 
     public Task<DeliveryActivity> GetActivityAsync() => Task.FromResult(new DeliveryActivity(_connections, _limit, _waiting.Count));
 
-    /// <summary>Loads due rows not yet claimed, then opens connections for them. One load at a time; a wake during a load loads again after it.</summary>
+    /// <summary>Loads due rows not yet claimed, opens connections for them, and sets the timer when there is nothing to do.</summary>
     private async Task LoadAndStartAsync()
     {
-        if (_loading)
+        await LoadAsync();
+        StartConnections();
+        await ScheduleWhenIdleAsync();
+    }
+
+    /// <summary>
+    /// One load at a time. A wake that arrives during a load asks for one more pass after it, so a burst of
+    /// wakes (one per accepted message) costs two reads, not one per message; every caller awaits the same load.
+    /// </summary>
+    private Task LoadAsync()
+    {
+        if (_load is not null)
         {
             _loadAgain = true;
-            return;
+            return _load;
         }
 
-        _loading = true;
+        return _load = LoadPassesAsync();
+    }
+
+    private async Task LoadPassesAsync()
+    {
         try
         {
             do
             {
                 _loadAgain = false;
+
+                // Let wakes already queued for this activation run first and merge into this pass.
+                await Task.Yield();
+                if (_waiting.Count >= Options.BatchSize)
+                {
+                    // Enough in hand; connections load again when it runs low.
+                    break;
+                }
+
                 var rows = await store.ListDueAsync(Destination, time.GetUtcNow(), Options.BatchSize);
                 foreach (var group in rows.Where(r => !_claimed.Contains(r.Id)).GroupBy(r => r.MessageId))
                 {
@@ -91,15 +115,11 @@ public sealed class DeliveryGrain(
         {
             logger.LogWarning(ex, "Loading the queue of {Destination} failed; trying again later", Destination);
             Schedule(TimeSpan.FromSeconds(30));
-            return;
         }
         finally
         {
-            _loading = false;
+            _load = null;
         }
-
-        StartConnections();
-        await ScheduleWhenIdleAsync();
     }
 
     private void StartConnections()
@@ -142,8 +162,18 @@ public sealed class DeliveryGrain(
             await using (client)
             {
                 var sent = 0;
-                while (sent < Options.MaxMessagesPerConnection && _waiting.TryDequeue(out var job))
+                while (sent < Options.MaxMessagesPerConnection)
                 {
+                    if (!_waiting.TryDequeue(out var job))
+                    {
+                        // Mail that came in meanwhile goes on this open connection rather than a new one.
+                        await LoadAsync();
+                        if (!_waiting.TryDequeue(out job))
+                        {
+                            break;
+                        }
+                    }
+
                     var broken = await SendJobAsync(client, job);
                     sent++;
                     if (broken)

@@ -21,16 +21,17 @@ public sealed class RawSmtpClient : IDisposable
         _stream.ReadTimeout = 30_000;
     }
 
-    /// <summary>Connects to 127.0.0.1; <paramref name="localAddress"/> picks the client address (any 127.0.0.0/8 address works on Linux).</summary>
-    public static async Task<RawSmtpClient> ConnectAsync(int port, bool readGreeting = true, System.Net.IPAddress? localAddress = null)
+    /// <summary>Connects to <paramref name="server"/> (127.0.0.1 by default); <paramref name="localAddress"/> picks the client address (any 127.0.0.0/8 address works on Linux).</summary>
+    public static async Task<RawSmtpClient> ConnectAsync(int port, bool readGreeting = true, System.Net.IPAddress? localAddress = null, System.Net.IPAddress? server = null)
     {
-        var tcp = new TcpClient { NoDelay = true };
+        server ??= System.Net.IPAddress.Loopback;
+        var tcp = new TcpClient(server.AddressFamily) { NoDelay = true };
         if (localAddress is not null)
         {
             tcp.Client.Bind(new System.Net.IPEndPoint(localAddress, 0));
         }
 
-        await tcp.ConnectAsync("127.0.0.1", port);
+        await tcp.ConnectAsync(server, port);
         var client = new RawSmtpClient(tcp);
         if (readGreeting)
         {

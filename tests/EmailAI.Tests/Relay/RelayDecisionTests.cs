@@ -58,6 +58,32 @@ public sealed class RelayDecisionTests(RelayFixture fixture) : IClassFixture<Rel
         Assert.StartsWith("554 5.7.1", await RcptAsync(client, "<someone@remote.example>"));
     }
 
+    [Fact]
+    public async Task IPv6Client_OnTheListByPrefix_MayRelay_OtherwiseNot()
+    {
+        await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string> { ["EmailAI:Smtp:ListenAddress"] = "::1" });
+        using (var response = await server.Admin.PutAsync("/api/v1/relay", ServerProcess.Json("""{"authorisedIps":["2001:db8::/32"]}""")))
+        {
+            response.EnsureSuccessStatusCode();
+        }
+
+        Assert.StartsWith("554 5.7.1", await RcptAsync(server, "<someone@remote.example>"));
+        using (var response = await server.Admin.PutAsync("/api/v1/relay", ServerProcess.Json("""{"authorisedIps":["2001:db8::/32","::1"]}""")))
+        {
+            response.EnsureSuccessStatusCode();
+        }
+
+        Assert.StartsWith("250", await RcptAsync(server, "<someone@remote.example>"));
+
+        static async Task<string> RcptAsync(ServerProcess server, string path)
+        {
+            using var smtp = await RawSmtpClient.ConnectAsync(server.SmtpPort, server: IPAddress.IPv6Loopback);
+            Assert.StartsWith("250", await smtp.CommandAsync("EHLO client.test"));
+            Assert.StartsWith("250", await smtp.CommandAsync("MAIL FROM:<sender@client.test>"));
+            return await smtp.CommandAsync("RCPT TO:" + path);
+        }
+    }
+
     /// <summary>
     /// Routing tricks, for a client outside the list (first code) and for an authorised one (second code). A
     /// trick aimed at a local domain is a local mailbox that does not exist (550), whoever asks; a trick that
