@@ -79,12 +79,7 @@ REFERENCE_SH="$POSTFIX_SH"
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 stop_sink() {
-  if [ -n "$SINK_PID" ] && kill -0 "$SINK_PID" 2>/dev/null; then
-    kill -TERM "$SINK_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$SINK_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SINK_PID" 2>/dev/null || true
-    wait "$SINK_PID" 2>/dev/null || true
-  fi
+  stop_pid "$SINK_PID"
   SINK_PID=""
 }
 # bench-lib's cleanup (EmailAI, Postfix, $WORK) runs after the sink is stopped, with the script's exit status.

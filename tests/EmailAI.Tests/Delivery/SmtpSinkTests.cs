@@ -6,6 +6,8 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
 
+using EmailAI.Tests.EndToEnd;
+
 namespace EmailAI.Tests.Delivery;
 
 /// <summary>
@@ -114,7 +116,7 @@ public sealed class SmtpSinkTests
     public async Task Rcpt_HookTemporarilyRejectsAll_DataAnswered554AndNothingRecorded()
     {
         await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { RcptReply = _ => "451 4.3.0 Try later" });
-        using var client = await RawClient.ConnectAsync(sink.Port);
+        using var client = await RawSmtpClient.ConnectAsync(sink.Port);
         await client.CommandAsync("EHLO client.test");
         await client.CommandAsync("MAIL FROM:<bob@origin.test>");
 
@@ -130,7 +132,7 @@ public sealed class SmtpSinkTests
         {
             RcptReply = _ => throw new InvalidOperationException("hook defect"),
         });
-        using var client = await RawClient.ConnectAsync(sink.Port);
+        using var client = await RawSmtpClient.ConnectAsync(sink.Port);
         await client.CommandAsync("EHLO client.test");
         await client.CommandAsync("MAIL FROM:<bob@origin.test>");
 
@@ -222,7 +224,7 @@ public sealed class SmtpSinkTests
     public async Task StartTls_Raw_SessionRestartsAndStartTlsNotOfferedAgain()
     {
         await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { Tls = true });
-        using var client = await RawClient.ConnectAsync(sink.Port);
+        using var client = await RawSmtpClient.ConnectAsync(sink.Port);
         Assert.Contains("250-STARTTLS", await client.CommandAsync("EHLO before.test"));
         Assert.StartsWith("220 ", await client.CommandAsync("STARTTLS"));
 
@@ -247,7 +249,7 @@ public sealed class SmtpSinkTests
     public async Task StartTls_NotEnabled_Refused502AndNotAdvertised()
     {
         await using var sink = await SmtpSink.StartAsync();
-        using var client = await RawClient.ConnectAsync(sink.Port);
+        using var client = await RawSmtpClient.ConnectAsync(sink.Port);
 
         Assert.DoesNotContain("STARTTLS", await client.CommandAsync("EHLO client.test"));
         Assert.StartsWith("502 5.5.1 ", await client.CommandAsync("STARTTLS"));
@@ -330,7 +332,7 @@ public sealed class SmtpSinkTests
     public async Task DropAfterData_ConnectionClosedWithoutReplyAndNothingRecorded()
     {
         await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { DropAfterData = true });
-        using var client = await RawClient.ConnectAsync(sink.Port);
+        using var client = await RawSmtpClient.ConnectAsync(sink.Port);
         await client.CommandAsync("EHLO client.test");
         await client.CommandAsync("MAIL FROM:<bob@origin.test>");
         await client.CommandAsync("RCPT TO:<alice@remote.test>");
@@ -358,7 +360,7 @@ public sealed class SmtpSinkTests
     public async Task Greeting421_ClientReadsItThenConnectionClosed()
     {
         await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { Greeting = "421 4.3.2 busy" });
-        using var client = await RawClient.ConnectAsync(sink.Port, readGreeting: false);
+        using var client = await RawSmtpClient.ConnectAsync(sink.Port, readGreeting: false);
 
         Assert.Equal("421 4.3.2 busy", await client.ReadReplyAsync());
         Assert.Null(await client.ReadLineAsync());
@@ -376,7 +378,7 @@ public sealed class SmtpSinkTests
     public async Task Data_Raw_DotUnstuffedOtherwiseBytesExact()
     {
         await using var sink = await SmtpSink.StartAsync();
-        using var client = await RawClient.ConnectAsync(sink.Port);
+        using var client = await RawSmtpClient.ConnectAsync(sink.Port);
         await client.CommandAsync("EHLO client.test");
         await client.CommandAsync("MAIL FROM:<>");
         await client.CommandAsync("RCPT TO:<alice@remote.test>");
@@ -396,7 +398,7 @@ public sealed class SmtpSinkTests
     public async Task Data_Raw_EmptyBodyRecordedAsNoOctets()
     {
         await using var sink = await SmtpSink.StartAsync();
-        using var client = await RawClient.ConnectAsync(sink.Port);
+        using var client = await RawSmtpClient.ConnectAsync(sink.Port);
         await client.CommandAsync("HELO client.test");
         await client.CommandAsync("MAIL FROM:<bob@origin.test>");
         await client.CommandAsync("RCPT TO:<alice@remote.test>");
@@ -413,7 +415,7 @@ public sealed class SmtpSinkTests
     public async Task Data_Raw_BinaryAndUtf8OctetsKept()
     {
         await using var sink = await SmtpSink.StartAsync();
-        using var client = await RawClient.ConnectAsync(sink.Port);
+        using var client = await RawSmtpClient.ConnectAsync(sink.Port);
         await client.CommandAsync("EHLO client.test");
         await client.CommandAsync("MAIL FROM:<bob@origin.test> BODY=8BITMIME");
         await client.CommandAsync("RCPT TO:<alice@remote.test>");
@@ -430,7 +432,7 @@ public sealed class SmtpSinkTests
     public async Task Data_Raw_LineOf1000OctetsAcceptedLineOf1001Rejected554()
     {
         await using var sink = await SmtpSink.StartAsync();
-        using var client = await RawClient.ConnectAsync(sink.Port);
+        using var client = await RawSmtpClient.ConnectAsync(sink.Port);
         await client.CommandAsync("EHLO client.test");
         var longest = new string('a', 998);
 
@@ -446,7 +448,7 @@ public sealed class SmtpSinkTests
     public async Task MaxMessageSize_SizeParameterOrContentOver_552AndNotRecorded()
     {
         await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { MaxMessageSize = 100 });
-        using var client = await RawClient.ConnectAsync(sink.Port);
+        using var client = await RawSmtpClient.ConnectAsync(sink.Port);
         Assert.Contains("250-SIZE 100", await client.CommandAsync("EHLO client.test"));
 
         Assert.StartsWith("552 5.3.4 ", await client.CommandAsync("MAIL FROM:<bob@origin.test> SIZE=101"));
@@ -460,7 +462,7 @@ public sealed class SmtpSinkTests
     public async Task Commands_OutOfSequenceOrUnknown_503And500()
     {
         await using var sink = await SmtpSink.StartAsync();
-        using var client = await RawClient.ConnectAsync(sink.Port);
+        using var client = await RawSmtpClient.ConnectAsync(sink.Port);
 
         Assert.StartsWith("503 5.5.1 ", await client.CommandAsync("MAIL FROM:<bob@origin.test>"));
         Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
@@ -489,7 +491,7 @@ public sealed class SmtpSinkTests
         {
             RcptReply = address => address == "nobody@remote.test" ? "550 5.1.1 No such user" : null,
         });
-        using var client = await RawClient.ConnectAsync(sink.Port);
+        using var client = await RawSmtpClient.ConnectAsync(sink.Port);
         await client.CommandAsync("EHLO client.test");
 
         await client.SendAsync(
@@ -513,7 +515,7 @@ public sealed class SmtpSinkTests
     public async Task Pipelining_TwoWholeTransactionsAndQuitInOneWrite_BothRecordedInOrder()
     {
         await using var sink = await SmtpSink.StartAsync();
-        using var client = await RawClient.ConnectAsync(sink.Port);
+        using var client = await RawSmtpClient.ConnectAsync(sink.Port);
 
         await client.SendAsync(
             "EHLO client.test\r\n" +
@@ -573,7 +575,7 @@ public sealed class SmtpSinkTests
     {
         var sink = await SmtpSink.StartAsync();
         var port = sink.Port;
-        using var client = await RawClient.ConnectAsync(port);
+        using var client = await RawSmtpClient.ConnectAsync(port);
         await client.CommandAsync("EHLO client.test");
 
         await sink.DisposeAsync();
@@ -624,7 +626,7 @@ public sealed class SmtpSinkTests
     }
 
     /// <summary>MAIL, RCPT, DATA, the given content, the end marker; returns the reply to the end of data.</summary>
-    private static async Task<string> SendRawMessageAsync(RawClient client, string content)
+    private static async Task<string> SendRawMessageAsync(RawSmtpClient client, string content)
     {
         Assert.StartsWith("250 ", await client.CommandAsync("MAIL FROM:<bob@origin.test>"));
         Assert.StartsWith("250 ", await client.CommandAsync("RCPT TO:<alice@remote.test>"));
@@ -640,114 +642,5 @@ public sealed class SmtpSinkTests
 
         protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
             Rejected.Add((mailbox.Address, response.StatusCode));
-    }
-
-    /// <summary>A byte-level client over plain TCP or, after <see cref="UpgradeToTlsAsync"/>, TLS.</summary>
-    private sealed class RawClient : IDisposable
-    {
-        private readonly TcpClient _tcp;
-        private readonly byte[] _buffer = new byte[16 * 1024];
-        private readonly List<byte> _pending = [];
-        private Stream _stream;
-
-        private RawClient(TcpClient tcp)
-        {
-            _tcp = tcp;
-            _stream = tcp.GetStream();
-        }
-
-        public static async Task<RawClient> ConnectAsync(int port, bool readGreeting = true)
-        {
-            var tcp = new TcpClient { NoDelay = true };
-            await tcp.ConnectAsync("127.0.0.1", port);
-            var client = new RawClient(tcp);
-            if (readGreeting)
-            {
-                Assert.StartsWith("220 ", await client.ReadReplyAsync());
-            }
-
-            return client;
-        }
-
-        public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
-
-        public async Task SendAsync(byte[] bytes)
-        {
-            using var expiry = new CancellationTokenSource(Timeout);
-            await _stream.WriteAsync(bytes, expiry.Token);
-            await _stream.FlushAsync(expiry.Token);
-        }
-
-        /// <summary>Sends one line (CRLF appended) and returns the complete reply.</summary>
-        public async Task<string> CommandAsync(string line)
-        {
-            await SendAsync(line + "\r\n");
-            return await ReadReplyAsync();
-        }
-
-        /// <summary>Reads one reply, lines joined with LF; throws when the server closes first.</summary>
-        public async Task<string> ReadReplyAsync()
-        {
-            var lines = new List<string>();
-            while (true)
-            {
-                var line = await ReadLineAsync() ?? throw new IOException("Closed by the sink after: " + string.Join("\n", lines));
-                lines.Add(line);
-                if (line.Length < 4 || line[3] != '-')
-                {
-                    return string.Join("\n", lines);
-                }
-            }
-        }
-
-        /// <summary>Reads one CRLF-terminated line without the CRLF; null when the server closed the connection.</summary>
-        public async Task<string?> ReadLineAsync()
-        {
-            using var expiry = new CancellationTokenSource(Timeout);
-            while (true)
-            {
-                for (var i = 1; i < _pending.Count; i++)
-                {
-                    if (_pending[i - 1] == '\r' && _pending[i] == '\n')
-                    {
-                        var line = Encoding.UTF8.GetString([.. _pending.GetRange(0, i - 1)]);
-                        _pending.RemoveRange(0, i + 1);
-                        return line;
-                    }
-                }
-
-                int read;
-                try
-                {
-                    read = await _stream.ReadAsync(_buffer, expiry.Token);
-                }
-                catch (IOException)
-                {
-                    return null;
-                }
-
-                if (read == 0)
-                {
-                    return null;
-                }
-
-                _pending.AddRange(_buffer.AsSpan(0, read));
-            }
-        }
-
-        public async Task UpgradeToTlsAsync()
-        {
-            Assert.Empty(_pending);
-            var ssl = new SslStream(_stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
-            using var expiry = new CancellationTokenSource(Timeout);
-            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" }, expiry.Token);
-            _stream = ssl;
-        }
-
-        public void Dispose()
-        {
-            _stream.Dispose();
-            _tcp.Dispose();
-        }
     }
 }
