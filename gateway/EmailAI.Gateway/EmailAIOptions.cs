@@ -75,4 +75,11 @@ public sealed class ClusterOptions
 
     /// <summary>Address other silos reach this one at; default: this host name's first IPv4 address.</summary>
     public string? AdvertisedAddress { get; set; }
+
+    /// <summary>
+    /// Running as a Kubernetes pod (PostgreSql provider): the silo takes its address from POD_IP and its cluster
+    /// and service ids from ORLEANS_CLUSTER_ID / ORLEANS_SERVICE_ID, and removes the membership rows of silo pods
+    /// that no longer exist (Microsoft.Orleans.Hosting.Kubernetes; needs the RBAC in deploy/kubernetes).
+    /// </summary>
+    public bool Kubernetes { get; set; }
 }

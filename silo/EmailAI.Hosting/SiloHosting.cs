@@ -164,6 +164,11 @@ public static class SiloHosting
                 .Configure<JsonGrainStateSerializer>((o, serializer) => o.GrainStorageSerializer = serializer);
             silo.AddActivityPropagation();
             silo.Services.AddSingleton<IMessageStore>(new PostgresMessageStore(dataSource));
+            if (options.Cluster.Kubernetes)
+            {
+                // Last, so the pod's address and the ids from its environment win over the settings above.
+                silo.UseKubernetesHosting();
+            }
         });
     }
 }

@@ -152,6 +152,7 @@ public sealed class DeliveryGrain(
             }
 
             var (client, error) = await ConnectAsync(route);
+            DeliveryMetrics.Connections.Add(1, new KeyValuePair<string, object?>("result", client is null ? "failed" : "opened"));
             if (client is null)
             {
                 _limit = 1;
@@ -159,7 +160,9 @@ public sealed class DeliveryGrain(
                 return;
             }
 
-            await using (client)
+            DeliveryMetrics.OpenConnections.Add(1);
+            await using var opened = client;
+            try
             {
                 var sent = 0;
                 while (sent < Options.MaxMessagesPerConnection)
@@ -190,6 +193,10 @@ public sealed class DeliveryGrain(
                 }
 
                 await client.QuitAsync();
+            }
+            finally
+            {
+                DeliveryMetrics.OpenConnections.Add(-1);
             }
         }
         catch (Exception ex)
@@ -271,6 +278,7 @@ public sealed class DeliveryGrain(
 
         IReadOnlyList<SmtpReply> replies;
         var broken = false;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             replies = await client.SendAsync(job.Sender, [.. job.Rows.Select(r => r.Recipient)], content, CancellationToken.None);
@@ -284,6 +292,7 @@ public sealed class DeliveryGrain(
             broken = true;
         }
 
+        DeliveryMetrics.TransactionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         await RecordAsync(job, replies, client.Target.Host, content);
         return broken;
     }
@@ -307,6 +316,12 @@ public sealed class DeliveryGrain(
         {
             var row = job.Rows[i];
             var (outcome, reply) = Classify(row, replies[i], now, Options);
+            DeliveryMetrics.Recipients.Add(1, new KeyValuePair<string, object?>("outcome", outcome switch
+            {
+                DeliveryOutcome.Delivered => "sent",
+                DeliveryOutcome.Bounced => "bounced",
+                _ => "deferred",
+            }));
             switch (outcome)
             {
                 case DeliveryOutcome.Delivered:

@@ -58,6 +58,10 @@ public sealed class RelayDeliveryTests
         Assert.Equal(original, WithoutReceived(received.Data));
         Assert.DoesNotContain("Return-Path", Encoding.UTF8.GetString(received.Data), StringComparison.OrdinalIgnoreCase);
         await WaitForEmptyQueueAsync(server);
+
+        var metrics = await server.Admin.GetStringAsync("/metrics");
+        Assert.Matches("(?m)^emailai_delivery_recipients_total\\{[^}]*outcome=\"sent\"[^}]*\\} 1( |$)", metrics);
+        Assert.Matches("(?m)^emailai_delivery_connections_total\\{[^}]*result=\"opened\"[^}]*\\} [1-9]", metrics);
     }
 
     [Fact]
