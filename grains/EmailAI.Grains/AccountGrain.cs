@@ -31,10 +31,16 @@ public sealed class AccountGrain(
 
     private string Address => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _lock.Restore(state.State.HandedOverLock);
-        return Task.CompletedTask;
+        if (state.State.HandedOverLock is { } handedOver)
+        {
+            // Taken over once: cleared, so a crash of this activation cannot bring back a lease that was
+            // released or moved to another session meanwhile.
+            _lock.Restore(handedOver);
+            state.State.HandedOverLock = null;
+            await state.WriteStateAsync(cancellationToken);
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

@@ -12,7 +12,7 @@ public static class HeaderFields
     /// </summary>
     public static byte[] Remove(byte[] content, string name)
     {
-        var prefix = Encoding.ASCII.GetBytes(name + ":");
+        var prefix = Encoding.ASCII.GetBytes(name);
         var kept = default(MemoryStream);
         var position = 0;
         var removing = false;
@@ -27,7 +27,7 @@ public static class HeaderFields
             }
 
             var continuation = line[0] is (byte)' ' or (byte)'\t';
-            removing = continuation ? removing : StartsWithIgnoreCase(line, prefix);
+            removing = continuation ? removing : IsField(line, prefix);
             if (removing && kept is null)
             {
                 kept = new MemoryStream(content.Length);
@@ -50,6 +50,18 @@ public static class HeaderFields
         return kept.ToArray();
     }
 
-    private static bool StartsWithIgnoreCase(ReadOnlySpan<byte> line, ReadOnlySpan<byte> prefix) =>
-        line.Length >= prefix.Length && Ascii.EqualsIgnoreCase(line[..prefix.Length], prefix);
+    /// <summary>
+    /// The line starts field <paramref name="name"/>: the name in any case, then optional spaces or tabs
+    /// before the colon (RFC 5322 §4.5.1's obsolete syntax, which mail readers still accept).
+    /// </summary>
+    private static bool IsField(ReadOnlySpan<byte> line, ReadOnlySpan<byte> name)
+    {
+        if (line.Length <= name.Length || !Ascii.EqualsIgnoreCase(line[..name.Length], name))
+        {
+            return false;
+        }
+
+        var rest = line[name.Length..].TrimStart(" \t"u8);
+        return rest.Length > 0 && rest[0] == (byte)':';
+    }
 }

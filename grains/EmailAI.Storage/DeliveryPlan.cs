@@ -33,6 +33,11 @@ internal sealed record DeliveryPlan(
         ];
 
         OutboundRecipient[] recipients = delivery.Outbound is null ? [] : [.. delivery.Outbound.Recipients];
+        if (recipients.Any(r => string.IsNullOrWhiteSpace(r.Destination) || string.IsNullOrEmpty(r.Recipient)))
+        {
+            throw new ArgumentException("An outbound recipient needs an address and a destination.", nameof(delivery));
+        }
+
         long[] completes = [.. delivery.Completes.Distinct()];
         if (copies.Length == 0 && recipients.Length == 0 && completes.Length == 0)
         {

@@ -142,7 +142,18 @@ public sealed class DeliveryGrain(
     {
         try
         {
-            var route = await router.ResolveAsync(Destination, CancellationToken.None);
+            DeliveryRoute route;
+            try
+            {
+                route = await router.ResolveAsync(Destination, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                // A grain or DNS call that threw: a temporary failure of this attempt like any other.
+                logger.LogWarning(ex, "Route lookup for {Destination} failed", Destination);
+                route = DeliveryRoute.Fail(451, "4.4.3", $"route lookup for {Destination} failed: {ex.GetType().Name}");
+            }
+
             if (route.Failure is not null || route.Targets.Count == 0)
             {
                 var failure = route.Failure ?? new SmtpReply(451, "4.4.3", $"no address for {Destination}");
@@ -155,6 +166,14 @@ public sealed class DeliveryGrain(
             DeliveryMetrics.Connections.Add(1, new KeyValuePair<string, object?>("result", client is null ? "failed" : "opened"));
             if (client is null)
             {
+                if (_connections > 1)
+                {
+                    // Other connections are delivering: the remote side wants fewer (421 "too many connections").
+                    // Stay at what works; the waiting mail goes over those.
+                    _limit = Math.Max(1, _connections - 1);
+                    return;
+                }
+
                 _limit = 1;
                 await FailAllWaitingAsync(error!, null);
                 return;
@@ -202,6 +221,9 @@ public sealed class DeliveryGrain(
         catch (Exception ex)
         {
             logger.LogError(ex, "Delivery to {Destination} failed unexpectedly", Destination);
+
+            // Not at once again: a fault that repeats must not spin.
+            await Task.Delay(TimeSpan.FromSeconds(1));
         }
         finally
         {
@@ -283,7 +305,7 @@ public sealed class DeliveryGrain(
         {
             replies = await client.SendAsync(job.Sender, [.. job.Rows.Select(r => r.Recipient)], content, CancellationToken.None);
         }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or TimeoutException or SmtpProtocolException or SmtpRejectedException or ObjectDisposedException)
+        catch (Exception ex)
         {
             // The outcome is unknown (the connection broke): retry later. If the remote side did take the
             // message, this is the one resend at-least-once delivery allows.
@@ -294,7 +316,7 @@ public sealed class DeliveryGrain(
 
         DeliveryMetrics.TransactionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         await RecordAsync(job, replies, client.Target.Host, content);
-        return broken;
+        return broken || client.IsBroken;
     }
 
     /// <summary>Defers or bounces every waiting job with the same reply (no route, or no host would talk to us).</summary>
@@ -337,40 +359,71 @@ public sealed class DeliveryGrain(
             }
         }
 
-        try
+        foreach (var (row, reply) in deferred)
         {
-            if (delivered.Count > 0)
-            {
-                await store.CompleteAsync(delivered);
-            }
-
-            foreach (var group in deferred.GroupBy(d => d.Row.Attempts))
-            {
-                var next = now + Options.BackoffAfter(group.Key + 1);
-                foreach (var (row, reply) in group)
-                {
-                    logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=deferred ({Reply}), next attempt {Next:O}", row.QueueId, row.Recipient, remoteMta, OneLine(reply), next);
-                }
-
-                await store.DeferAsync([.. group.Select(d => d.Row.Id)], next, OneLine(group.First().Reply));
-            }
-
-            if (bounced.Count > 0)
-            {
-                await BounceAsync(job, bounced, remoteMta, content, now);
-            }
-
-            await WarnOfDelayAsync(job, deferred, remoteMta, now);
+            logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=deferred ({Reply})", row.QueueId, row.Recipient, remoteMta, OneLine(reply));
         }
-        catch (Exception ex)
+
+        // Each step runs once: a step that failed is retried with backoff, one that succeeded is not repeated
+        // (a second bounce commit would send a second DSN). The send itself is never repeated from here.
+        var steps = new Queue<Func<Task>>();
+        if (delivered.Count > 0)
         {
-            // The rows stay as they were: they are attempted again (a delivered one may go twice).
-            logger.LogError(ex, "Recording delivery results of {QueueId} failed", job.Rows[0].QueueId);
+            steps.Enqueue(() => store.CompleteAsync(delivered));
         }
-        finally
+
+        foreach (var (row, reply) in deferred)
         {
-            Release(job);
+            steps.Enqueue(() => store.DeferAsync([row.Id], now + Options.BackoffAfter(row.Attempts + 1), OneLine(reply)));
         }
+
+        if (bounced.Count > 0)
+        {
+            steps.Enqueue(() => BounceAsync(job, bounced, remoteMta, content, now));
+        }
+
+        steps.Enqueue(() => WarnOfDelayAsync(job, deferred, remoteMta, now));
+        for (var failures = 0; steps.Count > 0;)
+        {
+            try
+            {
+                await steps.Peek()();
+                steps.Dequeue();
+            }
+            catch (Exception ex) when (++failures <= RecordRetries)
+            {
+                logger.LogWarning(ex, "Recording delivery results of {QueueId} failed; retrying", job.Rows[0].QueueId);
+                await Task.Delay(RecordRetryDelay * failures);
+            }
+            catch (Exception ex)
+            {
+                // The store will not take the results. The rows stay claimed a while, so they are not sent again
+                // at once; then they are retried like any due row (one that was delivered may go twice).
+                logger.LogError(ex, "Recording delivery results of {QueueId} failed; its rows wait {Delay} before another attempt", job.Rows[0].QueueId, HeldAfterRecordFailure);
+                _ = ReleaseLaterAsync(job, HeldAfterRecordFailure);
+                return;
+            }
+        }
+
+        Release(job);
+    }
+
+    /// <summary>Retries of one failed store write while recording results, each waiting a second longer.</summary>
+    private const int RecordRetries = 4;
+
+    private static readonly TimeSpan RecordRetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long rows whose results could not be recorded stay out of the queue's reach.</summary>
+    private static readonly TimeSpan HeldAfterRecordFailure = TimeSpan.FromMinutes(1);
+
+    /// <summary>Soonest timer while some due rows are held.</summary>
+    private static readonly TimeSpan HeldRowsRecheck = TimeSpan.FromSeconds(5);
+
+    private async Task ReleaseLaterAsync(Job job, TimeSpan delay)
+    {
+        await Task.Delay(delay);
+        Release(job);
+        _ = LoadAndStartAsync();
     }
 
     private async Task BounceAsync(Job job, List<(QueuedRecipient Row, SmtpReply Reply)> bounced, string? remoteMta, byte[]? content, DateTimeOffset now)
@@ -426,11 +479,24 @@ public sealed class DeliveryGrain(
     {
         var sender = job.Sender;
         var queueId = SmtpQueueId.New(now);
-        var domainKey = GrainKeys.TryNormalizeDomain(sender[(sender.LastIndexOf('@') + 1)..], out var d) ? d : null;
-        var resolution = domainKey is null
-            ? RecipientResolution.NotLocal
-            : await GrainFactory.GetGrain<IDomainGrain>(domainKey).ResolveAsync(sender[..sender.LastIndexOf('@')].ToLowerInvariant());
+        var at = sender.LastIndexOf('@');
+        var domainKey = at > 0 && GrainKeys.TryNormalizeDomain(sender[(at + 1)..], out var d) ? d : null;
+        if (domainKey is null)
+        {
+            // A sender address no route can reach (no domain, a single label, an address literal): the DSN
+            // would wait in a queue nothing delivers. It is dropped, like a bounce to <>.
+            logger.LogWarning("DSN for {QueueId} dropped: sender <{Sender}> has no deliverable domain", job.Rows[0].QueueId, sender);
+            if (completes.Count > 0)
+            {
+                await store.CompleteAsync(completes);
+            }
+
+            return;
+        }
+
+        var resolution = await GrainFactory.GetGrain<IDomainGrain>(domainKey).ResolveAsync(sender[..at].ToLowerInvariant());
         StoreDelivery delivery;
+        string? destination = null;
         switch (resolution.Kind)
         {
             case RecipientKind.Mailbox:
@@ -446,16 +512,17 @@ public sealed class DeliveryGrain(
 
                 return;
             default:
-                var destination = domainKey ?? "";
+                // Remote, or Advanced Delivery (a whole domain, or one account that is its own destination).
+                destination = resolution.Kind == RecipientKind.Forward ? resolution.Mailbox ?? domainKey : domainKey;
                 delivery = new StoreDelivery(null, [], new OutboundMessage(new StoredMessage(queueId, "", now, dsn), [new OutboundRecipient(sender, destination)], now), completes);
                 break;
         }
 
         await store.CommitAsync(delivery);
         logger.LogInformation("{QueueId}: sender notification {DsnQueueId} for <{Sender}> committed", job.Rows[0].QueueId, queueId, sender);
-        if (delivery.Outbound is not null && domainKey is not null)
+        if (destination is not null)
         {
-            GrainFactory.GetGrain<IDeliveryGrain>(domainKey).WakeAsync().Ignore();
+            GrainFactory.GetGrain<IDeliveryGrain>(destination).WakeAsync().Ignore();
         }
     }
 
@@ -482,7 +549,9 @@ public sealed class DeliveryGrain(
             var next = await store.GetNextAttemptAsync(Destination);
             if (next is { } at)
             {
-                Schedule(at - time.GetUtcNow());
+                // Due rows that are held (their results could not be recorded) must not spin a timer.
+                var due = at - time.GetUtcNow();
+                Schedule(_claimed.Count > 0 && due < HeldRowsRecheck ? HeldRowsRecheck : due);
             }
         }
         catch (Exception ex)

@@ -29,7 +29,15 @@ public sealed partial class DeliveryScanner(IMessageStore store, IGrainFactory g
                 var due = await store.ListDueDestinationsAsync(time.GetUtcNow(), MaxDestinationsPerScan, stoppingToken).ConfigureAwait(false);
                 foreach (var destination in due)
                 {
-                    await grains.GetGrain<IDeliveryGrain>(destination).WakeAsync().ConfigureAwait(false);
+                    try
+                    {
+                        await grains.GetGrain<IDeliveryGrain>(destination).WakeAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        // One bad destination (a key no grain can have) must not stop the others.
+                        LogWakeFailed(logger, destination, ex);
+                    }
                 }
 
                 if (due.Count > 0)
@@ -55,6 +63,9 @@ public sealed partial class DeliveryScanner(IMessageStore store, IGrainFactory g
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Queue scan woke {Count} destination(s)")]
     private static partial void LogWoken(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Waking delivery of '{Destination}' failed")]
+    private static partial void LogWakeFailed(ILogger logger, string destination, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queue scan failed")]
     private static partial void LogScanFailed(ILogger logger, Exception exception);

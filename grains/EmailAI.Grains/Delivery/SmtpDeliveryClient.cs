@@ -38,6 +38,9 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
 
     public bool IsTls { get; private set; }
 
+    /// <summary>True once the connection failed after a transaction's replies were in (an RSET that failed): do not reuse it.</summary>
+    public bool IsBroken { get; private set; }
+
     /// <summary>The server's greeting line, for logs and DSNs.</summary>
     public string Greeting { get; private set; } = "";
 
@@ -150,7 +153,7 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
             mailReply = await CommandAsync(commands[0], cancellationToken);
             if (!mailReply.IsPositive)
             {
-                await ResetAsync(cancellationToken);
+                await TryResetAsync(cancellationToken);
                 return Fill(recipients.Count, mailReply);
             }
 
@@ -165,13 +168,13 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
 
         if (!mailReply.IsPositive)
         {
-            await ResetAsync(cancellationToken);
+            await TryResetAsync(cancellationToken);
             return Fill(recipients.Count, mailReply);
         }
 
         if (accepted == 0 || dataReply.Code != 354)
         {
-            await ResetAsync(cancellationToken);
+            await TryResetAsync(cancellationToken);
             return [.. replies.Select(r => r.IsPositive ? dataReply : r)];
         }
 
@@ -283,12 +286,20 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
         Capabilities = SmtpServerCapabilities.None;
     }
 
-    private async Task ResetAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// RSET after a refused transaction. The refusals already read are the answer; a server that hangs up or
+    /// refuses RSET (a 421 after a 5xx is common) only makes the connection unusable.
+    /// </summary>
+    private async Task TryResetAsync(CancellationToken cancellationToken)
     {
-        var reply = await CommandAsync("RSET", cancellationToken);
-        if (!reply.IsPositive)
+        try
         {
-            throw new SmtpRejectedException("RSET", reply);
+            var reply = await CommandAsync("RSET", cancellationToken);
+            IsBroken = !reply.IsPositive;
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or SmtpProtocolException or ObjectDisposedException)
+        {
+            IsBroken = true;
         }
     }
 

@@ -12,6 +12,8 @@ public sealed class HeaderFieldsTests
     [InlineData("X-Tag: folded\r\n\tsecond\r\n more\r\nB: 2\r\n\r\nbody\r\n", "B: 2\r\n\r\nbody\r\n")]
     [InlineData("A: 1\r\n folded A\r\nX-Tag: x\r\n\r\nX-Tag: in the body\r\n", "A: 1\r\n folded A\r\n\r\nX-Tag: in the body\r\n")]
     [InlineData("X-Tagged: other field\r\n\r\nbody\r\n", "X-Tagged: other field\r\n\r\nbody\r\n")]
+    [InlineData("X-Tag : space before the colon\r\nX-Tag\t: tab\r\nB: 2\r\n\r\nbody\r\n", "B: 2\r\n\r\nbody\r\n")]
+    [InlineData("X-Tag\r\nB: 2\r\n\r\nbody\r\n", "X-Tag\r\nB: 2\r\n\r\nbody\r\n")]
     [InlineData("X-Tag: only headers\r\n", "")]
     [InlineData("A: 1\r\nX-Tag: last\r\n", "A: 1\r\n")]
     [InlineData("\r\nX-Tag: no header block at all\r\n", "\r\nX-Tag: no header block at all\r\n")]

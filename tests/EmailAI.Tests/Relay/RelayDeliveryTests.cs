@@ -155,6 +155,29 @@ public sealed class RelayDeliveryTests
     }
 
     [Fact]
+    public async Task BounceForASenderWithoutARoutableDomain_Dropped_QueueKeepsWorking()
+    {
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions
+        {
+            RcptReply = address => address.StartsWith("nobody@", StringComparison.Ordinal) ? "550 5.1.1 no such user" : null,
+        });
+        await using var server = await StartAsync(sink);
+        foreach (var sender in new[] { "root@myhost", "root@[192.0.2.7]" })
+        {
+            using var client = await SmtpConversation.ConnectAsync(server);
+            Assert.StartsWith("250 2.0.0", await SmtpConversation.TransactAsync(client, sender, ["nobody@remote.example"], Encoding.ASCII.GetBytes("Subject: x\r\n\r\nx\r\n.\r\n")));
+        }
+
+        await WaitForEmptyQueueAsync(server);
+        Assert.Contains("has no deliverable domain", server.Log);
+
+        // Nothing was left behind that could stop the queue scanner: later mail still goes out.
+        await RelayAsync(server, "Subject: after\r\n\r\nbody\r\n.\r\n", "somebody@other.example");
+        Assert.Equal(["somebody@other.example"], Assert.Single(await sink.WaitForMessagesAsync(1, Patience)).Recipients);
+        await WaitForEmptyQueueAsync(server);
+    }
+
+    [Fact]
     public async Task NeverAccepted_DelayWarningThenExpiry_SenderGetsBothNotices()
     {
         await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { RcptReply = _ => "452 4.2.2 Mailbox full" });
