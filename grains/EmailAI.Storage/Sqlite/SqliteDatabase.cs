@@ -28,7 +28,13 @@ public sealed class SqliteDatabase : IDisposable
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
     private readonly Thread _checkpointer;
     private readonly ManualResetEventSlim _stopping = new();
-    private readonly ThreadLocal<ReadConnection> _readers;
+    // Idle read connections. A read rents one for its callback and returns it; at most MaxIdleReaders stay
+    // open, so a thread pool that grows and shrinks does not leave connections (and file handles) behind.
+    private readonly ConcurrentBag<ReadConnection> _idleReaders = [];
+    private int _idleReaderCount;
+
+    [ThreadStatic]
+    private static ReadConnection? t_currentReader;
     private bool _disposed;
 
     public SqliteDatabase(string path, ILogger<SqliteDatabase> logger)
@@ -52,7 +58,6 @@ public sealed class SqliteDatabase : IDisposable
         Execute(_writeConnection, "PRAGMA journal_size_limit=67108864;");
         SqliteSchema.Apply(_writeConnection);
 
-        _readers = new ThreadLocal<ReadConnection>(() => new ReadConnection(_connectionString), trackAllValues: true);
         _writer = new Thread(WriterLoop) { IsBackground = true, Name = "emailai-sqlite-writer" };
         _writer.Start();
         _checkpointer = new Thread(CheckpointLoop) { IsBackground = true, Name = "emailai-sqlite-checkpoint" };
@@ -105,31 +110,74 @@ public sealed class SqliteDatabase : IDisposable
         return item.Completion.Task;
     }
 
+    /// <summary>Read connections kept open while idle; more are opened under load and closed when returned.</summary>
+    public static readonly int MaxIdleReaders = Environment.ProcessorCount * 2 + 2;
+
     /// <summary>
-    /// Runs a read at once on the calling thread, on that thread's own read connection (WAL lets readers
-    /// run beside the writer). Point reads from the page cache take microseconds; a hop to another thread
-    /// would cost more than it saves, since grains already run on the thread pool. The task is completed
-    /// when returned; a failure is in the task, not thrown.
+    /// Runs a read at once on the calling thread, on a read connection rented for the callback (WAL lets
+    /// readers run beside the writer). Point reads from the page cache take microseconds; a hop to another
+    /// thread would cost more than it saves, since grains already run on the thread pool. The task is
+    /// completed when returned; a failure is in the task, not thrown.
     /// </summary>
     public Task<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken = default)
     {
+        ReadConnection? reader = null;
+        var previous = t_currentReader;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            ObjectDisposedException.ThrowIf(_readers.IsValueCreated && _disposed, this);
-            return Task.FromResult(work(_readers.Value!.Connection));
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            reader = RentReader();
+            t_currentReader = reader;
+            return Task.FromResult(work(reader.Connection));
         }
         catch (Exception ex)
         {
             return Task.FromException<T>(ex);
         }
+        finally
+        {
+            t_currentReader = previous;
+            if (reader is not null)
+            {
+                ReturnReader(reader);
+            }
+        }
     }
 
     /// <summary>
-    /// A prepared statement on the current thread's read connection, cached, parameters cleared. Only for
-    /// use inside a <see cref="ReadAsync{T}"/> callback.
+    /// A prepared statement on the read connection of the <see cref="ReadAsync{T}"/> callback running on this
+    /// thread, cached, parameters cleared. Only for use inside such a callback.
     /// </summary>
-    public SqliteCommand PreparedRead(string sql) => _readers.Value!.Prepared(sql);
+    public SqliteCommand PreparedRead(string sql) =>
+        (t_currentReader ?? throw new InvalidOperationException("PreparedRead belongs inside a ReadAsync callback.")).Prepared(sql);
+
+    private ReadConnection RentReader()
+    {
+        if (_idleReaders.TryTake(out var reader))
+        {
+            Interlocked.Decrement(ref _idleReaderCount);
+            return reader;
+        }
+
+        return new ReadConnection(_connectionString);
+    }
+
+    private void ReturnReader(ReadConnection reader)
+    {
+        if (!_disposed && Interlocked.Increment(ref _idleReaderCount) <= MaxIdleReaders)
+        {
+            _idleReaders.Add(reader);
+            return;
+        }
+
+        if (!_disposed)
+        {
+            Interlocked.Decrement(ref _idleReaderCount);
+        }
+
+        reader.Dispose();
+    }
 
     private void WriterLoop()
     {
@@ -242,19 +290,18 @@ public sealed class SqliteDatabase : IDisposable
         }
 
         _disposed = true;
-        foreach (var reader in _readers.Values)
+        while (_idleReaders.TryTake(out var reader))
         {
             reader.Dispose();
         }
 
-        _readers.Dispose();
         _writeConnection.Dispose();
         _stopping.Dispose();
         _queue.Dispose();
         SqliteConnection.ClearAllPools();
     }
 
-    /// <summary>One thread's read connection and its prepared statements.</summary>
+    /// <summary>A read connection and its prepared statements; used by one read at a time.</summary>
     private sealed class ReadConnection : IDisposable
     {
         private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
@@ -265,7 +312,7 @@ public sealed class SqliteDatabase : IDisposable
             Connection.Open();
             using var command = Connection.CreateCommand();
 
-            // A small page cache per reader: there is one reader per thread, and the OS caches the file anyway.
+            // A small page cache per reader: there are several readers, and the OS caches the file anyway.
             command.CommandText = "PRAGMA busy_timeout=30000; PRAGMA cache_size=-1024;";
             command.ExecuteNonQuery();
         }

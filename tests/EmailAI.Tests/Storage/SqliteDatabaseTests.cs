@@ -32,6 +32,28 @@ public sealed class SqliteDatabaseTests
     }
 
     [Fact]
+    public async Task ReadAsync_FromManyShortLivedThreads_OpenConnectionsStayBounded()
+    {
+        using var temp = new TempDatabase();
+        await temp.Database.WriteAsync(c => Exec(c, "CREATE TABLE t (v TEXT)"));
+
+        // Each read on its own thread, which then exits, as thread-pool threads come and go under load.
+        for (var i = 0; i < 200; i++)
+        {
+            var thread = new Thread(() => Assert.Empty(temp.Database.ReadAsync(c => Query(c, "SELECT v FROM t")).Result));
+            thread.Start();
+            thread.Join();
+        }
+
+        // The database file is held open by the writer and by the idle readers only, never by 200 dead threads.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var open = Directory.GetFiles("/proc/self/fd")
+            .Select(fd => new FileInfo(fd).LinkTarget)
+            .Count(target => target == temp.Path);
+        Assert.InRange(open, 1, EmailAI.Storage.Sqlite.SqliteDatabase.MaxIdleReaders + 3);
+    }
+
+    [Fact]
     public async Task WriteAsync_Committed_SurvivesReopen()
     {
         using var temp = new TempDatabase();
