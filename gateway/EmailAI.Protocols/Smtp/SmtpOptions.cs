@@ -34,6 +34,12 @@ public sealed class SmtpOptions
     public int MaxRecipients { get; set; } = 1000;
 
     /// <summary>
+    /// Received fields a message may already carry when it arrives (RFC 5321 §6.3: count them to detect mail
+    /// loops; Postfix's hopcount_limit is 50). One more and the message is refused with 554 5.4.6.
+    /// </summary>
+    public int MaxReceivedHeaders { get; set; } = 50;
+
+    /// <summary>
     /// Error replies tolerated in one session before 421 4.7.0 and disconnect (Postfix's
     /// smtpd_hard_error_limit). Stops address harvesting and command fuzzing from holding a slot.
     /// </summary>

@@ -62,6 +62,8 @@ public static class SmtpReplies
     public static readonly SmtpReply TooManyRecipients = new(452, "4.5.3", "Too many recipients");
     public static readonly SmtpReply DataLineTooLong =
         new(554, "5.6.0", "Message contains a line longer than 998 octets (RFC 5322 §2.1.1)");
+    public static readonly SmtpReply TooManyHops =
+        new(554, "5.4.6", "Too many hops: the message has passed through too many servers, probably a mail loop");
     public static readonly SmtpReply BareLineEnding =
         new(554, "5.6.0", "Message contains a bare CR or LF; lines must end in CRLF (RFC 5321 §2.3.8)");
     public static readonly SmtpReply Timeout = new(421, "4.4.2", "Timeout exceeded, closing connection");

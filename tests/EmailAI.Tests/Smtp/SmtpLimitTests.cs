@@ -178,4 +178,44 @@ public sealed class SmtpLimitTests
         Assert.Empty(replies);
         Assert.Equal((421, "4.7.0"), (harness.Replies[^1].Code, harness.Replies[^1].EnhancedCode));
     }
+
+    [Theory, ChunkSizes]
+    public async Task ReceivedFields_50Accepted_51RefusedAsALoop(int chunkSize)
+    {
+        var harness = new SmtpTestHarness();
+        harness.Policy.AddMailbox("alice@example.com", "mbx-alice");
+        var transcript = Transcript.Parse(SmtpOpenings.EhloMail + """
+
+            C: RCPT TO:<alice@example.com>
+            S: 250 2.1.5 Recipient OK
+            C: DATA
+            S: 354 Start mail input; end with <CRLF>.<CRLF>
+            """);
+        AddHops(transcript, 50);
+        transcript.Server("250 2.0.0 OK queued as {QID}").Append("""
+            C: MAIL FROM:<sender@remote.example>
+            S: 250 2.1.0 Sender OK
+            C: RCPT TO:<alice@example.com>
+            S: 250 2.1.5 Recipient OK
+            C: DATA
+            S: 354 Start mail input; end with <CRLF>.<CRLF>
+            """);
+        AddHops(transcript, 51);
+        transcript.Server("554 5.4.6 Too many hops: the message has passed through too many servers, probably a mail loop");
+
+        await harness.RunAsync(transcript, chunkSize);
+
+        Assert.Single(harness.Sink.Deliveries);
+
+        static void AddHops(Transcript transcript, int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                transcript.Client($"Received: from hop{i}.example by hop{i + 1}.example; Tue, 24 Nov 2026 10:00:00 +0000");
+            }
+
+            // A Received field after the header block is body text and does not count.
+            transcript.Client("Subject: loop").Client("").Client("Received: in the body").Client(".");
+        }
+    }
 }
