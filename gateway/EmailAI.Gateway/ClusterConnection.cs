@@ -63,7 +63,7 @@ public sealed class ClusterConnection(IServiceProvider services, ILogger<Cluster
 
         lock (_gate)
         {
-            if (!_disposed && (_probing is null || _probing.IsCompleted))
+            if (!_disposed && _probing is null)
             {
                 var token = _stopping.Token;
                 _probing = Task.Run(() => ProbeUntilConnectedAsync(token), CancellationToken.None);
@@ -74,8 +74,19 @@ public sealed class ClusterConnection(IServiceProvider services, ILogger<Cluster
     private async Task ProbeUntilConnectedAsync(CancellationToken token)
     {
         var grains = services.GetRequiredService<IGrainFactory>();
-        while (!_connected && !token.IsCancellationRequested)
+        while (!token.IsCancellationRequested)
         {
+            lock (_gate)
+            {
+                // Checked under the lock SetConnected takes: a loss reported while this probe is finishing
+                // either sees it still running (and this loop goes on) or sees it done (and starts another).
+                if (_connected)
+                {
+                    _probing = null;
+                    return;
+                }
+            }
+
             try
             {
                 await Task.Delay(ProbeInterval, token).ConfigureAwait(false);
