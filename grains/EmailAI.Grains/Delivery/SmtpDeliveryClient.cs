@@ -18,6 +18,9 @@ namespace EmailAI.Grains.Delivery;
 /// </summary>
 public sealed class SmtpDeliveryClient : IAsyncDisposable
 {
+    /// <summary>Bytes of message content written under one timeout.</summary>
+    private const int DataChunk = 64 * 1024;
+
     private readonly TcpClient _tcp;
     private readonly DeliveryOptions _options;
     private readonly SmtpReplyParser _parser = new();
@@ -180,7 +183,14 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
 
         var wire = new ArrayBufferWriter<byte>(content.Length + content.Length / 50 + 8);
         SmtpDataEncoding.WriteDotStuffed(content.Span, wire);
-        await WriteAsync(wire.WrittenMemory, cancellationToken);
+
+        // The timeout is for a stalled transfer, not a slow one: each chunk gets its own, so a large message
+        // over a slow link is not cut off (Postfix: smtp_data_xfer_timeout, per write).
+        for (var sent = 0; sent < wire.WrittenCount; sent += DataChunk)
+        {
+            await WriteAsync(wire.WrittenMemory.Slice(sent, Math.Min(DataChunk, wire.WrittenCount - sent)), cancellationToken);
+        }
+
         var final = await ReadReplyAsync(_options.DataDoneTimeout, cancellationToken);
         return [.. replies.Select(r => r.IsPositive ? final : r)];
     }
