@@ -16,6 +16,9 @@ internal sealed record DeliveryPlan(
     OutboundRecipient[] Recipients,
     long[] Completes)
 {
+    /// <summary>Queue row ids to mark as warned of delay, duplicates dropped.</summary>
+    public long[] DelayWarned { get; init; } = [];
+
     /// <exception cref="ArgumentException">The delivery has nothing to do, or has mailboxes but no message.</exception>
     public static DeliveryPlan From(StoreDelivery delivery)
     {
@@ -48,6 +51,6 @@ internal sealed record DeliveryPlan(
             copies,
             recipients.Length > 0 ? delivery.Outbound : null,
             recipients,
-            completes);
+            completes) { DelayWarned = [.. delivery.MarksDelayWarned.Distinct()] };
     }
 }

@@ -25,6 +25,9 @@ public sealed record StoreDelivery(
     /// copy differs (a white-list trace header). Their uids follow those of <see cref="Mailboxes"/>, in order.
     /// </summary>
     public IReadOnlyList<LocalCopy> AdditionalCopies { get; init; } = [];
+
+    /// <summary>Queue rows to mark as warned of delay in the same transaction, so the warning this delivery carries goes once.</summary>
+    public IReadOnlyCollection<long> MarksDelayWarned { get; init; } = [];
 }
 
 /// <summary>A maildrop copy: content and envelope, and the maildrops it is appended to.</summary>

@@ -348,7 +348,7 @@ public sealed class DeliveryGrain(
             {
                 case DeliveryOutcome.Delivered:
                     delivered.Add(row.Id);
-                    logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=sent ({Reply})", row.QueueId, row.Recipient, remoteMta, OneLine(reply));
+                    logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=sent ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", OneLine(reply));
                     break;
                 case DeliveryOutcome.Bounced:
                     bounced.Add((row, reply));
@@ -361,7 +361,7 @@ public sealed class DeliveryGrain(
 
         foreach (var (row, reply) in deferred)
         {
-            logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=deferred ({Reply})", row.QueueId, row.Recipient, remoteMta, OneLine(reply));
+            logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=deferred ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", OneLine(reply));
         }
 
         // Each step runs once: a step that failed is retried with backoff, one that succeeded is not repeated
@@ -430,7 +430,7 @@ public sealed class DeliveryGrain(
     {
         foreach (var (row, reply) in bounced)
         {
-            logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=bounced ({Reply})", row.QueueId, row.Recipient, remoteMta, OneLine(reply));
+            logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=bounced ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", OneLine(reply));
         }
 
         var ids = bounced.Select(b => b.Row.Id).ToArray();
@@ -467,15 +467,15 @@ public sealed class DeliveryGrain(
             ReportingMta, job.Rows[0], content,
             [.. due.Select(d => new DsnRecipient(d.Row.Recipient, d.Reply, remoteMta, now))],
             delayed: true, now, job.Rows[0].ReceivedAt + Options.MaximalLifetime);
-        await CommitNotificationAsync(job, dsn, completes: [], now);
-        await store.MarkDelayWarnedAsync([.. due.Select(d => d.Row.Id)]);
+        await CommitNotificationAsync(job, dsn, completes: [], now, warned: [.. due.Select(d => d.Row.Id)]);
     }
 
     /// <summary>
     /// Commits a DSN to the envelope sender, removing <paramref name="completes"/> in the same transaction: into
     /// the sender's maildrop when the sender is a local account, otherwise queued for delivery with the null sender.
+    /// <paramref name="warned"/> rows are marked as warned of delay in that transaction too, so a delay warning goes once.
     /// </summary>
-    private async Task CommitNotificationAsync(Job job, byte[] dsn, IReadOnlyCollection<long> completes, DateTimeOffset now)
+    private async Task CommitNotificationAsync(Job job, byte[] dsn, IReadOnlyCollection<long> completes, DateTimeOffset now, IReadOnlyCollection<long>? warned = null)
     {
         var sender = job.Sender;
         var queueId = SmtpQueueId.New(now);
@@ -486,11 +486,7 @@ public sealed class DeliveryGrain(
             // A sender address no route can reach (no domain, a single label, an address literal): the DSN
             // would wait in a queue nothing delivers. It is dropped, like a bounce to <>.
             logger.LogWarning("DSN for {QueueId} dropped: sender <{Sender}> has no deliverable domain", job.Rows[0].QueueId, sender);
-            if (completes.Count > 0)
-            {
-                await store.CompleteAsync(completes);
-            }
-
+            await SettleWithoutNotificationAsync(completes, warned);
             return;
         }
 
@@ -501,20 +497,19 @@ public sealed class DeliveryGrain(
         {
             case RecipientKind.Mailbox:
                 var withReturnPath = Encoding.ASCII.GetBytes("Return-Path: <>\r\n").Concat(dsn).ToArray();
-                delivery = new StoreDelivery(new StoredMessage(queueId, "", now, withReturnPath), [resolution.Mailbox!], null, completes);
+                delivery = new StoreDelivery(new StoredMessage(queueId, "", now, withReturnPath), [resolution.Mailbox!], null, completes) { MarksDelayWarned = warned ?? [] };
                 break;
             case RecipientKind.UnknownUser:
                 logger.LogWarning("DSN for {QueueId} dropped: sender <{Sender}> is in a local domain but has no account", job.Rows[0].QueueId, sender);
-                if (completes.Count > 0)
-                {
-                    await store.CompleteAsync(completes);
-                }
-
+                await SettleWithoutNotificationAsync(completes, warned);
                 return;
             default:
                 // Remote, or Advanced Delivery (a whole domain, or one account that is its own destination).
                 destination = resolution.Kind == RecipientKind.Forward ? resolution.Mailbox ?? domainKey : domainKey;
-                delivery = new StoreDelivery(null, [], new OutboundMessage(new StoredMessage(queueId, "", now, dsn), [new OutboundRecipient(sender, destination)], now), completes);
+                delivery = new StoreDelivery(null, [], new OutboundMessage(new StoredMessage(queueId, "", now, dsn), [new OutboundRecipient(sender, destination)], now), completes)
+                {
+                    MarksDelayWarned = warned ?? [],
+                };
                 break;
         }
 
@@ -523,6 +518,20 @@ public sealed class DeliveryGrain(
         if (destination is not null)
         {
             GrainFactory.GetGrain<IDeliveryGrain>(destination).WakeAsync().Ignore();
+        }
+    }
+
+    /// <summary>No notice can be sent: the rows a bounce reports on go, and warned rows are marked, without a DSN.</summary>
+    private async Task SettleWithoutNotificationAsync(IReadOnlyCollection<long> completes, IReadOnlyCollection<long>? warned)
+    {
+        if (completes.Count > 0)
+        {
+            await store.CompleteAsync(completes);
+        }
+
+        if (warned is { Count: > 0 })
+        {
+            await store.MarkDelayWarnedAsync(warned);
         }
     }
 

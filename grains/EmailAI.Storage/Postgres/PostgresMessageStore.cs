@@ -235,6 +235,13 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
             await DeleteQueueRowsAsync(connection, transaction, plan.Completes, cancellationToken);
         }
 
+        if (plan.DelayWarned.Length > 0)
+        {
+            await using var mark = new NpgsqlCommand("UPDATE emailai_outbound SET delay_warned = true WHERE id = ANY(@ids)", connection, transaction);
+            mark.Parameters.AddWithValue("ids", plan.DelayWarned);
+            await mark.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         var uids = new List<long>();
         foreach (var copy in plan.Copies)
         {

@@ -41,6 +41,17 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
         {
             // One savepoint: all of it commits or none.
             DeleteQueueRows(plan.Completes);
+            if (plan.DelayWarned.Length > 0)
+            {
+                var mark = database.Prepared("UPDATE outbound SET delay_warned = 1 WHERE id = $id;");
+                var id = mark.Parameters.Add("$id", SqliteType.Integer);
+                foreach (var value in plan.DelayWarned)
+                {
+                    id.Value = value;
+                    mark.ExecuteNonQuery();
+                }
+            }
+
             var uids = new List<long>();
             for (var i = 0; i < plan.Copies.Length; i++)
             {

@@ -218,6 +218,20 @@ public abstract class MessageStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CommitAsync_DelayWarningWithMarks_RowsMarkedInTheSameCommit()
+    {
+        await EnqueueAsync("delayed\r\n", T0, "carol@far.test", "dave@far.test");
+        var rows = await AllQueuedAsync();
+        var warning = new StoredMessage("Q3", "", T0, Encoding.UTF8.GetBytes("Subject: Delayed Mail\r\n\r\ncarol\r\n"));
+
+        await Store.CommitAsync(new StoreDelivery(warning, ["bob@x.test"], null, []) { MarksDelayWarned = [rows[0].Id, rows[0].Id] });
+
+        Assert.True((await Store.GetQueuedAsync(rows[0].Id))!.DelayWarned);
+        Assert.False((await Store.GetQueuedAsync(rows[1].Id))!.DelayWarned);
+        Assert.Single(await Store.ListMaildropAsync("bob@x.test"));
+    }
+
+    [Fact]
     public async Task CommitAsync_FailsPartWay_CompletedRowsStayQueuedAndNoMaildropRow()
     {
         await EnqueueAsync("to bounce\r\n", T0, "carol@far.test");
