@@ -1,3 +1,4 @@
+using EmailAI.Protocols.Common;
 using System.Text;
 using EmailAI.Contracts;
 using EmailAI.Storage;
@@ -67,7 +68,8 @@ public sealed class IngestGrain(IMessageStore store, TimeProvider time, ILogger<
 
         if (request.Relayed.Count > 0)
         {
-            await AddToSendersWhiteListAsync(request);
+            // Not awaited: the white list is no reason to hold the client's 250 for another grain call.
+            _ = AddToSendersWhiteListAsync(request);
         }
     }
 

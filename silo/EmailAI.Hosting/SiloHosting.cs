@@ -80,14 +80,12 @@ public static class SiloHosting
 
     private static NameServer ParseNameServer(string text)
     {
-        // TryParseHostPort defaults to the SMTP port; a DNS server without a port is on 53.
-        var hasPort = text.Contains("]:", StringComparison.Ordinal) || (!text.StartsWith('[') && text.Count(c => c == ':') == 1);
-        if (!DeliveryRouter.TryParseHostPort(text, out var host, out var port) || !IPAddress.TryParse(host, out var address))
+        if (!DeliveryRouter.TryParseHostPort(text, out var host, out var port, NameServer.DefaultPort) || !IPAddress.TryParse(host, out var address))
         {
             throw new InvalidOperationException($"EmailAI:Delivery:DnsServers entry '{text}' must be an IP address, optionally with :port.");
         }
 
-        return new NameServer(address, hasPort ? port : NameServer.DefaultPort);
+        return new NameServer(address, port);
     }
 
     private static void AddSqlite(WebApplicationBuilder builder, EmailAIOptions options)

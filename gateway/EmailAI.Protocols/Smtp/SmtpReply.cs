@@ -42,6 +42,9 @@ public sealed record SmtpReply(int Code, string? EnhancedCode, IReadOnlyList<str
 
     public override int GetHashCode() => HashCode.Combine(Code, EnhancedCode, Lines.Count > 0 ? Lines[0] : null);
 
+    /// <summary>The reply on one line, lines joined by spaces: for logs, queue errors and DSN diagnostic codes.</summary>
+    public string ToSingleLine() => ToString().TrimEnd().Replace("\r\n", " ", StringComparison.Ordinal);
+
     public override string ToString()
     {
         var builder = new StringBuilder();

@@ -573,30 +573,6 @@ public sealed class SmtpSession
         return false;
     }
 
-    /// <summary>Received fields in the header block (up to the first empty line), at the start of a line, any case.</summary>
-    internal static int CountReceivedFields(ReadOnlySpan<byte> message)
-    {
-        var count = 0;
-        while (!message.IsEmpty)
-        {
-            var lf = message.IndexOf((byte)'\n');
-            var line = lf < 0 ? message : message[..(lf + 1)];
-            if (line.SequenceEqual("\r\n"u8))
-            {
-                break;
-            }
-
-            if (line.Length >= 9 && System.Text.Ascii.EqualsIgnoreCase(line[..9], "Received:"u8))
-            {
-                count++;
-            }
-
-            message = message[line.Length..];
-        }
-
-        return count;
-    }
-
     private async ValueTask<SmtpReply> FinishMessageAsync(CancellationToken cancellationToken)
     {
         _inData = false;
@@ -613,7 +589,7 @@ public sealed class SmtpSession
         {
             reply = SmtpReplies.BareLineEnding;
         }
-        else if (CountReceivedFields(_message.WrittenSpan) - 1 > _options.MaxReceivedHeaders)
+        else if (HeaderFields.Count(_message.WrittenSpan, "Received") - 1 > _options.MaxReceivedHeaders)
         {
             // Minus our own, which the message already starts with.
             reply = SmtpReplies.TooManyHops;

@@ -348,7 +348,7 @@ public sealed class DeliveryGrain(
             {
                 case DeliveryOutcome.Delivered:
                     delivered.Add(row.Id);
-                    logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=sent ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", OneLine(reply));
+                    logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=sent ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", reply.ToSingleLine());
                     break;
                 case DeliveryOutcome.Bounced:
                     bounced.Add((row, reply));
@@ -361,7 +361,7 @@ public sealed class DeliveryGrain(
 
         foreach (var (row, reply) in deferred)
         {
-            logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=deferred ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", OneLine(reply));
+            logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=deferred ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", reply.ToSingleLine());
         }
 
         // Each step runs once: a step that failed is retried with backoff, one that succeeded is not repeated
@@ -372,9 +372,11 @@ public sealed class DeliveryGrain(
             steps.Enqueue(() => store.CompleteAsync(delivered));
         }
 
-        foreach (var (row, reply) in deferred)
+        // One write per distinct (attempt count, error): usually one for the whole message.
+        foreach (var group in deferred.GroupBy(d => (d.Row.Attempts, Error: d.Reply.ToSingleLine())))
         {
-            steps.Enqueue(() => store.DeferAsync([row.Id], now + Options.BackoffAfter(row.Attempts + 1), OneLine(reply)));
+            long[] ids = [.. group.Select(d => d.Row.Id)];
+            steps.Enqueue(() => store.DeferAsync(ids, now + Options.BackoffAfter(group.Key.Attempts + 1), group.Key.Error));
         }
 
         if (bounced.Count > 0)
@@ -430,7 +432,7 @@ public sealed class DeliveryGrain(
     {
         foreach (var (row, reply) in bounced)
         {
-            logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=bounced ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", OneLine(reply));
+            logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=bounced ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", reply.ToSingleLine());
         }
 
         var ids = bounced.Select(b => b.Row.Id).ToArray();
@@ -595,14 +597,13 @@ public sealed class DeliveryGrain(
         }
 
         return now - row.ReceivedAt >= options.MaximalLifetime
-            ? (DeliveryOutcome.Bounced, new SmtpReply(550, "5.4.7", $"message expired after {FormatLifetime(options.MaximalLifetime)} in the queue; last error: {OneLine(reply)}"))
+            ? (DeliveryOutcome.Bounced, new SmtpReply(550, "5.4.7", $"message expired after {FormatLifetime(options.MaximalLifetime)} in the queue; last error: {reply.ToSingleLine()}"))
             : (DeliveryOutcome.Deferred, reply);
     }
 
     private static string FormatLifetime(TimeSpan lifetime) =>
         lifetime >= TimeSpan.FromDays(1) ? $"{lifetime.TotalDays:0.#} days" : lifetime >= TimeSpan.FromHours(1) ? $"{lifetime.TotalHours:0.#} hours" : $"{lifetime.TotalSeconds:0} seconds";
 
-    private static string OneLine(SmtpReply reply) => reply.ToString().TrimEnd().Replace("\r\n", " ", StringComparison.Ordinal);
 
     /// <summary>The rows of one message at this destination: one transaction.</summary>
     private sealed record Job(IReadOnlyList<QueuedRecipient> Rows)

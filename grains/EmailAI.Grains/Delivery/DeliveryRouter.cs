@@ -71,11 +71,11 @@ public sealed class DeliveryRouter(IOptions<DeliveryOptions> options, Func<strin
         return await ResolveMxAsync(destination, cancellationToken);
     }
 
-    /// <summary>Parses <c>host</c>, <c>host:port</c>, <c>[v6]:port</c> or a bare IPv6 address.</summary>
-    public static bool TryParseHostPort(string text, out string host, out int port)
+    /// <summary>Parses <c>host</c>, <c>host:port</c>, <c>[v6]:port</c> or a bare IPv6 address; without a port, <paramref name="defaultPort"/>.</summary>
+    public static bool TryParseHostPort(string text, out string host, out int port, int defaultPort = SmtpPort)
     {
         host = text.Trim();
-        port = SmtpPort;
+        port = defaultPort;
         if (host.StartsWith('['))
         {
             var close = host.IndexOf(']');

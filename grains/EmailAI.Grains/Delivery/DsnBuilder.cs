@@ -1,6 +1,7 @@
 using EmailAI.Contracts;
 using System.Globalization;
 using System.Text;
+using EmailAI.Protocols.Common;
 using EmailAI.Protocols.Smtp;
 using EmailAI.Protocols.SmtpClient;
 using EmailAI.Storage;
@@ -62,7 +63,7 @@ public static class DsnBuilder
                 group.Add("Remote-MTA", "dns; " + recipient.RemoteMta);
             }
 
-            group.Add("Diagnostic-Code", "smtp; " + OneLine(recipient.Reply));
+            group.Add("Diagnostic-Code", "smtp; " + recipient.Reply.ToSingleLine());
             group.Add("Last-Attempt-Date", DateUtils.FormatDate(recipient.LastAttempt));
             if (delayed)
             {
@@ -75,7 +76,7 @@ public static class DsnBuilder
         report.Add(status);
         report.Add(new MimePart("text", "rfc822-headers")
         {
-            Content = new MimeContent(new MemoryStream(HeadersOf(originalContent))),
+            Content = new MimeContent(new MemoryStream(HeaderFields.HeaderBlock(originalContent).ToArray())),
             ContentTransferEncoding = SmtpDataEncoding.HasEightBitOctets(originalContent) ? ContentEncoding.EightBit : ContentEncoding.SevenBit,
         });
         dsn.Body = report;
@@ -86,13 +87,6 @@ public static class DsnBuilder
         format.International = true;
         dsn.WriteTo(format, output);
         return output.ToArray();
-    }
-
-    /// <summary>The header block of a message: everything up to its first empty line (all of it if there is none).</summary>
-    public static byte[] HeadersOf(ReadOnlySpan<byte> content)
-    {
-        var end = content.IndexOf("\r\n\r\n"u8);
-        return end < 0 ? content.ToArray() : content[..(end + 2)].ToArray();
     }
 
     private static string HumanText(string reportingMta, QueuedRecipient message, IReadOnlyList<DsnRecipient> recipients, bool delayed, DateTimeOffset willRetryUntil)
@@ -118,11 +112,10 @@ public static class DsnBuilder
                 text.Append("host ").Append(recipient.RemoteMta).Append(" said: ");
             }
 
-            text.Append(OneLine(recipient.Reply)).Append("\r\n");
+            text.Append(recipient.Reply.ToSingleLine()).Append("\r\n");
         }
 
         return text.ToString();
     }
 
-    private static string OneLine(SmtpReply reply) => reply.ToString().TrimEnd().Replace("\r\n", " ", StringComparison.Ordinal);
 }

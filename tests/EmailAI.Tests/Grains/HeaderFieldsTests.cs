@@ -1,3 +1,4 @@
+using EmailAI.Protocols.Common;
 using System.Text;
 using EmailAI.Grains;
 

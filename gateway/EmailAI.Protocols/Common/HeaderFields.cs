@@ -1,0 +1,109 @@
+using System.Text;
+
+namespace EmailAI.Protocols.Common;
+
+/// <summary>Byte-level edits of a message's header block (RFC 5322 §2.2): the body and every other field stay as they are.</summary>
+public static class HeaderFields
+{
+    /// <summary>
+    /// Removes every field named <paramref name="name"/> (case-insensitive), with its folded continuation lines,
+    /// from the header block. Returns <paramref name="content"/> itself when there is none: a sender must not be
+    /// able to forge a trace field this server adds.
+    /// </summary>
+    public static byte[] Remove(byte[] content, string name)
+    {
+        var field = Encoding.ASCII.GetBytes(name);
+        var kept = default(MemoryStream);
+        var removing = false;
+        var position = 0;
+        foreach (var (start, length) in HeaderLines(content))
+        {
+            var line = content.AsSpan(start, length);
+            removing = IsContinuation(line) ? removing : IsField(line, field);
+            if (removing && kept is null)
+            {
+                kept = new MemoryStream(content.Length);
+                kept.Write(content, 0, start);
+            }
+            else if (!removing)
+            {
+                kept?.Write(line);
+            }
+
+            position = start + length;
+        }
+
+        if (kept is null)
+        {
+            return content;
+        }
+
+        kept.Write(content, position, content.Length - position);
+        return kept.ToArray();
+    }
+
+    /// <summary>How many fields named <paramref name="name"/> the header block holds (Received fields count hops, RFC 5321 §6.3).</summary>
+    public static int Count(ReadOnlySpan<byte> content, string name)
+    {
+        var field = Encoding.ASCII.GetBytes(name);
+        var count = 0;
+        foreach (var (start, length) in HeaderLines(content))
+        {
+            var line = content.Slice(start, length);
+            count += !IsContinuation(line) && IsField(line, field) ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    /// <summary>The header block: everything before the first empty line, with its last CRLF (all of it if there is no empty line).</summary>
+    public static ReadOnlySpan<byte> HeaderBlock(ReadOnlySpan<byte> content)
+    {
+        var end = 0;
+        foreach (var (start, length) in HeaderLines(content))
+        {
+            end = start + length;
+        }
+
+        return content[..end];
+    }
+
+    /// <summary>The lines of the header block, as (start, length) with their line ending, up to the first empty line.</summary>
+    private static List<(int Start, int Length)> HeaderLines(ReadOnlySpan<byte> content)
+    {
+        var lines = new List<(int, int)>();
+        var position = 0;
+        while (position < content.Length)
+        {
+            var lf = content[position..].IndexOf((byte)'\n');
+            var length = lf < 0 ? content.Length - position : lf + 1;
+            var line = content.Slice(position, length);
+            if (line.SequenceEqual("\r\n"u8) || line.SequenceEqual("\n"u8))
+            {
+                break;
+            }
+
+            lines.Add((position, length));
+            position += length;
+        }
+
+        return lines;
+    }
+
+    private static bool IsContinuation(ReadOnlySpan<byte> line) => line[0] is (byte)' ' or (byte)'\t';
+
+    /// <summary>
+    /// The line starts field <paramref name="name"/>: the name in any case, then optional spaces or tabs
+    /// before the colon (RFC 5322 §4.5.1's obsolete syntax, which mail readers still accept).
+    /// </summary>
+    private static bool IsField(ReadOnlySpan<byte> line, ReadOnlySpan<byte> name)
+    {
+        if (line.Length <= name.Length || !Ascii.EqualsIgnoreCase(line[..name.Length], name))
+        {
+            return false;
+        }
+
+        var rest = line[name.Length..].TrimStart(" \t"u8);
+        return rest.Length > 0 && rest[0] == (byte)':';
+    }
+}
