@@ -96,10 +96,17 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
     public async Task<IReadOnlyList<SmtpReply>> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         var eightBit = SmtpDataEncoding.HasEightBitOctets(content.Span);
+        if (!Capabilities.SmtpUtf8)
+        {
+            // Without SMTPUTF8 an internationalised domain still goes, as its A-label (RFC 5890); only a
+            // non-ASCII local part cannot (RFC 6531 §3.2).
+            sender = AsciiDomain(sender);
+            recipients = [.. recipients.Select(AsciiDomain)];
+        }
+
         var utf8 = !Ascii.IsValid(sender) || recipients.Any(r => !Ascii.IsValid(r));
         if (utf8 && !Capabilities.SmtpUtf8)
         {
-            // RFC 6531 §3.2: an address that needs SMTPUTF8 cannot go to a server without it.
             return Fill(recipients.Count, new SmtpReply(553, "5.6.7", $"{Target.Host} does not support SMTPUTF8, which these addresses need"));
         }
 
@@ -213,6 +220,25 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
         await _reader.CompleteAsync();
         await _stream.DisposeAsync();
         _tcp.Dispose();
+    }
+
+    /// <summary>The address with its domain as an IDNA A-label; unchanged when that is not possible (it then needs SMTPUTF8).</summary>
+    public static string AsciiDomain(string address)
+    {
+        var at = address.LastIndexOf('@');
+        if (at < 0 || Ascii.IsValid(address.AsSpan(at + 1)))
+        {
+            return address;
+        }
+
+        try
+        {
+            return address[..(at + 1)] + new System.Globalization.IdnMapping().GetAscii(address[(at + 1)..]);
+        }
+        catch (ArgumentException)
+        {
+            return address;
+        }
     }
 
     private static SmtpReply[] Fill(int count, SmtpReply reply) => Enumerable.Repeat(reply, count).ToArray();

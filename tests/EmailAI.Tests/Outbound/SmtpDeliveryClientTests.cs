@@ -635,4 +635,16 @@ public sealed class SmtpDeliveryClientTests
 
     private static Task<SmtpDeliveryClient> ConnectAsync(int port, bool tls = false, DeliveryOptions? options = null) =>
         SmtpDeliveryClient.ConnectAsync(new DeliveryTarget("127.0.0.1", IPAddress.Loopback, port), HeloName, tls, options ?? Options(), CancellationToken.None);
+
+    [Theory]
+    [InlineData("anne@bücher.test", "anne@xn--bcher-kva.test")]
+    [InlineData("\"a b\"@bücher.test", "\"a b\"@xn--bcher-kva.test")]
+    [InlineData("änne@bücher.test", "änne@xn--bcher-kva.test")]
+    [InlineData("anne@example.test", "anne@example.test")]
+    [InlineData("", "")]
+    public void AsciiDomain_InternationalDomain_SentAsItsALabel(string address, string expected)
+    {
+        // Without SMTPUTF8 only the domain can be made ASCII; a non-ASCII local part still needs the extension.
+        Assert.Equal(expected, SmtpDeliveryClient.AsciiDomain(address));
+    }
 }
