@@ -10,6 +10,12 @@ public sealed record RecipientVerdict(SmtpReply Reply, string? Destination)
 {
     public bool Accepted => Reply.IsPositive;
 
+    /// <summary>
+    /// Why the policy decided so, for the log only (never sent to the client): "relay not permitted for
+    /// [203.0.113.9]", "no such account", "domain lookup failed". Null when there is nothing to add.
+    /// </summary>
+    public string? Reason { get; init; }
+
     public static RecipientVerdict Accept(string destination) => new(SmtpReplies.RecipientOk, destination);
 
     public static RecipientVerdict Refuse(SmtpReply reply) =>

@@ -89,7 +89,7 @@ public sealed class SmtpSession
     /// </summary>
     public DateTimeOffset Deadline { get; private set; }
 
-    public SmtpSessionInfo Info => new(_sessionId, _remoteAddress, _heloName, Authenticated: false);
+    public SmtpSessionInfo Info => new(_sessionId, _remoteAddress, _heloName);
 
     /// <summary>The 220 greeting (RFC 5321 §4.3.1).</summary>
     public SmtpReply Start() => SmtpReplies.Greeting(_options.ServerDomain);
