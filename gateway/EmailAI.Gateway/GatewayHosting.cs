@@ -28,6 +28,7 @@ public static class GatewayHosting
     /// </summary>
     public static WebApplicationBuilder AddEmailAIGateway(this WebApplicationBuilder builder)
     {
+        ProcessCulture.UseInvariant();
         var section = builder.Configuration.GetSection(EmailAIOptions.Section);
         var options = section.Get<EmailAIOptions>() ?? new EmailAIOptions();
         builder.Services.Configure<EmailAIOptions>(section);

@@ -8,6 +8,9 @@ public interface IRelayPolicyGrain : IGrainWithIntegerKey
     /// <summary>Merges the update into the current settings and validates the result; on Invalid nothing changes.</summary>
     Task<AdminResult> UpdateAsync(RelaySettingsUpdate update);
 
-    /// <summary>True when the client address is on the Authorised IP list.</summary>
-    Task<bool> IsAuthorisedAsync(string clientIp);
+    /// <summary>
+    /// The settings when they are newer than <paramref name="knownVersion"/>, else null: what each silo's cache
+    /// polls, so an unchanged policy costs a few bytes a call.
+    /// </summary>
+    Task<RelayPolicySnapshot?> GetIfNewerAsync(long knownVersion);
 }

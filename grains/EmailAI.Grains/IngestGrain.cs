@@ -25,7 +25,10 @@ public sealed class IngestGrain(IMessageStore store, TimeProvider time, ILogger<
 
     public async Task DeliverAsync(IngestRequest request)
     {
-        var mailboxes = request.Mailboxes.Distinct(StringComparer.Ordinal).ToArray();
+        var mailboxes = request.Routes
+            .Select(route => route switch { MaildropRoute m => m.Maildrop, PostmasterRoute p => p.Maildrop, _ => null })
+            .OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        var relayed = request.Routes.OfType<RelayRoute>().Select(r => r.Address).Distinct(StringComparer.Ordinal).ToArray();
         StoredMessage? plain = null;
         var copies = new List<LocalCopy>();
         if (mailboxes.Length > 0)
@@ -52,10 +55,14 @@ public sealed class IngestGrain(IMessageStore store, TimeProvider time, ILogger<
         }
 
         // Sent onwards exactly as received (with our Received header): no Return-Path, which only final delivery adds.
-        var outboundRecipients = request.Relayed.Distinct(StringComparer.Ordinal)
-            .Select(address => new OutboundRecipient(address, DestinationOf(address)))
-            .Concat(request.Forwarded.Distinct().Select(f => new OutboundRecipient(f.Address, f.Destination)))
-            .ToArray();
+        var outboundRecipients = request.Routes
+            .Select(route => route switch
+            {
+                RelayRoute r => new OutboundRecipient(r.Address, r.Destination),
+                ForwardRoute f => new OutboundRecipient(f.Address, f.Destination),
+                _ => null,
+            })
+            .OfType<OutboundRecipient>().Distinct().ToArray();
         var outbound = outboundRecipients.Length == 0
             ? null
             : new OutboundMessage(new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, request.Content), outboundRecipients, time.GetUtcNow());
@@ -66,10 +73,10 @@ public sealed class IngestGrain(IMessageStore store, TimeProvider time, ILogger<
             GrainFactory.GetGrain<IDeliveryGrain>(destination).WakeAsync().Ignore();
         }
 
-        if (request.Relayed.Count > 0)
+        if (relayed.Length > 0)
         {
             // Not awaited: the white list is no reason to hold the client's 250 for another grain call.
-            _ = AddToSendersWhiteListAsync(request);
+            _ = AddToSendersWhiteListAsync(request, relayed);
         }
     }
 
@@ -98,20 +105,19 @@ public sealed class IngestGrain(IMessageStore store, TimeProvider time, ILogger<
     /// account (the white-list grain checks the relay policy's autoWhiteListRecipients). After the commit and
     /// one-way: it never delays or fails the 250.
     /// </summary>
-    private async Task AddToSendersWhiteListAsync(IngestRequest request)
+    private async Task AddToSendersWhiteListAsync(IngestRequest request, string[] relayed)
     {
-        var at = request.Sender.LastIndexOf('@');
-        if (at <= 0 || !GrainKeys.TryNormalizeDomain(request.Sender[(at + 1)..], out var domain))
+        if (!EmailAddress.TryParse(request.Sender, out var sender))
         {
             return;
         }
 
         try
         {
-            var resolution = await GrainFactory.GetGrain<IDomainGrain>(domain).ResolveAsync(request.Sender[..at].ToLowerInvariant());
+            var resolution = await GrainFactory.GetGrain<IDomainGrain>(sender.Domain).ResolveAsync(sender.LocalPart);
             if (resolution.Kind == RecipientKind.Mailbox)
             {
-                await GrainFactory.GetGrain<IWhiteListGrain>(resolution.Mailbox!).AddRelayedRecipientsAsync(request.Relayed);
+                await GrainFactory.GetGrain<IWhiteListGrain>(resolution.Mailbox!).AddRelayedRecipientsAsync(relayed);
             }
         }
         catch (Exception ex)
@@ -128,8 +134,4 @@ public sealed class IngestGrain(IMessageStore store, TimeProvider time, ILogger<
         content.CopyTo(result, head.Length);
         return result;
     }
-
-    /// <summary>The queue of an address: its domain, normalised (the gateway accepted only valid domains).</summary>
-    internal static string DestinationOf(string address) =>
-        GrainKeys.Domain(address[(address.LastIndexOf('@') + 1)..]);
 }

@@ -11,7 +11,8 @@ namespace EmailAI.Grains;
 /// (<c>192.168.1.0/24</c>, <c>2001:db8::/32</c>). IPv4 must be written as four dotted decimals:
 /// shorthand such as <c>10.1</c>, which <see cref="IPAddress.TryParse(string, out IPAddress)"/> would take,
 /// is refused because an admin rarely means what it parses to. IPv4-mapped IPv6 client addresses
-/// (<c>::ffff:a.b.c.d</c>, as dual-stack sockets report them) match as IPv4.
+/// (<c>::ffff:a.b.c.d</c>, as dual-stack sockets report them) match as IPv4, and so does an entry written in
+/// that form (<c>::ffff:127.0.0.1</c>, <c>::ffff:10.0.0.0/104</c>).
 /// </summary>
 public sealed class IpPattern
 {
@@ -76,6 +77,20 @@ public sealed class IpPattern
         if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out prefix) || prefix > maxBits))
         {
             return false;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            // ::ffff:a.b.c.d names an IPv4 client, and clients are compared as IPv4: keep the entry's text,
+            // match on its IPv4 part. A prefix shorter than the mapping's 96 bits would span non-IPv4
+            // addresses, which an admin writing ::ffff: cannot mean.
+            if (prefix < 96)
+            {
+                return false;
+            }
+
+            network = address.MapToIPv4().GetAddressBytes();
+            prefix -= 96;
         }
 
         pattern = new IpPattern(text, network, prefix, null);

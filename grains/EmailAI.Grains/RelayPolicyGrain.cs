@@ -1,28 +1,25 @@
-using System.Net;
 using EmailAI.Contracts;
+using EmailAI.Grains.Policy;
 
 namespace EmailAI.Grains;
 
 /// <summary>
 /// The cluster's relay policy: the Authorised IP list, the auto white list option and IP location
 /// blocking. Settings are validated whole before anything is stored, so a bad entry leaves the previous
-/// list in force.
+/// list in force. Decisions do not call this grain: every silo's <see cref="RelayPolicyCache"/> polls
+/// <see cref="GetIfNewerAsync"/>, and the silo this grain lives on gets each change at once.
 /// </summary>
 public sealed class RelayPolicyGrain(
-    [PersistentState(StorageNames.RelayPolicyState, StorageNames.Provider)] IPersistentState<RelayPolicyState> state) : Grain, IRelayPolicyGrain
+    [PersistentState(StorageNames.RelayPolicyState, StorageNames.Provider)] IPersistentState<RelayPolicyState> state,
+    RelayPolicyCache cache) : Grain, IRelayPolicyGrain
 {
     /// <summary>Longest IP location blocking message; it is sent in a single SMTP reply line.</summary>
     public const int MaxMessageLength = 200;
 
-    private IReadOnlyList<IpPattern> _patterns = [];
-
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        _patterns = Compile(state.State.Settings.AuthorisedIps, out _);
-        return Task.CompletedTask;
-    }
-
     public Task<RelaySettings> GetAsync() => Task.FromResult(state.State.Settings);
+
+    public Task<RelayPolicySnapshot?> GetIfNewerAsync(long knownVersion) =>
+        Task.FromResult(state.State.Version > knownVersion || knownVersion < 0 ? Snapshot() : null);
 
     public async Task<AdminResult> UpdateAsync(RelaySettingsUpdate update)
     {
@@ -54,17 +51,28 @@ public sealed class RelayPolicyGrain(
             return AdminResult.Invalid(string.Join("; ", errors));
         }
 
+        var previous = (state.State.Settings, state.State.Version);
         state.State.Settings = new RelaySettings(
             [.. patterns.Select(p => p.Text)],
             settings.AutoWhiteListRecipients,
             new IpLocationBlocking([.. blocking.BlockedCountries.Select(c => c.ToUpperInvariant()).Distinct()], message));
-        await state.WriteStateAsync();
-        _patterns = patterns;
+        state.State.Version++;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Not stored, so not in force: the caches must never see a version the store does not have.
+            (state.State.Settings, state.State.Version) = previous;
+            throw;
+        }
+
+        cache.Publish(Snapshot());
         return new AdminResult(AdminOutcome.Updated);
     }
 
-    public Task<bool> IsAuthorisedAsync(string clientIp) =>
-        Task.FromResult(IPAddress.TryParse(clientIp, out var address) && _patterns.Any(p => p.Matches(address)));
+    private RelayPolicySnapshot Snapshot() => new(state.State.Version, state.State.Settings);
 
     private static List<IpPattern> Compile(IEnumerable<string> entries, out List<string> errors)
     {

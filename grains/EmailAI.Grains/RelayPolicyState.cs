@@ -8,4 +8,8 @@ public sealed class RelayPolicyState
 {
     [Id(0)]
     public RelaySettings Settings { get; set; } = RelaySettings.Default;
+
+    /// <summary>Incremented by every accepted change; silos' caches compare it (see RelayPolicyCache).</summary>
+    [Id(1)]
+    public long Version { get; set; }
 }

@@ -1,4 +1,5 @@
 using EmailAI.Contracts;
+using EmailAI.Grains.Policy;
 using Microsoft.Extensions.Logging;
 
 namespace EmailAI.Grains;
@@ -13,6 +14,7 @@ namespace EmailAI.Grains;
 public sealed class WhiteListGrain(
     [PersistentState(StorageNames.WhiteListState, StorageNames.Provider)] IPersistentState<WhiteListState> state,
     TimeProvider time,
+    RelayPolicyCache relayPolicy,
     ILogger<WhiteListGrain> logger) : Grain, IWhiteListGrain
 {
     /// <summary>Most entries one owner's list holds; relayed recipients past it are not added.</summary>
@@ -62,8 +64,8 @@ public sealed class WhiteListGrain(
     {
         try
         {
-            var policy = await GrainFactory.GetGrain<IRelayPolicyGrain>(GrainKeys.RelayPolicy).GetAsync();
-            if (!policy.AutoWhiteListRecipients)
+            var policy = await relayPolicy.GetAsync();
+            if (!policy.Settings.AutoWhiteListRecipients)
             {
                 return;
             }
@@ -119,23 +121,11 @@ public sealed class WhiteListGrain(
         }
     }
 
-    /// <summary>
-    /// An outside address as a white-list key: the domain IDNA-normalised and lower case, the local part lower
-    /// case (mail systems compare local parts case-insensitively in practice, and a white list that missed
-    /// "Bob@" after "bob@" would surprise its owner).
-    /// </summary>
+    /// <summary>An outside address as a white-list key: <see cref="EmailAddress"/>'s normal form.</summary>
     public static bool TryNormalize(string? address, out string key)
     {
-        key = "";
-        var at = address?.LastIndexOf('@') ?? -1;
-        if (address is null || at <= 0 || at > 64 || address.AsSpan().IndexOfAny('\r', '\n') >= 0
-            || !GrainKeys.TryNormalizeDomain(address[(at + 1)..], out var domain))
-        {
-            return false;
-        }
-
-        key = address[..at].ToLowerInvariant() + "@" + domain;
-        return true;
+        key = EmailAddress.TryParse(address, out var parsed) ? parsed.Key : "";
+        return key.Length > 0;
     }
 }
 

@@ -3,6 +3,7 @@ using EmailAI.Gateway;
 using DnsClient;
 using EmailAI.Grains;
 using EmailAI.Grains.Delivery;
+using EmailAI.Grains.Policy;
 using EmailAI.Storage;
 using EmailAI.Storage.Postgres;
 using EmailAI.Storage.Sqlite;
@@ -35,6 +36,7 @@ public static class SiloHosting
 
     public static WebApplicationBuilder AddEmailAISilo(this WebApplicationBuilder builder)
     {
+        ProcessCulture.UseInvariant();
         var options = builder.Configuration.GetSection(EmailAIOptions.Section).Get<EmailAIOptions>() ?? new EmailAIOptions();
         if (string.Equals(options.Storage.Provider, StorageOptions.Sqlite, StringComparison.OrdinalIgnoreCase))
         {
@@ -50,7 +52,16 @@ public static class SiloHosting
         }
 
         AddDelivery(builder, options);
+        AddPolicy(builder);
         return builder;
+    }
+
+    /// <summary>The session policy's silo-side state: the relay policy cache and the refresher that keeps it current.</summary>
+    private static void AddPolicy(WebApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<RelayPolicyCache>();
+        builder.Services.AddHostedService<RelayPolicyRefresher>();
     }
 
     /// <summary>Outbound delivery: options from EmailAI:Delivery, the router with its DNS client, and the queue scanner.</summary>

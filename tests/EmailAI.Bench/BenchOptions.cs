@@ -8,8 +8,10 @@ internal sealed class BenchOptions
     public const string Usage =
         "usage: EmailAI.Bench smtp [--host 127.0.0.1] [--port 2525] [--messages 2000] [--connections 16] [--size 10240]\n" +
         "                          [--from bench@load.test] [--to alice@example.com] [--label name] [--warmup 100]\n" +
-        "                          [--timeout 30] [--json] [--to-domains 0] [--times]\n" +
+        "                          [--timeout 30] [--json] [--to-domains 0] [--times] [--recipients 1] [--rcpt-only]\n" +
         "  --to-domains N   --to contains {d}: message n goes to it with {d} = ((n - 1) mod N) + 1 (round robin)\n" +
+        "  --recipients N   N RCPT commands per message, one at a time; {r} in --to is replaced by 1..N\n" +
+        "  --rcpt-only      no DATA: MAIL, the RCPTs, RSET; the rate and latencies are of recipient decisions\n" +
         "  --times          also print started_at=/ended_at= (Unix epoch seconds) of the measured run\n" +
         "usage: EmailAI.Bench sink ... (see 'EmailAI.Bench sink --help')";
 
@@ -26,6 +28,12 @@ internal sealed class BenchOptions
     public bool Json { get; private set; }
     public int ToDomains { get; private set; }
     public bool Times { get; private set; }
+    public int Recipients { get; private set; } = 1;
+    public bool RcptOnly { get; private set; }
+
+    /// <summary>The <paramref name="index"/>th (1-based) recipient of a message to <paramref name="recipient"/>: <c>{r}</c> replaced.</summary>
+    public static string NthRecipient(string recipient, int index) =>
+        recipient.Replace("{r}", index.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
     /// <summary>The envelope recipient of message <paramref name="number"/> (1-based): <see cref="To"/>, with <c>{d}</c>
     /// replaced round robin over <see cref="ToDomains"/> when that is set.</summary>
@@ -57,6 +65,11 @@ internal sealed class BenchOptions
                 options.Times = true;
                 continue;
             }
+            if (name == "--rcpt-only")
+            {
+                options.RcptOnly = true;
+                continue;
+            }
             if (i + 1 >= args.Count)
             {
                 throw new ArgumentException($"{name} needs a value");
@@ -75,6 +88,7 @@ internal sealed class BenchOptions
                 case "--warmup": options.Warmup = ParseInt(name, value, 0, int.MaxValue); break;
                 case "--timeout": options.Timeout = TimeSpan.FromSeconds(ParseInt(name, value, 1, 3600)); break;
                 case "--to-domains": options.ToDomains = ParseInt(name, value, 0, 1_000_000); break;
+                case "--recipients": options.Recipients = ParseInt(name, value, 1, 100_000); break;
                 default: throw new ArgumentException($"unknown option {name}");
             }
         }

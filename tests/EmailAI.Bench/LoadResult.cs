@@ -17,6 +17,9 @@ internal sealed class LoadResult(
     /// <summary>Accepted messages per second of wall-clock time (connection setup included).</summary>
     public double Rate => elapsed.TotalSeconds > 0 ? ok / elapsed.TotalSeconds : 0;
 
+    /// <summary>RCPT commands in each message; above 1 the summary also gives recipients per second.</summary>
+    public int RecipientsPerMessage { get; init; } = 1;
+
     /// <summary>Nearest-rank percentile (0 &lt; p ≤ 1) of the accepted messages' latencies; NaN when none was accepted.</summary>
     public double PercentileMs(double p) =>
         _sortedMs.Length == 0 ? double.NaN : _sortedMs[Math.Clamp((int)Math.Ceiling(p * _sortedMs.Length) - 1, 0, _sortedMs.Length - 1)];
@@ -25,7 +28,12 @@ internal sealed class LoadResult(
     public string SummaryLine() => string.Create(
         CultureInfo.InvariantCulture,
         $"label={label} C={connections} N={messages} size={size} ok={ok} err={errors} elapsed={elapsed.TotalSeconds:0.00}s " +
-        $"rate={Rate:0.0} msg/s p50={FormatMs(PercentileMs(0.50))} p99={FormatMs(PercentileMs(0.99))}");
+        $"rate={Rate:0.0} msg/s p50={FormatMs(PercentileMs(0.50))} p99={FormatMs(PercentileMs(0.99))}{RecipientFigures()}");
+
+    private string RecipientFigures() =>
+        RecipientsPerMessage > 1
+            ? string.Create(CultureInfo.InvariantCulture, $" rcpt={RecipientsPerMessage} rcpt_rate={Rate * RecipientsPerMessage:0} rcpt/s")
+            : "";
 
     private static string FormatMs(double ms) =>
         double.IsNaN(ms) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{ms:0.0}ms");

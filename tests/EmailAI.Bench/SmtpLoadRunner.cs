@@ -32,7 +32,10 @@ internal sealed class SmtpLoadRunner(BenchOptions options, MessageFactory messag
         var latencies = await Task.WhenAll(workers);
         var elapsed = Stopwatch.GetElapsedTime(started);
         return new LoadResult(
-            options.EffectiveLabel, connections, messageCount, options.Size, _ok, _failed, elapsed, [.. latencies.SelectMany(l => l)]);
+            options.EffectiveLabel, connections, messageCount, options.Size, _ok, _failed, elapsed, [.. latencies.SelectMany(l => l)])
+        {
+            RecipientsPerMessage = options.Recipients,
+        };
     }
 
     private async Task<List<double>> WorkAsync(int messageCount, string phase, CancellationToken cancellationToken)
@@ -100,11 +103,24 @@ internal sealed class SmtpLoadRunner(BenchOptions options, MessageFactory messag
         }
     }
 
-    /// <summary>One transaction; returns the end-of-data latency in milliseconds.</summary>
+    /// <summary>
+    /// One transaction; returns the end-of-data latency in milliseconds, or with <see cref="BenchOptions.RcptOnly"/> the
+    /// mean latency of its RCPT commands (then it ends with RSET instead of DATA).
+    /// </summary>
     private async Task<double> SendAsync(SmtpConnection connection, string id, string recipient, CancellationToken cancellationToken)
     {
         Expect(await connection.CommandAsync($"MAIL FROM:<{options.From}>", cancellationToken));
-        Expect(await connection.CommandAsync($"RCPT TO:<{recipient}>", cancellationToken));
+        var rcptStarted = Stopwatch.GetTimestamp();
+        for (var r = 1; r <= options.Recipients; r++)
+        {
+            Expect(await connection.CommandAsync($"RCPT TO:<{BenchOptions.NthRecipient(recipient, r)}>", cancellationToken));
+        }
+        if (options.RcptOnly)
+        {
+            var perRecipient = Stopwatch.GetElapsedTime(rcptStarted).TotalMilliseconds / options.Recipients;
+            Expect(await connection.CommandAsync("RSET", cancellationToken));
+            return perRecipient;
+        }
         var data = await connection.CommandAsync("DATA", cancellationToken);
         if (data.Code != 354)
         {

@@ -25,6 +25,16 @@ stop_pid() {
   fi
 }
 
+# wait_ready: until $ADMIN/readyz answers, for at most READY_TIMEOUT seconds; dies if $SERVER_PID exits first.
+wait_ready() {
+  local deadline=$(( $(date +%s) + READY_TIMEOUT ))
+  until curl -sf "$ADMIN/readyz" >/dev/null 2>&1; do
+    kill -0 "$SERVER_PID" 2>/dev/null || die "EmailAI exited during startup"
+    [ "$(date +%s)" -lt "$deadline" ] || die "EmailAI not ready after ${READY_TIMEOUT}s"
+    sleep 0.2
+  done
+}
+
 stop_server() {
   stop_pid "$SERVER_PID"
   SERVER_PID=""

@@ -136,12 +136,7 @@ if has emailai; then
     --EmailAI:Admin:Port="$ADMIN_PORT" --EmailAI:Admin:Token="$TOKEN" --EmailAI:ServerDomain=bench.local \
     --EmailAI:Smtp:MaxConnectionsPerClient=1000 --EmailAI:Pop3:MaxConnectionsPerClient=1000 > "$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  deadline=$(( $(date +%s) + READY_TIMEOUT ))
-  until curl -sf "$ADMIN/readyz" >/dev/null 2>&1; do
-    kill -0 "$SERVER_PID" 2>/dev/null || die "EmailAI exited during startup"
-    [ "$(date +%s)" -lt "$deadline" ] || die "EmailAI not ready after ${READY_TIMEOUT}s"
-    sleep 0.2
-  done
+  wait_ready
   port_open "$POP3_PORT" || die "EmailAI is ready but nothing listens on POP3 port $POP3_PORT"
   log "provisioning example.com"
   curl -sf -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \

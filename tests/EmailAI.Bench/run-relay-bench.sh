@@ -191,12 +191,7 @@ start_emailai() {
     "--EmailAI:Delivery:Routes:*=127.0.0.1:$SINK_PORT" \
     --EmailAI:Delivery:MaxConnectionsPerDestination="$cap" > "$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  local deadline=$(( $(date +%s) + READY_TIMEOUT ))
-  until curl -sf "$ADMIN/readyz" >/dev/null 2>&1; do
-    kill -0 "$SERVER_PID" 2>/dev/null || die "EmailAI exited during startup"
-    [ "$(date +%s)" -lt "$deadline" ] || die "EmailAI not ready after ${READY_TIMEOUT}s"
-    sleep 0.2
-  done
+  wait_ready
   local auth=(-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json')
   curl -sf -X PUT "${auth[@]}" "$ADMIN/api/v1/relay" -d '{"authorisedIps":["127.0.0.1"]}' >/dev/null \
     || die "cannot authorise 127.0.0.1 for relay"

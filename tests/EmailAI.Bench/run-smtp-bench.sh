@@ -101,12 +101,7 @@ if has emailai; then
     --EmailAI:Smtp:MaxConnectionsPerClient=1000 > "$WORK/server.log" 2>&1 &
   # (all load comes from 127.0.0.1; the per-client cap is lifted as postfix.sh lifts Postfix's)
   SERVER_PID=$!
-  deadline=$(( $(date +%s) + READY_TIMEOUT ))
-  until curl -sf "$ADMIN/readyz" >/dev/null 2>&1; do
-    kill -0 "$SERVER_PID" 2>/dev/null || die "EmailAI exited during startup"
-    [ "$(date +%s)" -lt "$deadline" ] || die "EmailAI not ready after ${READY_TIMEOUT}s"
-    sleep 0.2
-  done
+  wait_ready
   log "provisioning example.com and alice@example.com"
   curl -sf -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     "$ADMIN/api/v1/domains/example.com" -d '{"name":"example.com","delivery":{"mode":"mailbox"}}' >/dev/null

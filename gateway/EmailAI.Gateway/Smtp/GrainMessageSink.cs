@@ -14,30 +14,10 @@ public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageS
 {
     public async ValueTask<SmtpReply> CommitAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
-        var mailboxes = new List<string>();
-        var relayed = new List<string>();
-        var forwarded = new List<ForwardedRecipient>();
-        foreach (var recipient in envelope.Recipients)
-        {
-            var destination = recipient.Destination;
-            if (destination.StartsWith(GrainRecipientPolicy.MailboxPrefix, StringComparison.Ordinal))
-            {
-                mailboxes.Add(destination[GrainRecipientPolicy.MailboxPrefix.Length..]);
-            }
-            else if (destination.StartsWith(GrainRecipientPolicy.RelayPrefix, StringComparison.Ordinal))
-            {
-                relayed.Add(destination[GrainRecipientPolicy.RelayPrefix.Length..]);
-            }
-            else if (destination.StartsWith(GrainRecipientPolicy.ForwardPrefix, StringComparison.Ordinal) && destination.IndexOf('\n') is var split and > 0)
-            {
-                forwarded.Add(new ForwardedRecipient(destination[(split + 1)..], destination[GrainRecipientPolicy.ForwardPrefix.Length..split]));
-            }
-            else
-            {
-                throw new InvalidOperationException($"Unknown destination '{destination}'.");
-            }
-        }
-
+        // Routes were decided at RCPT time by the silo's policy; the session hands them back as they were.
+        var routes = envelope.Recipients
+            .Select(r => r.Route as RecipientRoute ?? throw new InvalidOperationException($"Route '{r.Route}' was not made by the session policy."))
+            .ToArray();
         var sender = envelope.Sender.Mailbox?.ToString() ?? "";
         using var activity = GatewayTelemetry.Source.StartActivity("smtp.commit");
         activity?.SetTag("emailai.queue_id", envelope.QueueId);
@@ -46,11 +26,7 @@ public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageS
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var request = new IngestRequest(envelope.QueueId, sender, mailboxes, envelope.ReceivedAt, content.ToArray())
-            {
-                Relayed = relayed,
-                Forwarded = forwarded,
-            };
+            var request = new IngestRequest(envelope.QueueId, sender, routes, envelope.ReceivedAt, content.ToArray());
             await grains.GetGrain<IIngestGrain>(0).DeliverAsync(request).WaitAsync(cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)

@@ -1,12 +1,11 @@
 namespace EmailAI.Protocols.Smtp;
 
 /// <summary>
-/// The answer to one RCPT. When accepted, <see cref="Destination"/> is an opaque routing token the
-/// policy chose (for example the mailbox key the address resolved to); the session hands it back to the
-/// message sink unchanged, so a decision made at RCPT time is the one that delivers.
-/// A refusal carries the reply to send: 5xx (permanent) or 4xx (try later).
+/// The answer to one RCPT: the reply to send and, when accepted, the <see cref="Route"/> the policy chose.
+/// A refusal carries a 5xx (permanent) or 4xx (try later) reply. <see cref="Reason"/> says why, for the log
+/// only: the client sees the reply's deliberately generic text.
 /// </summary>
-public sealed record RecipientVerdict(SmtpReply Reply, string? Destination)
+public sealed record RecipientVerdict(SmtpReply Reply, IRecipientRoute? Route)
 {
     public bool Accepted => Reply.IsPositive;
 
@@ -16,8 +15,8 @@ public sealed record RecipientVerdict(SmtpReply Reply, string? Destination)
     /// </summary>
     public string? Reason { get; init; }
 
-    public static RecipientVerdict Accept(string destination) => new(SmtpReplies.RecipientOk, destination);
+    public static RecipientVerdict Accept(IRecipientRoute route) => new(SmtpReplies.RecipientOk, route);
 
-    public static RecipientVerdict Refuse(SmtpReply reply) =>
-        reply.IsPositive ? throw new ArgumentException("A refusal needs a 4xx or 5xx reply.", nameof(reply)) : new(reply, null);
+    public static RecipientVerdict Refuse(SmtpReply reply, string? reason = null) =>
+        reply.IsPositive ? throw new ArgumentException("A refusal needs a 4xx or 5xx reply.", nameof(reply)) : new(reply, null) { Reason = reason };
 }

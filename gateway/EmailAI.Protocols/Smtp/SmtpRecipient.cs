@@ -1,4 +1,4 @@
 namespace EmailAI.Protocols.Smtp;
 
-/// <summary>An accepted recipient: the path as the client wrote it and the destination the policy chose.</summary>
-public sealed record SmtpRecipient(SmtpPath Path, string Destination);
+/// <summary>An accepted recipient: the path as the client wrote it and the route the policy chose.</summary>
+public sealed record SmtpRecipient(SmtpPath Path, IRecipientRoute Route);

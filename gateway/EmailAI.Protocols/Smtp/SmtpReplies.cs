@@ -75,6 +75,7 @@ public static class SmtpReplies
     // Recipient verdicts.
     public static readonly SmtpReply UnknownUser = new(550, "5.1.1", "Recipient address rejected: user unknown");
     public static readonly SmtpReply RelayDenied = new(554, "5.7.1", "Relay access denied");
+    public static readonly SmtpReply AddressLiteralRelayDenied = new(554, "5.7.1", "Relay access denied: address literals are not relayed");
 
     // Temporary trouble on our side (RFC 3463 §3.4: 4.3.0 other or undefined mail system status).
     public static readonly SmtpReply TemporaryFailure =

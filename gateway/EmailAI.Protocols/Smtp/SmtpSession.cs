@@ -395,9 +395,9 @@ public sealed class SmtpSession
             return SmtpReplies.TemporaryFailure;
         }
 
-        if (verdict.Accepted && verdict.Destination is not null)
+        if (verdict.Accepted && verdict.Route is not null)
         {
-            _recipients.Add(new SmtpRecipient(path, verdict.Destination));
+            _recipients.Add(new SmtpRecipient(path, verdict.Route));
         }
 
         return verdict.Reply;

@@ -10,9 +10,16 @@ public sealed class GrainKeysTests
     [InlineData("XN--BCHER-KVA.example", "xn--bcher-kva.example")]
     [InlineData("MÜLLER.example", "xn--mller-kva.example")]
     [InlineData("müller.example", "xn--mller-kva.example")]
+    // UTS #46 mapping (regression: with invariant globalization the full-width form became xn--mi7chab1aes7c.com).
+    [InlineData("ＥＸＡＭＰＬＥ.com", "example.com")]
+    [InlineData("ｅｘａｍｐｌｅ．ｃｏｍ", "example.com")]
+    [InlineData("example。com", "example.com")]
+    [InlineData("ex\u00ADample.com", "example.com")]
+    [InlineData("ﬁle.example", "file.example")]
+    [InlineData("faß.de", "xn--fa-hia.de")]
     public void Domain_Variants_NormaliseToOneKey(string input, string expected)
     {
-        Assert.Equal(expected, GrainKeys.Domain(input));
+        Assert.Equal(expected, GrainKeys.Domain(System.Text.RegularExpressions.Regex.Unescape(input)));
     }
 
     [Theory]
@@ -23,6 +30,13 @@ public sealed class GrainKeysTests
     [InlineData("under_score.example")]
     [InlineData("a..b.example")]
     [InlineData("exa mple.com")]
+    [InlineData("192.0.2.1")]
+    [InlineData("10.0.0.300")]
+    [InlineData("[192.0.2.1]")]
+    [InlineData("[IPv6:2001:db8::1]")]
+    [InlineData("::1")]
+    [InlineData("example.com。")]
+    [InlineData("xn--.example")]
     public void TryNormalizeDomain_Invalid_False(string input)
     {
         Assert.False(GrainKeys.TryNormalizeDomain(input, out _));

@@ -26,6 +26,13 @@ public sealed class IpPatternTests
     [InlineData("192.168.1.0/24", "::ffff:192.168.1.9", true)]
     [InlineData("192.168.1.%", "2001:db8::1", false)]
     [InlineData("2001:db8::/32", "192.168.1.1", false)]
+    [InlineData("::ffff:127.0.0.1", "127.0.0.1", true)]
+    [InlineData("::ffff:127.0.0.1", "::ffff:127.0.0.1", true)]
+    [InlineData("::ffff:127.0.0.1", "127.0.0.2", false)]
+    [InlineData("::ffff:10.0.0.0/104", "10.1.2.3", true)]
+    [InlineData("::ffff:10.0.0.0/104", "11.0.0.1", false)]
+    [InlineData("::ffff:0.0.0.0/96", "203.0.113.9", true)]
+    [InlineData("::ffff:0.0.0.0/96", "2001:db8::1", false)]
     public void Matches_Address_AsTheSeedAndCidrDefine(string pattern, string client, bool expected)
     {
         Assert.True(IpPattern.TryParse(pattern, out var parsed));
@@ -38,6 +45,7 @@ public sealed class IpPatternTests
     [InlineData("192.168.1")]
     [InlineData("10.1")]
     [InlineData("300.1.1.1")]
+    [InlineData("::ffff:0.0.0.0/95")]
     [InlineData("10.%")]
     [InlineData("10.%.%")]
     [InlineData("1%.2.3.4")]

@@ -52,13 +52,13 @@ public sealed class FakeRecipientPolicy : IRecipientPolicy
 
         if (recipient.IsBarePostmaster)
         {
-            return ValueTask.FromResult(RecipientVerdict.Accept(PostmasterDestination));
+            return ValueTask.FromResult(RecipientVerdict.Accept(new FakeRoute(PostmasterDestination)));
         }
 
         var mailbox = recipient.Mailbox ?? throw new InvalidOperationException("RCPT with the null path reached the policy");
         if (_mailboxes.TryGetValue(mailbox.ToString(), out var destination))
         {
-            return ValueTask.FromResult(RecipientVerdict.Accept(destination));
+            return ValueTask.FromResult(RecipientVerdict.Accept(new FakeRoute(destination)));
         }
 
         return ValueTask.FromResult(RecipientVerdict.Refuse(

@@ -220,7 +220,7 @@ public sealed class SmtpCommandSyntaxTests
         Assert.Equal("sender@remote.example", envelope.Sender.Mailbox?.ToString());
         var recipient = Assert.Single(envelope.Recipients);
         Assert.Equal("alice@example.com", recipient.Path.Mailbox?.ToString());
-        Assert.Equal("mbx-alice", recipient.Destination);
+        Assert.Equal("mbx-alice", recipient.Route.ToString());
     }
 
     [Theory, ChunkSizes]
@@ -307,7 +307,7 @@ public sealed class SmtpCommandSyntaxTests
         var (envelope, content) = Assert.Single(harness.Sink.Deliveries);
         Assert.True(envelope.Utf8);
         Assert.Equal("<δοκιμή@παράδειγμα.δοκιμή>", envelope.Sender.ToString());
-        Assert.Equal("mbx-utf8", Assert.Single(envelope.Recipients).Destination);
+        Assert.Equal("mbx-utf8", Assert.Single(envelope.Recipients).Route.ToString());
         var (trace, message) = SmtpTestHarness.SplitTrace(content);
         Assert.Contains(" with UTF8SMTP id ", trace, StringComparison.Ordinal);
         Assert.Contains("\tfor <пользователь@example.com>;", trace, StringComparison.Ordinal);

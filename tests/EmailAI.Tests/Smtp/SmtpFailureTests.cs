@@ -29,7 +29,7 @@ public sealed class SmtpFailureTests
         await harness.RunAsync(transcript, chunkSize);
 
         var (envelope, _) = Assert.Single(harness.Sink.Deliveries);
-        Assert.Equal("mbx-bob", Assert.Single(envelope.Recipients).Destination);
+        Assert.Equal("mbx-bob", Assert.Single(envelope.Recipients).Route.ToString());
     }
 
     [Theory, ChunkSizes]
@@ -54,7 +54,7 @@ public sealed class SmtpFailureTests
         await harness.RunAsync(transcript, chunkSize);
 
         var (envelope, _) = Assert.Single(harness.Sink.Deliveries);
-        Assert.Equal("mbx-alice", Assert.Single(envelope.Recipients).Destination);
+        Assert.Equal("mbx-alice", Assert.Single(envelope.Recipients).Route.ToString());
     }
 
     [Theory, ChunkSizes]
@@ -88,7 +88,7 @@ public sealed class SmtpFailureTests
 
         Assert.Equal(2, harness.Sink.Attempts);
         var (envelope, content) = Assert.Single(harness.Sink.Deliveries);
-        Assert.Equal("mbx-alice", Assert.Single(envelope.Recipients).Destination);
+        Assert.Equal("mbx-alice", Assert.Single(envelope.Recipients).Route.ToString());
         Assert.Equal("Subject: second try\r\n", Encoding.UTF8.GetString(SmtpTestHarness.SplitTrace(content).Message));
     }
 

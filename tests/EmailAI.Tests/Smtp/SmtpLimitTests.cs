@@ -97,7 +97,7 @@ public sealed class SmtpLimitTests
 
         var (envelope, content) = Assert.Single(harness.Sink.Deliveries);
         Assert.Equal(1000, envelope.Recipients.Count);
-        Assert.Equal(Enumerable.Range(0, 1000).Select(i => "mbx-" + i.ToString(CultureInfo.InvariantCulture)), envelope.Recipients.Select(r => r.Destination));
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => "mbx-" + i.ToString(CultureInfo.InvariantCulture)), envelope.Recipients.Select(r => r.Route.ToString()));
         Assert.Equal(1000, harness.Policy.Calls.Count);
         Assert.DoesNotContain("\tfor ", SmtpTestHarness.SplitTrace(content).Trace, StringComparison.Ordinal);
     }

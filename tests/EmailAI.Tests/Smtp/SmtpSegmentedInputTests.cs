@@ -76,7 +76,7 @@ public sealed class SmtpSegmentedInputTests
         await harness.RunAsync(transcript, chunkSize);
 
         var (envelope, content) = Assert.Single(harness.Sink.Deliveries);
-        Assert.Equal("mbx-utf8", Assert.Single(envelope.Recipients).Destination);
+        Assert.Equal("mbx-utf8", Assert.Single(envelope.Recipients).Route.ToString());
         Assert.Equal(Encoding.UTF8.GetBytes(Body), SmtpTestHarness.SplitTrace(content).Message);
         Assert.Equal(1, harness.Sink.Attempts);
         Assert.Equal(0, harness.UnconsumedBytes);

@@ -51,7 +51,7 @@ public sealed class SmtpSessionTests
         Assert.Equal("<sender@remote.example>", envelope.Sender.ToString());
         var recipient = Assert.Single(envelope.Recipients);
         Assert.Equal("<alice@example.com>", recipient.Path.ToString());
-        Assert.Equal("mbx-alice", recipient.Destination);
+        Assert.Equal("mbx-alice", recipient.Route.ToString());
         Assert.Equal("client.example.net", envelope.HeloName);
         Assert.Equal(SmtpTestHarness.ClientIp, envelope.RemoteAddress.ToString());
         Assert.False(envelope.Utf8);
@@ -126,7 +126,7 @@ public sealed class SmtpSessionTests
         Assert.Equal(readsBefore + 1, harness.Reads);
         Assert.True(harness.Session.IsClosed);
         var (envelope, _) = Assert.Single(harness.Sink.Deliveries);
-        Assert.Equal(["mbx-alice", "mbx-bob"], envelope.Recipients.Select(r => r.Destination));
+        Assert.Equal(["mbx-alice", "mbx-bob"], envelope.Recipients.Select(r => r.Route.ToString()));
     }
 
     [Theory, ChunkSizes]
@@ -190,9 +190,9 @@ public sealed class SmtpSessionTests
         var (first, firstContent) = harness.Sink.Deliveries[0];
         var (second, secondContent) = harness.Sink.Deliveries[1];
         Assert.Equal("<first@remote.example>", first.Sender.ToString());
-        Assert.Equal("mbx-alice", Assert.Single(first.Recipients).Destination);
+        Assert.Equal("mbx-alice", Assert.Single(first.Recipients).Route.ToString());
         Assert.True(second.Sender.IsNull);
-        Assert.Equal("mbx-bob", Assert.Single(second.Recipients).Destination);
+        Assert.Equal("mbx-bob", Assert.Single(second.Recipients).Route.ToString());
         Assert.NotEqual(first.QueueId, second.QueueId);
         Assert.Equal("Subject: one\r\n\r\nfirst\r\n", Encoding.UTF8.GetString(SmtpTestHarness.SplitTrace(firstContent).Message));
         Assert.Equal("Subject: two\r\n\r\nsecond\r\n", Encoding.UTF8.GetString(SmtpTestHarness.SplitTrace(secondContent).Message));
@@ -232,7 +232,7 @@ public sealed class SmtpSessionTests
 
         var (envelope, _) = Assert.Single(harness.Sink.Deliveries);
         Assert.Equal("<other@remote.example>", envelope.Sender.ToString());
-        Assert.Equal("mbx-bob", Assert.Single(envelope.Recipients).Destination);
+        Assert.Equal("mbx-bob", Assert.Single(envelope.Recipients).Route.ToString());
     }
 
     [Theory, ChunkSizes]
@@ -391,7 +391,7 @@ public sealed class SmtpSessionTests
         var call = Assert.Single(harness.Policy.Calls);
         Assert.True(call.Recipient.IsBarePostmaster);
         var (envelope, _) = Assert.Single(harness.Sink.Deliveries);
-        Assert.Equal(FakeRecipientPolicy.PostmasterDestination, Assert.Single(envelope.Recipients).Destination);
+        Assert.Equal(FakeRecipientPolicy.PostmasterDestination, Assert.Single(envelope.Recipients).Route.ToString());
     }
 
     [Theory, ChunkSizes]
@@ -419,7 +419,7 @@ public sealed class SmtpSessionTests
         var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
 
         var (envelope, _) = Assert.Single(harness.Sink.Deliveries);
-        Assert.Equal("mbx-alice", Assert.Single(envelope.Recipients).Destination);
+        Assert.Equal("mbx-alice", Assert.Single(envelope.Recipients).Route.ToString());
         Assert.Equal(3, harness.Policy.Calls.Count);
         Assert.All(harness.Policy.Calls, call => Assert.Equal("client.example.net", call.Session.HeloName));
     }

@@ -1,0 +1,17 @@
+namespace EmailAI.Contracts;
+
+/// <summary>
+/// One RCPT to decide: the session's facts, the envelope sender (empty for the null reverse-path) and the
+/// recipient mailbox as the client wrote it — <see cref="LocalPart"/> in wire form (quotes kept) and
+/// <see cref="Domain"/> as sent (a U-label, an A-label or a bracketed address literal) — or
+/// <see cref="IsBarePostmaster"/> for <c>&lt;Postmaster&gt;</c> without a domain (RFC 5321 §4.5.1).
+/// Nothing in it is normalised: that is the policy's job, done once, with <see cref="EmailAddress"/>.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record RecipientRequest(SessionFacts Session, string Sender, string LocalPart, string Domain, bool IsBarePostmaster)
+{
+    public bool IsAddressLiteral => Domain.StartsWith('[');
+
+    /// <summary>The recipient as the client wrote it.</summary>
+    public string Address => IsBarePostmaster ? "postmaster" : LocalPart + "@" + Domain;
+}
