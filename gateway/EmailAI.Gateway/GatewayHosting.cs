@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -48,7 +49,11 @@ public static class GatewayHosting
         builder.Services.AddKeyedSingleton<ConnectionLimiter>(Pop3ConnectionHandler.LimiterKey);
         builder.Services.AddSingleton<GrainPop3Backend>();
         builder.Services.AddProblemDetails();
+        builder.Services.AddHostedService<ListenerAnnouncement>();
 
+        // The host's lifetime messages would announce every endpoint as http://; ListenerAnnouncement says
+        // what each one is, and when the server has started and is stopping.
+        builder.Logging.AddFilter(ListenerAnnouncement.HostLifetimeCategory, LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -31,4 +31,22 @@ public sealed class SmtpConfigurationTests
             Assert.Contains("ListenAddress", error.Message);
         }
     }
+
+    [Fact]
+    public async Task Startup_EachListener_AnnouncedAsWhatItIs()
+    {
+        await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string> { ["EmailAI:Pop3:ListenAddress"] = "Any" });
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!server.Log.Contains("EmailAI started as", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        var log = server.Log;
+        Assert.Contains($"SMTP on 127.0.0.1:{server.SmtpPort}", log);
+        Assert.Contains($"POP3 on 0.0.0.0:{server.Pop3Port} and [::]:{server.Pop3Port}", log);
+        Assert.Contains($"Admin API on http://127.0.0.1:{server.AdminPort}", log);
+        Assert.DoesNotContain("Now listening on", log);
+    }
 }
