@@ -237,6 +237,8 @@ public sealed class AdminApiTests(AdminApiFixture fixture) : IClassFixture<Admin
     [InlineData("exa%20mple.example")]
     [InlineData("star.*.example")]
     [InlineData("%5B127.0.0.1%5D")]
+    [InlineData("192.0.2.1")] // an IP address is not a local domain name
+    [InlineData("10.0.0.300")]
     [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example")] // 64-octet label
     public async Task PutDomain_InvalidName_Returns400ProblemAndCreatesNothing(string name)
     {

@@ -445,6 +445,23 @@ public sealed class SmtpEndToEndTests(SmtpEndToEndFixture fixture) : IClassFixtu
         Assert.StartsWith("250", reply);
     }
 
+    /// <summary>
+    /// Regression: with invariant globalization the domain mapping skipped UTS #46, so a domain typed in
+    /// full-width letters (<c>ｍüｌｌｅｒ</c>, as East Asian input methods produce) became another A-label and
+    /// the recipient was treated as relay.
+    /// </summary>
+    [Fact]
+    public async Task Rcpt_FullWidthDomain_DeliveredToSameAccount()
+    {
+        await Server.ProvisionAsync("fw@m\u00fcller-fw.smtp.test");
+        using var client = await SmtpConversation.ConnectAsync(Server);
+        Assert.StartsWith("250", await client.SendCommandAsync($"MAIL FROM:<{Sender}> SMTPUTF8"));
+
+        var reply = await client.SendCommandAsync("RCPT TO:<fw@\uff4d\u00fc\uff4c\uff4c\uff45\uff52-fw.smtp.test>");
+
+        Assert.StartsWith("250", reply);
+    }
+
     // ── Helpers ─────────────────────────────────────────────────────────────────────────────────
 
     private async Task<T> ConnectMailKitAsync<T>(T client)

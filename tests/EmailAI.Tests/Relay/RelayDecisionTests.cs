@@ -5,7 +5,7 @@ namespace EmailAI.Tests.Relay;
 
 /// <summary>
 /// Who may relay, and the address tricks that must never open a relay (the rule is written in
-/// GrainRecipientPolicy): RCPT replies of the real server, for a client outside the Authorised IP list and for
+/// SessionPolicyGrain, in the silo): RCPT replies of the real server, for a client outside the Authorised IP list and for
 /// one on it. Nothing here sends DATA, so nothing is queued.
 /// </summary>
 public sealed class RelayDecisionTests(RelayFixture fixture) : IClassFixture<RelayFixture>
@@ -56,6 +56,31 @@ public sealed class RelayDecisionTests(RelayFixture fixture) : IClassFixture<Rel
         }
 
         Assert.StartsWith("554 5.7.1", await RcptAsync(client, "<someone@remote.example>"));
+    }
+
+    /// <summary>
+    /// Regression: an entry written as an IPv4-mapped IPv6 address (<c>::ffff:127.0.4.10</c>) was accepted by the
+    /// API and matched nothing, because clients are compared as IPv4.
+    /// </summary>
+    [Fact]
+    public async Task ListEntryInIPv4MappedForm_MatchesTheIPv4Client()
+    {
+        var client = IPAddress.Parse("127.0.4.10");
+        using (var added = await fixture.Server.Admin.PutAsync("/api/v1/relay", ServerProcess.Json("""{"authorisedIps":["127.0.0.2","127.0.1.%","127.0.2.0/24","2001:db8::/32","::ffff:127.0.4.10"]}""")))
+        {
+            added.EnsureSuccessStatusCode();
+        }
+
+        try
+        {
+            Assert.StartsWith("250", await RcptAsync(client, "<someone@remote.example>"));
+            Assert.StartsWith("554 5.7.1", await RcptAsync(IPAddress.Parse("127.0.4.11"), "<someone@remote.example>"));
+        }
+        finally
+        {
+            using var restored = await fixture.Server.Admin.PutAsync("/api/v1/relay", ServerProcess.Json("""{"authorisedIps":["127.0.0.2","127.0.1.%","127.0.2.0/24","2001:db8::/32"]}"""));
+            restored.EnsureSuccessStatusCode();
+        }
     }
 
     [Fact]
