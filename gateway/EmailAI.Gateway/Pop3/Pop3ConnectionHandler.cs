@@ -138,7 +138,7 @@ public sealed class Pop3ConnectionHandler(
                 ending = session.State == Pop3State.Update ? "QUIT" : "session closed";
             }
         }
-        catch (TimeoutException)
+        catch (TimeoutException) when (writer.TimedOut)
         {
             // The client stopped reading: cut it off (its unsent data with it) so the slot and the lock go now.
             ending = $"write timeout ({options.WriteTimeout})";

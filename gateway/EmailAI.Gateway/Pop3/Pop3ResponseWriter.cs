@@ -17,6 +17,9 @@ public sealed class Pop3ResponseWriter(PipeWriter output, Pop3Options options, T
 {
     private long _unflushed;
 
+    /// <summary>True once a flush gave up waiting for the client (and threw <see cref="TimeoutException"/>).</summary>
+    public bool TimedOut { get; private set; }
+
     /// <summary>Octets handed to the transport so far.</summary>
     public long BytesWritten { get; private set; }
 
@@ -86,6 +89,7 @@ public sealed class Pop3ResponseWriter(PipeWriter output, Pop3Options options, T
 
             if (Volatile.Read(ref expired.Value) || result.IsCanceled)
             {
+                TimedOut = true;
                 throw new TimeoutException($"The client read nothing for {options.WriteTimeout}.");
             }
         }

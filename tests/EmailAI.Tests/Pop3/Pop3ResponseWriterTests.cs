@@ -33,6 +33,7 @@ public sealed class Pop3ResponseWriterTests
         time.Advance(Tick);
 
         await Assert.ThrowsAsync<TimeoutException>(() => write.WaitAsync(Bounded));
+        Assert.True(writer.TimedOut);
     }
 
     [Fact]
