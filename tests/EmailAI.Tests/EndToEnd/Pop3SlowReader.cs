@@ -148,6 +148,13 @@ public sealed class Pop3SlowReader : IDisposable
         }
     }
 
+    /// <summary>Reads nothing for <paramref name="idle"/>, then drains like <see cref="DrainAsync"/>.</summary>
+    public async Task<(long Octets, bool Closed)> DrainAfterAsync(TimeSpan idle, TimeSpan within)
+    {
+        await Task.Delay(idle);
+        return await DrainAsync(within);
+    }
+
     private static bool EndsWithTerminator(MemoryStream data)
     {
         var span = data.GetBuffer().AsSpan(0, (int)data.Length);

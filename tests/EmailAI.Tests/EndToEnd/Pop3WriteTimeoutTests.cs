@@ -94,6 +94,33 @@ public sealed class Pop3WriteTimeoutTests
         Assert.Empty(await Pop3Steps.StoredAsync(server, alice));
     }
 
+    [Fact]
+    public async Task Capa_MegabytePipelinedNeverRead_CommandsRunOnlyAsFastAsRepliesDrainThenCutOff()
+    {
+        await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string> { ["EmailAI:Pop3:WriteTimeout"] = "00:00:03" });
+        const int commands = 1024 * 1024 / 6;
+        const int capaOctets = 101;
+        using var client = await Pop3SlowReader.ConnectAsync(server.Pop3Port, Pop3Steps.Loopback(61));
+        var burst = string.Concat(Enumerable.Repeat("CAPA\r\n", commands));
+        var sending = client.SendAsync(burst);
+
+        var (octets, closed) = await client.DrainAfterAsync(TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(30));
+
+        Assert.True(closed, "the connection that never read was not cut off");
+        Assert.True(octets < commands * (long)capaOctets / 2, $"{octets} octets of CAPA replies reached the client: the server did not stop answering");
+        var clock = Stopwatch.StartNew();
+        while (!server.Log.Contains("POP3 disconnect from 127.0.0.61", StringComparison.Ordinal) && clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(100);
+        }
+
+        var line = server.Log.Split('\n').Single(l => l.Contains("POP3 disconnect from 127.0.0.61", StringComparison.Ordinal));
+        Assert.Contains("write timeout", line, StringComparison.Ordinal);
+        var sent = long.Parse(line[(line.IndexOf("sent=", StringComparison.Ordinal) + 5)..].Split(' ')[0]);
+        Assert.True(sent < 10 * 1024 * 1024, $"{sent} octets of replies were handed to the transport for {commands} commands");
+        await Task.WhenAny(sending, Task.Delay(1000));
+    }
+
     /// <summary>About 8 MB of 76-character lines, some starting with "." (stuffed on the way out).</summary>
     private static byte[] BigMessage(string messageId)
     {
