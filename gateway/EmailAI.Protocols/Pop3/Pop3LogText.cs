@@ -5,7 +5,9 @@ namespace EmailAI.Protocols.Pop3;
 /// <summary>
 /// Makes a value a client sent (a USER argument, an APOP name) safe to put in a log line: control
 /// characters (C0, DEL, C1) become \xNN, so a name cannot clear an admin's terminal with ANSI escapes,
-/// forge a log line with CR or LF, or hide behind a NUL; line and paragraph separators, bidirectional
+/// forge a log line with CR or LF, or hide behind a NUL; a space becomes \x20 too, so a value stays one
+/// token after its <c>user=</c> and cannot spell the rest of a line ("x from 10.0.0.1 …", possible through
+/// a SASL PLAIN identity); line and paragraph separators, bidirectional
 /// overrides and lone surrogates become \uNNNN; a backslash becomes \\ so an escape in the log is never
 /// ambiguous. Everything else, non-ASCII letters included, is kept as it is.
 /// </summary>
@@ -39,7 +41,7 @@ public static class Pop3LogText
             {
                 builder.Append(@"\\");
             }
-            else if (char.IsControl(c))
+            else if (char.IsControl(c) || c == ' ')
             {
                 builder.Append(@"\x").Append(((int)c).ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
             }
@@ -62,6 +64,6 @@ public static class Pop3LogText
     }
 
     private static bool NeedsEscape(char c) =>
-        c == '\\' || char.IsControl(c) || char.IsSurrogate(c)
+        c is '\\' or ' ' || char.IsControl(c) || char.IsSurrogate(c)
         || c is '\u2028' or '\u2029' or (>= '\u202a' and <= '\u202e') or (>= '\u2066' and <= '\u2069');
 }

@@ -2,7 +2,7 @@ using EmailAI.Protocols.Pop3;
 
 namespace EmailAI.Tests.Pop3;
 
-/// <summary>Client values in logs (issue 9 §4): terminal escapes, NUL, CR/LF and other control characters are written as \xNN.</summary>
+/// <summary>Client values in logs (issue 9 §4): terminal escapes, NUL, CR/LF, other control characters and spaces are written as \xNN.</summary>
 public sealed class Pop3LogTextTests
 {
     [Theory]
@@ -14,6 +14,7 @@ public sealed class Pop3LogTextTests
     [InlineData("tab\there", @"tab\x09here")]
     [InlineData(@"back\x1bslash", @"back\\x1bslash")]
     [InlineData("line\u2028sep", @"line\u2028sep")]
+    [InlineData("x from 10.0.0.1 via USER: maildrop x locked", @"x\x20from\x2010.0.0.1\x20via\x20USER:\x20maildrop\x20x\x20locked")]
     [InlineData("rtl\u202eevil", @"rtl\u202eevil")]
     public void Escape_HostileInput_ControlsWrittenAsEscapes(string value, string expected)
     {
