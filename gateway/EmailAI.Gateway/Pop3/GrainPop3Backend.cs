@@ -29,7 +29,7 @@ public sealed class GrainPop3Backend(
             var accountBlocked = accountThrottle?.IsBlockedAsync(policy.MaxAuthFailures, policy.AuthFailureWindow) ?? Task.FromResult(false);
             if (await clientBlocked | await accountBlocked)
             {
-                logger.LogWarning("POP3 login for {User} from {RemoteAddress} refused: too many failures", credentials.User, credentials.RemoteAddress);
+                // Logged (escaped) and counted by the session's login observer, like every refusal.
                 return new Pop3AuthResult(Pop3AuthStatus.Throttled);
             }
 
@@ -37,9 +37,8 @@ public sealed class GrainPop3Backend(
                 .AuthenticateAsync(new AccountCredentials(credentials.Password, credentials.ApopTimestamp, credentials.ApopDigest, policy.AuthCacheTtl));
             if (valid)
             {
+                // Not a login yet: it is logged and counted once the maildrop is locked (Pop3LoginLog).
                 await accountThrottle!.ResetAsync();
-                GatewayTelemetry.Pop3Logins.Add(1, new KeyValuePair<string, object?>("result", "success"));
-                logger.LogInformation("POP3 login {User} from {RemoteAddress}", address, credentials.RemoteAddress);
                 return new Pop3AuthResult(Pop3AuthStatus.Succeeded, address);
             }
 
@@ -49,12 +48,10 @@ public sealed class GrainPop3Backend(
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning(ex, "POP3 login check for {User} failed", credentials.User);
+            logger.LogWarning(ex, "POP3 login check for user={User} failed", Pop3LogText.Escape(credentials.User));
             return new Pop3AuthResult(Pop3AuthStatus.TemporaryFailure);
         }
 
-        GatewayTelemetry.Pop3Logins.Add(1, new KeyValuePair<string, object?>("result", "failure"));
-        logger.LogInformation("POP3 login failed for {User} from {RemoteAddress}", credentials.User, credentials.RemoteAddress);
         if (policy.AuthFailureDelay > TimeSpan.Zero)
         {
             await Task.Delay(policy.AuthFailureDelay, time, cancellationToken);

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
-using System.Text;
 using EmailAI.Gateway.Smtp;
 using EmailAI.Protocols.Pop3;
 using Microsoft.AspNetCore.Connections;
@@ -13,10 +12,14 @@ using Microsoft.Extensions.Options;
 namespace EmailAI.Gateway.Pop3;
 
 /// <summary>
-/// Pumps one Kestrel connection through a <see cref="Pop3Session"/>. Besides reading and flushing, the
-/// pump keeps the maildrop lock's lease alive while the session is in TRANSACTION, and releases the lock
-/// without deleting anything when the connection ends any other way than QUIT (RFC 1939 §6).
-/// Plaintext logins count as secure only on loopback until TLS exists (see <see cref="Pop3Options.AllowInsecureAuth"/>).
+/// Pumps one Kestrel connection through a <see cref="Pop3Session"/>: read what arrived, let the session run
+/// one command at a time, hand each response to a <see cref="Pop3ResponseWriter"/> (which streams RETR data
+/// and pushes back when the client does not read, at most <see cref="Pop3Options.WriteTimeout"/>), flush
+/// at the end of the read. The maildrop lock's lease is kept alive by <see cref="LeaseRenewingPop3Backend"/>;
+/// the lock is released without deleting anything when the connection ends any other way than QUIT (RFC
+/// 1939 §6). The client's FIN (a half-close after QUIT) does not cancel anything: the commands it sent are
+/// answered, and the UPDATE of its QUIT commits. Plaintext logins count as secure only on loopback until TLS
+/// exists (see <see cref="Pop3Options.AllowInsecureAuth"/>).
 /// </summary>
 public sealed class Pop3ConnectionHandler(
     IOptions<Pop3Options> pop3Options,
@@ -28,6 +31,8 @@ public sealed class Pop3ConnectionHandler(
     ClusterConnection cluster,
     ILogger<Pop3ConnectionHandler> logger) : LimitedConnectionHandler(connectionLimiter, cluster, logger)
 {
+    private readonly Pop3LoginLog _logins = new(logger);
+
     protected override string UnavailableLine => Pop3Responses.TemporaryFailure;
 
     public const string LimiterKey = "pop3";
@@ -41,55 +46,53 @@ public sealed class Pop3ConnectionHandler(
     protected override async Task RunSessionAsync(ConnectionContext connection, IPAddress remote)
     {
         var options = pop3Options.Value;
-        var session = new Pop3Session(options, connection.ConnectionId, remote, IPAddress.IsLoopback(remote), backend, time);
+        await using var maildrop = new LeaseRenewingPop3Backend(backend, backend.RenewAsync, loginOptions.Value.LockLease, time, logger);
+        var session = new Pop3Session(options, connection.ConnectionId, remote, IPAddress.IsLoopback(remote), maildrop, time, _logins);
         var input = connection.Transport.Input;
-        var output = connection.Transport.Output;
-        var closed = connection.ConnectionClosed;
+        var writer = new Pop3ResponseWriter(connection.Transport.Output, options, time);
         var stopping = lifetime.ApplicationStopping;
-        var renewEvery = loginOptions.Value.LockLease / 3;
-        var nextRenewal = DateTimeOffset.MaxValue;
+        var responses = new List<Pop3Response>();
+        var ending = "client closed";
 
         GatewayTelemetry.Pop3Connections.Add(1);
+        logger.LogInformation("POP3 connect from {RemoteAddress}", remote);
         try
         {
-            await WriteLineAsync(output, session.Start(), closed);
+            await writer.WriteLineAsync(session.Start());
             while (!session.IsClosed)
             {
                 if (stopping.IsCancellationRequested)
                 {
                     // Leaving without UPDATE: nothing is deleted, the lock is released below.
-                    await WriteLineAsync(output, Pop3Responses.ShuttingDown, closed);
+                    ending = "server shutting down";
+                    await writer.WriteLineAsync(Pop3Responses.ShuttingDown);
                     break;
                 }
 
-                if (session.Mailbox is not null && time.GetUtcNow() >= nextRenewal)
+                if (maildrop.LeaseLost.IsCancellationRequested)
                 {
-                    if (!await backend.RenewAsync(session.Mailbox, session.SessionId))
-                    {
-                        logger.LogWarning("POP3 session lost the lock of {Mailbox}", session.Mailbox);
-                        await WriteLineAsync(output, Pop3Responses.TemporaryFailure, closed);
-                        break;
-                    }
-
-                    nextRenewal = time.GetUtcNow() + renewEvery;
+                    ending = "maildrop lock lost";
+                    await writer.WriteLineAsync(Pop3Responses.TemporaryFailure);
+                    break;
                 }
 
                 ReadResult result;
-                using (var wake = CancellationTokenSource.CreateLinkedTokenSource(closed, stopping))
+                using (var wake = CancellationTokenSource.CreateLinkedTokenSource(stopping, maildrop.LeaseLost))
                 {
-                    var until = session.Mailbox is null ? session.Deadline : Min(session.Deadline, nextRenewal);
-                    var wait = until - time.GetUtcNow();
+                    // Not ConnectionClosed: Kestrel fires it on the client's FIN, and commands sent before the
+                    // FIN are still to be answered. The input completing is how a closed connection shows.
+                    var wait = session.Deadline - time.GetUtcNow();
                     wake.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
                     try
                     {
                         result = await input.ReadAsync(wake.Token);
                     }
-                    catch (OperationCanceledException) when (!closed.IsCancellationRequested)
+                    catch (OperationCanceledException)
                     {
                         if (session.CheckTimeout() is { } autologout)
                         {
-                            logger.LogInformation("POP3 autologout");
-                            await WriteLineAsync(output, autologout, closed);
+                            ending = "autologout";
+                            await writer.WriteLineAsync(autologout);
                         }
 
                         continue;
@@ -97,12 +100,31 @@ public sealed class Pop3ConnectionHandler(
                 }
 
                 var buffer = result.Buffer;
-                var hadMailbox = session.Mailbox is not null;
-                var consumed = await session.ProcessAsync(buffer, output, closed);
-                input.AdvanceTo(consumed, buffer.End);
-                if (!hadMailbox && session.Mailbox is not null)
+                try
                 {
-                    nextRenewal = time.GetUtcNow() + renewEvery;
+                    // One command at a time; its response goes to the writer (which pushes back) before the next runs.
+                    while (!session.IsClosed)
+                    {
+                        var consumed = await session.ProcessAsync(buffer, responses, CancellationToken.None);
+                        buffer = buffer.Slice(consumed);
+                        if (responses.Count == 0)
+                        {
+                            break;
+                        }
+
+                        foreach (var response in responses)
+                        {
+                            await writer.WriteAsync(response);
+                        }
+
+                        responses.Clear();
+                    }
+
+                    await writer.FlushAsync();
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start, result.Buffer.End);
                 }
 
                 if (result.IsCompleted || result.IsCanceled)
@@ -110,6 +132,17 @@ public sealed class Pop3ConnectionHandler(
                     break;
                 }
             }
+
+            if (session.IsClosed && ending == "client closed")
+            {
+                ending = session.State == Pop3State.Update ? "QUIT" : "session closed";
+            }
+        }
+        catch (TimeoutException) when (writer.TimedOut)
+        {
+            // The client stopped reading: cut it off (its unsent data with it) so the slot and the lock go now.
+            ending = $"write timeout ({options.WriteTimeout})";
+            connection.Abort(new ConnectionAbortedException("POP3 client stopped reading"));
         }
         finally
         {
@@ -118,15 +151,22 @@ public sealed class Pop3ConnectionHandler(
                 // Not a completed QUIT: RFC 1939 §6 says nothing is deleted; just let the maildrop go.
                 try
                 {
-                    await backend.ReleaseAsync(mailbox, session.SessionId);
+                    await maildrop.ReleaseAsync(mailbox, session.SessionId);
                 }
                 catch (Exception ex)
                 {
                     logger.LogWarning(ex, "Releasing the lock of {Mailbox} failed; it frees itself when the lease ends", mailbox);
                 }
             }
+
+            logger.LogInformation(
+                "POP3 disconnect from {RemoteAddress} ({Ending}): retrieved={Retrieved} ({RetrievedOctets} octets) deleted={Deleted} sent={SentOctets} octets",
+                remote,
+                ending,
+                session.MessagesRetrieved,
+                session.OctetsRetrieved,
+                session.MessagesDeleted,
+                writer.BytesWritten);
         }
     }
-
-    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 }

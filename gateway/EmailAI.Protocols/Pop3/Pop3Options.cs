@@ -36,6 +36,21 @@ public sealed class Pop3Options
     /// </summary>
     public bool AllowInsecureAuth { get; set; }
 
+    /// <summary>
+    /// Longest a write may wait for a client that does not read (its receive window and our send buffer are
+    /// full), including in the middle of a large RETR; then the connection is cut off, its slot freed and its
+    /// lock released without UPDATE. Postfix's smtpd_timeout (300 s) is the model: a client that reads at all
+    /// keeps its session, one that stops reading cannot hold a slot or a maildrop for longer than this.
+    /// </summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Response octets written before they are flushed: RETR and TOP data goes out in pieces of this size,
+    /// so a large message is never copied whole into the send buffer, and pipelined commands (RFC 2449) are
+    /// run only while their responses drain, so a burst of CAPA cannot pile up responses in memory.
+    /// </summary>
+    public int ResponseBufferSize { get; set; } = 64 * 1024;
+
     /// <summary>POP3 connections one gateway serves at once; one more gets -ERR [SYS/TEMP] and is closed.</summary>
     public int MaxConnections { get; set; } = 1000;
 

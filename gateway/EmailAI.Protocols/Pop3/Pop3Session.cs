@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.IO.Pipelines;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -10,24 +9,26 @@ namespace EmailAI.Protocols.Pop3;
 
 /// <summary>
 /// One server-side POP3 session (RFC 1939, RFC 2449 CAPA and response codes, RFC 5034 SASL PLAIN) as a
-/// state machine with no sockets: the host feeds it the bytes that arrived and it writes responses to a
-/// <see cref="PipeWriter"/>. Pipelined commands (RFC 2449 PIPELINING) are answered in order.
+/// state machine with no I/O: the host feeds it the bytes that arrived and writes out the responses it
+/// returns. It runs one command per <see cref="ProcessAsync"/> call, so pipelined commands (RFC 2449
+/// PIPELINING) are answered in order and only as fast as the host hands their responses to a writer that
+/// pushes back: a burst of commands never piles up responses in memory.
 /// Message numbers are fixed for the session: they index the snapshot taken when the maildrop was
 /// locked. DELE only marks; removal happens in UPDATE, after QUIT, never on a dropped connection or an
 /// autologout. Not thread-safe: one session per connection loop.
 /// </summary>
 public sealed class Pop3Session
 {
-    private static readonly byte[] CrLf = "\r\n"u8.ToArray();
-    private static readonly byte[] Terminator = ".\r\n"u8.ToArray();
-
     private readonly Pop3Options _options;
     private readonly IPAddress _remoteAddress;
     private readonly bool _secure;
     private readonly IPop3Backend _backend;
     private readonly TimeProvider _time;
+    private readonly IPop3LoginObserver? _logins;
     private readonly CommandLineFramer _framer;
     private readonly string? _apopTimestamp;
+
+    private const string SaslPlain = "AUTH PLAIN";
 
     private Prefetched? _prefetch;
     private string? _user;
@@ -36,8 +37,9 @@ public sealed class Pop3Session
     private IReadOnlyList<Pop3Message> _messages = [];
     private bool[] _deleted = [];
 
-    public Pop3Session(Pop3Options options, string sessionId, IPAddress remoteAddress, bool secure, IPop3Backend backend, TimeProvider time)
+    public Pop3Session(Pop3Options options, string sessionId, IPAddress remoteAddress, bool secure, IPop3Backend backend, TimeProvider time, IPop3LoginObserver? logins = null)
     {
+        _logins = logins;
         _options = options;
         SessionId = sessionId;
         _remoteAddress = remoteAddress;
@@ -63,6 +65,15 @@ public sealed class Pop3Session
 
     public bool IsClosed { get; private set; }
 
+    /// <summary>Messages sent whole by RETR in this session.</summary>
+    public int MessagesRetrieved { get; private set; }
+
+    /// <summary>Stored octets of the messages counted by <see cref="MessagesRetrieved"/>.</summary>
+    public long OctetsRetrieved { get; private set; }
+
+    /// <summary>Messages removed by this session's UPDATE (zero until a QUIT committed).</summary>
+    public int MessagesDeleted { get; private set; }
+
     /// <summary>The autologout deadline: <see cref="Pop3Options.AutologoutTimeout"/> after the last command.</summary>
     public DateTimeOffset Deadline { get; private set; }
 
@@ -87,69 +98,68 @@ public sealed class Pop3Session
     }
 
     /// <summary>
-    /// Consumes complete command lines from <paramref name="input"/> and writes the responses. Returns how
-    /// far the input was consumed; the rest (a partial line) must be offered again with more data.
+    /// Consumes the next complete command line of <paramref name="input"/>, if there is one, and appends its
+    /// response to <paramref name="responses"/> (two, when it was the error that ends the session). Returns
+    /// how far the input was consumed; the host writes the responses and, while this call keeps adding them,
+    /// offers the rest again, so the next command runs only after the last response went to the writer.
+    /// Nothing is added when the input holds no complete line (a partial line stays unconsumed, a line over
+    /// the limit is dropped as it arrives) or once the session is closed.
     /// </summary>
-    public async ValueTask<SequencePosition> ProcessAsync(ReadOnlySequence<byte> input, PipeWriter output, CancellationToken cancellationToken)
+    public async ValueTask<SequencePosition> ProcessAsync(ReadOnlySequence<byte> input, List<Pop3Response> responses, CancellationToken cancellationToken)
     {
         var position = input.Start;
-        while (!IsClosed)
+        if (IsClosed)
         {
-            var kind = _framer.TryRead(input, ref position, out var line);
-            if (kind == FramedLineKind.NeedMoreData)
-            {
-                break;
-            }
+            return position;
+        }
 
-            Deadline = _time.GetUtcNow() + _options.AutologoutTimeout;
-            if (_saslPending && kind != FramedLineKind.Line)
-            {
-                // RFC 5034 §4: the error ends the AUTH exchange; the next line is a command again.
-                EndSasl();
-            }
+        var kind = _framer.TryRead(input, ref position, out var line);
+        if (kind == FramedLineKind.NeedMoreData)
+        {
+            return position;
+        }
 
-            var response = kind switch
-            {
-                FramedLineKind.Line => await ExecuteAsync(line, output, cancellationToken),
-                FramedLineKind.TooLong => Pop3Responses.LineTooLong,
-                _ => Pop3Responses.UnknownCommand,
-            };
+        Deadline = _time.GetUtcNow() + _options.AutologoutTimeout;
+        if (_saslPending && kind != FramedLineKind.Line)
+        {
+            // RFC 5034 §4: the error ends the AUTH exchange; the next line is a command again.
+            EndSasl();
+        }
 
-            if (response is not null)
-            {
-                WriteLine(output, response);
-                CountError(output, response);
-            }
+        var response = kind switch
+        {
+            FramedLineKind.Line => await ExecuteAsync(line, cancellationToken),
+            FramedLineKind.TooLong => Line(Pop3Responses.LineTooLong),
+            _ => Line(Pop3Responses.UnknownCommand),
+        };
 
-            await output.FlushAsync(cancellationToken);
+        responses.Add(response);
+        if (CountsAsError(response) && ++_errors >= _options.MaxErrors)
+        {
+            responses.Add(Line(Pop3Responses.TooManyErrors));
+            IsClosed = true;
         }
 
         return position;
     }
 
-    private void CountError(PipeWriter output, string response)
+    private bool CountsAsError(Pop3Response response)
     {
         // Our own trouble, a locked maildrop or a cancelled SASL exchange is not the client's error.
-        if (!response.StartsWith("-ERR", StringComparison.Ordinal) || response.StartsWith("-ERR [SYS/", StringComparison.Ordinal)
-            || response == Pop3Responses.InUse || response == Pop3Responses.SaslCancelled || IsClosed)
-        {
-            return;
-        }
-
-        if (++_errors >= _options.MaxErrors)
-        {
-            WriteLine(output, Pop3Responses.TooManyErrors);
-            IsClosed = true;
-        }
+        var status = response.StatusLine;
+        return response.IsError && !status.StartsWith("-ERR [SYS/", StringComparison.Ordinal)
+            && status != Pop3Responses.InUse && status != Pop3Responses.SaslCancelled && !IsClosed;
     }
 
-    /// <summary>Runs one command; returns its status line, or null when it wrote a multi-line response itself.</summary>
-    private async ValueTask<string?> ExecuteAsync(string line, PipeWriter output, CancellationToken cancellationToken)
+    private static Pop3Response Line(string statusLine) => new(statusLine);
+
+    /// <summary>Runs one command and returns its response.</summary>
+    private async ValueTask<Pop3Response> ExecuteAsync(string line, CancellationToken cancellationToken)
     {
         if (_saslPending)
         {
             EndSasl();
-            return await SaslPlainAsync(line, cancellationToken);
+            return Line(await SaslPlainAsync(line, cancellationToken));
         }
 
         var space = line.IndexOf(' ');
@@ -157,20 +167,29 @@ public sealed class Pop3Session
         var argument = space < 0 ? "" : line[(space + 1)..];
         return verb switch
         {
-            "CAPA" => Capabilities(output),
+            "CAPA" => Capabilities(),
+            "LIST" when State == Pop3State.Transaction => List(argument),
+            "UIDL" when State == Pop3State.Transaction => Uidl(argument),
+            "RETR" when State == Pop3State.Transaction => await RetrieveAsync(argument, cancellationToken),
+            "TOP" when State == Pop3State.Transaction => await TopAsync(argument, cancellationToken),
+            "AUTH" when State == Pop3State.Authorization => await AuthAsync(argument, cancellationToken),
+            _ => Line(await ExecuteSingleLineAsync(verb, argument, cancellationToken)),
+        };
+    }
+
+    /// <summary>The commands whose response is always one status line.</summary>
+    private async ValueTask<string> ExecuteSingleLineAsync(string verb, string argument, CancellationToken cancellationToken)
+    {
+        return verb switch
+        {
             "QUIT" => await QuitAsync(cancellationToken),
             "NOOP" when State == Pop3State.Transaction => Pop3Responses.Ok,
             "USER" or "PASS" or "APOP" or "AUTH" when State != Pop3State.Authorization => Pop3Responses.NotInThisState,
             "USER" => User(argument),
             "PASS" => await PassAsync(argument, cancellationToken),
             "APOP" => await ApopAsync(argument, cancellationToken),
-            "AUTH" => await AuthAsync(argument, output, cancellationToken),
             "STAT" or "LIST" or "RETR" or "DELE" or "RSET" or "TOP" or "UIDL" or "NOOP" when State != Pop3State.Transaction => Pop3Responses.NotInThisState,
             "STAT" => Stat(argument),
-            "LIST" => List(argument, output),
-            "UIDL" => Uidl(argument, output),
-            "RETR" => await RetrieveAsync(argument, output, cancellationToken),
-            "TOP" => await TopAsync(argument, output, cancellationToken),
             "DELE" => Delete(argument),
             "RSET" => Reset(argument),
             _ => Pop3Responses.UnknownCommand,
@@ -184,7 +203,7 @@ public sealed class Pop3Session
     }
 
     /// <summary>RFC 2449 §5. IMPLEMENTATION is left out on purpose: it only helps an attacker.</summary>
-    private string? Capabilities(PipeWriter output)
+    private Pop3Response Capabilities()
     {
         List<string> lines = [Pop3Responses.CapabilityList, "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING"];
         if (State == Pop3State.Authorization && PlaintextAllowed)
@@ -194,19 +213,14 @@ public sealed class Pop3Session
         }
 
         lines.Add(".");
-        foreach (var line in lines)
-        {
-            WriteLine(output, line);
-        }
-
-        return null;
+        return new Pop3Response(lines);
     }
 
     private string User(string name)
     {
         if (!PlaintextAllowed)
         {
-            return Pop3Responses.InsecureAuth;
+            return Refuse(name, "USER", Pop3LoginOutcome.PlaintextNotAllowed, Pop3Responses.InsecureAuth);
         }
 
         if (name.Length == 0 || name.Contains(' '))
@@ -222,7 +236,7 @@ public sealed class Pop3Session
     {
         if (!PlaintextAllowed)
         {
-            return Pop3Responses.InsecureAuth;
+            return Refuse(_user ?? "", "USER", Pop3LoginOutcome.PlaintextNotAllowed, Pop3Responses.InsecureAuth);
         }
 
         if (_user is null)
@@ -233,7 +247,7 @@ public sealed class Pop3Session
         // RFC 1939 §7: after a failed PASS the client starts again with USER.
         var user = _user;
         _user = null;
-        return await LoginAsync(new Pop3Credentials(user, password, null, null, _remoteAddress), cancellationToken);
+        return await LoginAsync(new Pop3Credentials(user, password, null, null, _remoteAddress), "USER", cancellationToken);
     }
 
     private async ValueTask<string> ApopAsync(string argument, CancellationToken cancellationToken)
@@ -249,24 +263,22 @@ public sealed class Pop3Session
             return Pop3Responses.Syntax;
         }
 
-        return await LoginAsync(new Pop3Credentials(parts[0], null, _apopTimestamp, parts[1].ToLowerInvariant(), _remoteAddress), cancellationToken);
+        return await LoginAsync(new Pop3Credentials(parts[0], null, _apopTimestamp, parts[1].ToLowerInvariant(), _remoteAddress), "APOP", cancellationToken);
     }
 
-    private async ValueTask<string?> AuthAsync(string argument, PipeWriter output, CancellationToken cancellationToken)
+    private async ValueTask<Pop3Response> AuthAsync(string argument, CancellationToken cancellationToken)
     {
         if (argument.Length == 0)
         {
             // RFC 1734 style listing, which some clients still ask for.
-            WriteLine(output, Pop3Responses.SaslMechanisms);
-            if (PlaintextAllowed)
-            {
-                WriteLine(output, "PLAIN");
-            }
-
-            WriteLine(output, ".");
-            return null;
+            return new Pop3Response(PlaintextAllowed ? [Pop3Responses.SaslMechanisms, "PLAIN", "."] : [Pop3Responses.SaslMechanisms, "."]);
         }
 
+        return Line(await AuthMechanismAsync(argument, cancellationToken));
+    }
+
+    private async ValueTask<string> AuthMechanismAsync(string argument, CancellationToken cancellationToken)
+    {
         var space = argument.IndexOf(' ');
         var mechanism = (space < 0 ? argument : argument[..space]).ToUpperInvariant();
         if (mechanism != "PLAIN")
@@ -276,7 +288,7 @@ public sealed class Pop3Session
 
         if (!PlaintextAllowed)
         {
-            return Pop3Responses.InsecureAuth;
+            return Refuse("", SaslPlain, Pop3LoginOutcome.PlaintextNotAllowed, Pop3Responses.InsecureAuth);
         }
 
         if (space < 0)
@@ -326,13 +338,14 @@ public sealed class Pop3Session
         if (fields[0].Length > 0 && !fields[0].Equals(fields[1], StringComparison.OrdinalIgnoreCase))
         {
             // Logging in as one user on behalf of another (proxy authorization) is not offered.
-            return Pop3Responses.AuthFailed;
+            return Refuse(fields[1], SaslPlain, Pop3LoginOutcome.WrongCredentials, Pop3Responses.AuthFailed);
         }
 
-        return await LoginAsync(new Pop3Credentials(fields[1], fields[2], null, null, _remoteAddress), cancellationToken);
+        return await LoginAsync(new Pop3Credentials(fields[1], fields[2], null, null, _remoteAddress), SaslPlain, cancellationToken);
     }
 
-    private async ValueTask<string> LoginAsync(Pop3Credentials credentials, CancellationToken cancellationToken)
+    /// <summary>Checks the credentials, then locks the maildrop; only both together are a login.</summary>
+    private async ValueTask<string> LoginAsync(Pop3Credentials credentials, string mechanism, CancellationToken cancellationToken)
     {
         Pop3AuthResult auth;
         try
@@ -341,7 +354,7 @@ public sealed class Pop3Session
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            return Pop3Responses.TemporaryFailure;
+            return Refuse(credentials.User, mechanism, Pop3LoginOutcome.TemporaryFailure, Pop3Responses.TemporaryFailure);
         }
 
         switch (auth.Status)
@@ -349,11 +362,11 @@ public sealed class Pop3Session
             case Pop3AuthStatus.Succeeded when auth.Mailbox is not null:
                 break;
             case Pop3AuthStatus.Throttled:
-                return Pop3Responses.AuthThrottled;
+                return Refuse(credentials.User, mechanism, Pop3LoginOutcome.Throttled, Pop3Responses.AuthThrottled);
             case Pop3AuthStatus.TemporaryFailure:
-                return Pop3Responses.TemporaryFailure;
+                return Refuse(credentials.User, mechanism, Pop3LoginOutcome.TemporaryFailure, Pop3Responses.TemporaryFailure);
             default:
-                return Pop3Responses.AuthFailed;
+                return Refuse(credentials.User, mechanism, Pop3LoginOutcome.WrongCredentials, Pop3Responses.AuthFailed);
         }
 
         Pop3OpenResult open;
@@ -363,7 +376,7 @@ public sealed class Pop3Session
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            return Pop3Responses.TemporaryFailure;
+            return Refuse(credentials.User, mechanism, Pop3LoginOutcome.TemporaryFailure, Pop3Responses.TemporaryFailure, auth.Mailbox);
         }
 
         switch (open.Status)
@@ -373,12 +386,20 @@ public sealed class Pop3Session
                 _messages = open.Messages;
                 _deleted = new bool[open.Messages.Count];
                 State = Pop3State.Transaction;
+                _logins?.OnLogin(new Pop3LoginAttempt(credentials.User, mechanism, _remoteAddress, Pop3LoginOutcome.LoggedIn, auth.Mailbox));
                 return Pop3Responses.LoggedIn;
             case Pop3OpenStatus.InUse:
-                return Pop3Responses.InUse;
+                return Refuse(credentials.User, mechanism, Pop3LoginOutcome.InUse, Pop3Responses.InUse, auth.Mailbox);
             default:
-                return Pop3Responses.TemporaryFailure;
+                return Refuse(credentials.User, mechanism, Pop3LoginOutcome.TemporaryFailure, Pop3Responses.TemporaryFailure, auth.Mailbox);
         }
+    }
+
+    /// <summary>Tells the observer why a login was refused and returns the response that says so to the client.</summary>
+    private string Refuse(string user, string mechanism, Pop3LoginOutcome outcome, string response, string? mailbox = null)
+    {
+        _logins?.OnLogin(new Pop3LoginAttempt(user, mechanism, _remoteAddress, outcome, mailbox));
+        return response;
     }
 
     private string Stat(string argument)
@@ -392,53 +413,49 @@ public sealed class Pop3Session
         return Pop3Responses.Stat(count, octets);
     }
 
-    private string? List(string argument, PipeWriter output)
+    private Pop3Response List(string argument)
     {
         if (argument.Length > 0)
         {
-            return TryFind(argument, out var number, out var error) ? $"+OK {number} {_messages[number - 1].Size}" : error;
+            return Line(TryFind(argument, out var number, out var error) ? $"+OK {number} {_messages[number - 1].Size}" : error);
         }
 
         var (count, octets) = Totals();
-        WriteLine(output, Pop3Responses.ListSummary(count, octets));
-        for (var i = 0; i < _messages.Count; i++)
-        {
-            if (!_deleted[i])
-            {
-                WriteLine(output, $"{i + 1} {_messages[i].Size}");
-            }
-        }
-
-        WriteLine(output, ".");
-        return null;
+        return Listing(Pop3Responses.ListSummary(count, octets), message => message.Size);
     }
 
     /// <summary>RFC 1939 §7 UIDL: the store's uid, decimal, which is unique in the maildrop and never reused.</summary>
-    private string? Uidl(string argument, PipeWriter output)
+    private Pop3Response Uidl(string argument)
     {
         if (argument.Length > 0)
         {
-            return TryFind(argument, out var number, out var error) ? $"+OK {number} {_messages[number - 1].Uid}" : error;
+            return Line(TryFind(argument, out var number, out var error) ? $"+OK {number} {_messages[number - 1].Uid}" : error);
         }
 
-        WriteLine(output, Pop3Responses.Ok);
+        return Listing(Pop3Responses.Ok, message => message.Uid);
+    }
+
+    /// <summary>A multi-line LIST or UIDL: one "number value" line per message not marked deleted.</summary>
+    private Pop3Response Listing(string statusLine, Func<Pop3Message, long> value)
+    {
+        List<string> lines = [statusLine];
         for (var i = 0; i < _messages.Count; i++)
         {
             if (!_deleted[i])
             {
-                WriteLine(output, $"{i + 1} {_messages[i].Uid}");
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"{i + 1} {value(_messages[i])}"));
             }
         }
 
-        WriteLine(output, ".");
-        return null;
+        lines.Add(".");
+        return new Pop3Response(lines);
     }
 
-    private async ValueTask<string?> RetrieveAsync(string argument, PipeWriter output, CancellationToken cancellationToken)
+    private async ValueTask<Pop3Response> RetrieveAsync(string argument, CancellationToken cancellationToken)
     {
         if (!TryFind(argument, out var number, out var error))
         {
-            return error;
+            return Line(error);
         }
 
         var (content, failure) = _prefetch is { } ahead && ahead.Number == number
@@ -447,11 +464,12 @@ public sealed class Pop3Session
         _prefetch = null;
         if (content is null)
         {
-            return failure;
+            return Line(failure);
         }
 
-        WriteLine(output, Pop3Responses.Octets(_messages[number - 1].Size));
-        WriteStuffed(output, content.Value.Span, int.MaxValue);
+        MessagesRetrieved++;
+        OctetsRetrieved += _messages[number - 1].Size;
+        var response = new Pop3Response([Pop3Responses.Octets(_messages[number - 1].Size)], new Pop3MessageContent(content.Value));
 
         // Clients fetch in order: start reading the next message while this one is on its way, so the
         // next RETR does not wait for storage. At most one message is held ahead.
@@ -466,15 +484,15 @@ public sealed class Pop3Session
             _prefetch = new Prefetched(next, ReadAsync(next, cancellationToken).AsTask());
         }
 
-        return null;
+        return response;
     }
 
-    private async ValueTask<string?> TopAsync(string argument, PipeWriter output, CancellationToken cancellationToken)
+    private async ValueTask<Pop3Response> TopAsync(string argument, CancellationToken cancellationToken)
     {
         var parts = argument.Split(' ');
         if (parts.Length != 2 || parts[1].Length == 0 || !parts[1].All(char.IsAsciiDigit))
         {
-            return Pop3Responses.Syntax;
+            return Line(Pop3Responses.Syntax);
         }
 
         // Any count beyond int range means "the whole body".
@@ -482,18 +500,11 @@ public sealed class Pop3Session
 
         if (!TryFind(parts[0], out var number, out var error))
         {
-            return error;
+            return Line(error);
         }
 
         var (content, failure) = await ReadAsync(number, cancellationToken);
-        if (content is null)
-        {
-            return failure;
-        }
-
-        WriteLine(output, Pop3Responses.Ok);
-        WriteStuffed(output, content.Value.Span, bodyLines);
-        return null;
+        return content is null ? Line(failure) : new Pop3Response([Pop3Responses.Ok], new Pop3MessageContent(content.Value, bodyLines));
     }
 
     /// <summary>Reads a message; on failure says why: gone for good (removed by an admin) or try later.</summary>
@@ -554,6 +565,7 @@ public sealed class Pop3Session
         }
 
         Mailbox = committed ? null : Mailbox;
+        MessagesDeleted = committed ? uids.Length : 0;
         return committed ? Pop3Responses.SignedOff(_options.ServerDomain, uids.Length) : Pop3Responses.CommitFailed;
     }
 
@@ -600,60 +612,6 @@ public sealed class Pop3Session
         return true;
     }
 
-    /// <summary>
-    /// Writes a message as a multi-line response (RFC 1939 §3): every line that begins with "." gets one
-    /// more, the last line is completed with CRLF if needed, then the terminating ".". With
-    /// <paramref name="bodyLines"/> below int.MaxValue, only the header, the blank line and that many body
-    /// lines are sent (TOP).
-    /// </summary>
-    private static void WriteStuffed(PipeWriter output, ReadOnlySpan<byte> content, int bodyLines)
-    {
-        var inBody = false;
-        var sentBodyLines = 0;
-        while (content.Length > 0)
-        {
-            if (inBody && sentBodyLines >= bodyLines)
-            {
-                break;
-            }
-
-            var lf = content.IndexOf((byte)'\n');
-            var line = lf < 0 ? content : content[..(lf + 1)];
-            if (line[0] == (byte)'.')
-            {
-                output.Write("."u8);
-            }
-
-            output.Write(line);
-            if (lf < 0)
-            {
-                output.Write(CrLf);
-            }
-
-            if (inBody)
-            {
-                sentBodyLines++;
-            }
-            else if (line.SequenceEqual(CrLf) || line.SequenceEqual("\n"u8))
-            {
-                inBody = true;
-            }
-
-            content = lf < 0 ? default : content[(lf + 1)..];
-        }
-
-        output.Write(Terminator);
-    }
-
     /// <summary>A message read ahead of its RETR. Its task never faults: ReadAsync turns failures into a result.</summary>
     private sealed record Prefetched(int Number, Task<(ReadOnlyMemory<byte>? Content, string Failure)> Read);
-
-    private static void WriteLine(PipeWriter output, string line)
-    {
-        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(line.Length) + 2);
-        var written = Encoding.UTF8.GetBytes(line, span);
-        span[written] = (byte)'\r';
-        span[written + 1] = (byte)'\n';
-        output.Advance(written + 2);
-    }
 }

@@ -1,4 +1,4 @@
-using System.IO.Pipelines;
+using System.Buffers;
 using System.Net;
 using System.Text;
 using EmailAI.Protocols.Pop3;
@@ -9,12 +9,14 @@ using EmailAI.Tests.Transcripts;
 namespace EmailAI.Tests.Pop3;
 
 /// <summary>
-/// Drives one <see cref="Pop3Session"/> the way a socket pump does: each read is appended (as its own buffer
-/// segment) to the bytes the session left unconsumed, and all of it is offered again, once per read and never
-/// without new bytes, so a session that answered only part of what it was given would stall here too.
-/// Responses go to a <see cref="PipeWriter"/> over a stream; only what the session flushed counts as sent.
-/// Everything sent is collected in <see cref="WireBytes"/>. Input keeps being offered after the session
-/// closed, so a closed session that still answered would show up in the transcript.
+/// Drives one <see cref="Pop3Session"/> the way the socket pump does: each read is appended (as its own buffer
+/// segment) to the bytes the session left unconsumed and offered to the session, again and again while it
+/// keeps answering (one command per call), then the pump waits for the next read: never without new bytes,
+/// so a session that left a complete command unanswered would stall here too. Responses are written as the
+/// host writes them, message data through a <see cref="Pop3DotStuffer"/> in small pieces (so a piece
+/// boundary falls inside lines and inside stuffed dots). Everything sent is collected in
+/// <see cref="WireBytes"/>. Input keeps being offered after the session closed, so a closed session that
+/// still answered would show up in the transcript.
 /// </summary>
 public sealed class Pop3TestHarness
 {
@@ -24,10 +26,12 @@ public sealed class Pop3TestHarness
 
     public static readonly DateTimeOffset StartTime = new(2025, 3, 14, 15, 9, 26, TimeSpan.Zero);
 
+    /// <summary>Size of the pieces message data is written in; small and odd, so pieces end anywhere.</summary>
+    public const int ContentPieceSize = 7;
+
     private readonly List<ReadOnlyMemory<byte>> _unconsumed = [];
-    private readonly MemoryStream _sent = new();
-    private readonly PipeWriter _output;
-    private readonly MemoryStream _wire = new();
+    private readonly List<Pop3Response> _responses = [];
+    private readonly ArrayBufferWriter<byte> _wire = new();
     private bool _started;
 
     public Pop3TestHarness(Action<Pop3Options>? configure = null, bool secure = true, FakePop3Backend? backend = null, FakeTimeProvider? time = null, string sessionId = SessionId)
@@ -36,8 +40,7 @@ public sealed class Pop3TestHarness
         configure?.Invoke(Options);
         Time = time ?? new FakeTimeProvider(StartTime);
         Backend = backend ?? new FakePop3Backend();
-        _output = PipeWriter.Create(_sent, new StreamPipeWriterOptions(leaveOpen: true));
-        Session = new Pop3Session(Options, sessionId, IPAddress.Parse(ClientIp), secure, Backend, Time);
+        Session = new Pop3Session(Options, sessionId, IPAddress.Parse(ClientIp), secure, Backend, Time, Logins);
     }
 
     public Pop3Options Options { get; }
@@ -48,11 +51,17 @@ public sealed class Pop3TestHarness
 
     public Pop3Session Session { get; }
 
+    /// <summary>Every login attempt the session reported, in order.</summary>
+    public RecordingLoginObserver Logins { get; } = new();
+
+    /// <summary>Every response the session returned, in order.</summary>
+    public List<Pop3Response> Responses { get; } = [];
+
     /// <summary>Everything the server sent so far, greeting included.</summary>
-    public byte[] WireBytes => _wire.ToArray();
+    public byte[] WireBytes => _wire.WrittenSpan.ToArray();
 
     /// <summary><see cref="WireBytes"/> as Latin-1: one char per octet.</summary>
-    public string Wire => Encoding.Latin1.GetString(_wire.ToArray());
+    public string Wire => Encoding.Latin1.GetString(_wire.WrittenSpan);
 
     /// <summary>Bytes the session has not consumed yet.</summary>
     public long UnconsumedBytes => _unconsumed.Sum(piece => (long)piece.Length);
@@ -60,7 +69,7 @@ public sealed class Pop3TestHarness
     /// <summary>The most bytes the session ever left unconsumed after a read (what the host must buffer).</summary>
     public long MaxUnconsumedBytes { get; private set; }
 
-    /// <summary>Number of ProcessAsync calls made.</summary>
+    /// <summary>Number of reads delivered to the session.</summary>
     public int Reads { get; private set; }
 
     /// <summary>Runs a whole transcript from the greeting on and checks the server's output.</summary>
@@ -106,14 +115,14 @@ public sealed class Pop3TestHarness
     /// </summary>
     public async Task<string> SendAsync(ReadOnlyMemory<byte> bytes, int chunkSize = 0)
     {
-        var before = _wire.Length;
+        var before = _wire.WrittenCount;
         var size = chunkSize <= 0 ? Math.Max(1, bytes.Length) : chunkSize;
         for (var offset = 0; offset < bytes.Length; offset += size)
         {
             await PumpAsync(bytes.Slice(offset, Math.Min(size, bytes.Length - offset)));
         }
 
-        return Encoding.Latin1.GetString(_wire.GetBuffer(), (int)before, (int)(_wire.Length - before));
+        return Encoding.Latin1.GetString(_wire.WrittenSpan[before..]);
     }
 
     /// <summary>What the host does when its wait reaches <see cref="Pop3Session.Deadline"/>.</summary>
@@ -147,14 +156,39 @@ public sealed class Pop3TestHarness
 
         _unconsumed.Add(chunk);
         var input = TestSequenceSegment.Create(_unconsumed);
-        var position = await Session.ProcessAsync(input, _output, CancellationToken.None);
         Reads++;
-        Drop(input.Slice(input.Start, position).Length);
-        MaxUnconsumedBytes = Math.Max(MaxUnconsumedBytes, UnconsumedBytes);
+        while (true)
+        {
+            var position = await Session.ProcessAsync(input, _responses, CancellationToken.None);
+            input = input.Slice(position);
+            if (_responses.Count == 0)
+            {
+                break;
+            }
 
-        // Only what the session flushed has reached the stream (the socket).
-        Record(_sent.ToArray());
-        _sent.SetLength(0);
+            foreach (var response in _responses)
+            {
+                Write(response);
+            }
+
+            Responses.AddRange(_responses);
+            _responses.Clear();
+        }
+
+        Drop(UnconsumedBytes - input.Length);
+        MaxUnconsumedBytes = Math.Max(MaxUnconsumedBytes, UnconsumedBytes);
+    }
+
+    private void Write(Pop3Response response)
+    {
+        response.WriteLinesTo(_wire);
+        if (response.Content is { } content)
+        {
+            var stuffer = new Pop3DotStuffer(content);
+            while (!stuffer.WriteNext(_wire, ContentPieceSize))
+            {
+            }
+        }
     }
 
     private void Drop(long count)
