@@ -493,7 +493,7 @@ public sealed class SmtpSession
             if (!reader.TryAdvanceTo((byte)'\n', advancePastDelimiter: true))
             {
                 var pending = reader.Remaining;
-                if (_dataLineLength + pending > _options.MaxDataLineLength)
+                if (pending > 0 && _dataLineLength + pending > _options.MaxDataLineLength)
                 {
                     // Keep a trailing CR: with the next read's LF it is the line's CRLF.
                     var tail = input.Slice(start);

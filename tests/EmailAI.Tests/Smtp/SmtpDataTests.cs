@@ -233,6 +233,28 @@ public sealed class SmtpDataTests
         Assert.Equal("Subject: next\r\n\r\nfine\r\n", StoredMessage(harness));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    public async Task Data_BareLfLinesOver1000OctetsReadEndingAfterLf_RepliesInsteadOfThrowing(int chunkSize)
+    {
+        // Regression: a read ending right after an LF, with the bare-LF "line" already past the limit, made
+        // ProcessData slice at -1 (ArgumentOutOfRangeException): Kestrel logged it and the client got no reply.
+        var harness = new SmtpTestHarness();
+        harness.Start();
+        await harness.SendAsync("EHLO client.example.net\r\nMAIL FROM:<sender@remote.example>\r\nRCPT TO:<alice@example.com>\r\nDATA\r\n");
+        var lines = string.Concat(Enumerable.Repeat("bare lf line\n", 100));
+
+        var during = await harness.SendAsync(lines, chunkSize);
+        var atEnd = await harness.SendAsync("\r\n.\r\n");
+
+        Assert.Empty(during);
+        var reply = Assert.Single(atEnd);
+        Assert.Equal(554, reply.Code);
+        Assert.Equal(0, harness.Sink.Attempts);
+    }
+
     [Theory, ChunkSizes]
     public async Task Data_LineOf998Octets_StoredByteExact(int chunkSize)
     {
