@@ -16,10 +16,23 @@ public sealed class SmtpOptions
     public int MaxCommandLineLength { get; set; } = 512;
 
     /// <summary>
-    /// Longest text line inside DATA, CRLF included (RFC 5321 §4.5.3.1.6: 1000). A longer line makes the
-    /// message fail with 554 5.6.0 at the final dot; it is never split or stored.
+    /// Longest text line inside DATA, CRLF included (RFC 5321 §4.5.3.1.6: 1000). What a longer line does is
+    /// <see cref="LongLines"/>'s choice; it is never split.
     /// </summary>
     public int MaxDataLineLength { get; set; } = 1000;
+
+    /// <summary>
+    /// Lines longer than <see cref="MaxDataLineLength"/>: stored as received, or the message refused with
+    /// 554 5.6.0 at the final dot (configuration <c>EmailAI:Smtp:LongLines</c>).
+    /// </summary>
+    public LongLinePolicy LongLines { get; set; } = LongLinePolicy.Reject;
+
+    /// <summary>
+    /// Bare LF and bare CR in message text (RFC 5321 §2.3.8; SMTP smuggling): normalised as Postfix 3.9's
+    /// <c>smtpd_forbid_bare_newline = normalize</c> does, or the message refused with 554 5.6.0
+    /// (configuration <c>EmailAI:Smtp:BareLineFeeds</c>). Only CRLF.CRLF ends a message either way.
+    /// </summary>
+    public BareLineFeedPolicy BareLineFeeds { get; set; } = BareLineFeedPolicy.Reject;
 
     /// <summary>
     /// Largest message in octets after dot-unstuffing, advertised in SIZE (RFC 1870). Postfix's
