@@ -25,14 +25,14 @@ public sealed class SmtpOptions
     /// Lines longer than <see cref="MaxDataLineLength"/>: stored as received, or the message refused with
     /// 554 5.6.0 at the final dot (configuration <c>EmailAI:Smtp:LongLines</c>).
     /// </summary>
-    public LongLinePolicy LongLines { get; set; } = LongLinePolicy.Reject;
+    public LongLinePolicy LongLines { get; set; } = LongLinePolicy.Accept;
 
     /// <summary>
     /// Bare LF and bare CR in message text (RFC 5321 §2.3.8; SMTP smuggling): normalised as Postfix 3.9's
     /// <c>smtpd_forbid_bare_newline = normalize</c> does, or the message refused with 554 5.6.0
     /// (configuration <c>EmailAI:Smtp:BareLineFeeds</c>). Only CRLF.CRLF ends a message either way.
     /// </summary>
-    public BareLineFeedPolicy BareLineFeeds { get; set; } = BareLineFeedPolicy.Reject;
+    public BareLineFeedPolicy BareLineFeeds { get; set; } = BareLineFeedPolicy.Normalize;
 
     /// <summary>
     /// Largest message in octets after dot-unstuffing, advertised in SIZE (RFC 1870). Postfix's
