@@ -12,7 +12,8 @@ namespace EmailAI.Gateway.Smtp;
 
 /// <summary>
 /// Pumps one Kestrel connection through an <see cref="SmtpSession"/>: read what arrived, let the session
-/// consume complete lines, write its replies in one flush (so pipelined commands get batched replies),
+/// consume complete lines, write each batch of its replies in one flush (so pipelined commands get batched
+/// replies, and a client that does not read stops the processing of its further commands),
 /// and enforce the session's deadline on every wait. All protocol decisions are the session's.
 /// A connection that closes mid-DATA simply ends: the partial message was only ever in memory.
 /// On shutdown, a session waiting for a command gets 421 4.3.2 at once; a session inside DATA may finish
@@ -89,14 +90,27 @@ public sealed class SmtpConnectionHandler(
                     }
                 }
 
+                // Pipelined commands are taken only as fast as their replies drain: each batch (at most about
+                // MaxPendingReplyBytes) is flushed, which waits while the client is not reading, before the rest.
                 var buffer = result.Buffer;
-                var consumed = await session.ProcessAsync(buffer, replies, closed);
-                input.AdvanceTo(consumed, buffer.End);
-                if (replies.Count > 0)
+                while (true)
                 {
+                    var consumed = await session.ProcessAsync(buffer, replies, closed);
+                    buffer = buffer.Slice(consumed);
+                    if (replies.Count == 0)
+                    {
+                        break;
+                    }
+
                     await WriteAsync(output, replies, closed);
                     replies.Clear();
+                    if (session.IsClosed || buffer.IsEmpty)
+                    {
+                        break;
+                    }
                 }
+
+                input.AdvanceTo(buffer.Start, result.Buffer.End);
 
                 if (result.IsCompleted || result.IsCanceled)
                 {
@@ -111,16 +125,15 @@ public sealed class SmtpConnectionHandler(
         }
     }
 
+    /// <summary>Encodes the replies straight into the pipe (no intermediate string or array) and flushes once.</summary>
     private static async ValueTask WriteAsync(PipeWriter output, List<SmtpReply> replies, CancellationToken cancellationToken)
     {
-        var text = new StringBuilder();
         foreach (var reply in replies)
         {
-            reply.WriteTo(text);
+            reply.WriteTo(output);
             GatewayTelemetry.Replies.Add(1, new KeyValuePair<string, object?>("code", reply.Code));
         }
 
-        output.Write(Encoding.UTF8.GetBytes(text.ToString()));
         await output.FlushAsync(cancellationToken);
     }
 }

@@ -84,6 +84,21 @@ public sealed class SmtpOptions
     /// </summary>
     public int MaxConnectionsPerClient { get; set; } = 50;
 
+    /// <summary>
+    /// Reply octets one <see cref="SmtpSession.ProcessAsync"/> call may produce before it stops taking pipelined
+    /// commands until the host has written them (RFC 2920 §3.1 lets a server stop reading while its replies wait).
+    /// Stops a client that sends commands and never reads from making the server hold their replies: 1 MB of
+    /// <c>HELP</c> lines once became 14 MB of replies per connection. Reached, the host flushes (waiting for the
+    /// client to read) before more commands are processed.
+    /// </summary>
+    public int MaxPendingReplyBytes { get; set; } = 16 * 1024;
+
+    /// <summary>
+    /// How long one flush of replies may wait for a client that does not read (Postfix's smtpd_timeout: 300 s;
+    /// RFC 5321 §4.5.3.2 gives the client the same patience). On expiry the connection is dropped and its slot freed.
+    /// </summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Whether SMTPUTF8 (RFC 6531) is offered.</summary>
     public bool EnableSmtpUtf8 { get; set; } = true;
 }

@@ -10,7 +10,8 @@ namespace EmailAI.Protocols.Smtp;
 /// and writes out the replies it returns. Commands are framed by <see cref="SmtpOptions.MaxCommandLineLength"/>,
 /// message text by <see cref="SmtpDataFramer"/>, and each command's legality is
 /// checked against the session state before it runs. Replies to pipelined commands (RFC 2920) are
-/// returned in order in one batch, so the host flushes once per read.
+/// returned in order in batches of at most about <see cref="SmtpOptions.MaxPendingReplyBytes"/>, so the host
+/// flushes once per batch and commands are only processed as fast as their replies drain.
 /// Not thread-safe: one session is driven by one connection's loop.
 /// </summary>
 public sealed class SmtpSession
@@ -100,14 +101,28 @@ public sealed class SmtpSession
 
     /// <summary>
     /// Consumes complete commands and message lines from <paramref name="input"/>, appending the replies to
-    /// <paramref name="replies"/>. Returns how far the input was consumed; unconsumed bytes (a partial
-    /// line) must be offered again with more data appended. Stops early once the session closes.
+    /// <paramref name="replies"/>. Returns how far the input was consumed. Stops early once the session closes,
+    /// and before the next command once the replies of this call reach <see cref="SmtpOptions.MaxPendingReplyBytes"/>:
+    /// the host writes them, then offers the unconsumed rest again (with no new input needed) until a call
+    /// returns no reply, which means the rest is a partial line that needs more data.
     /// </summary>
     public async ValueTask<SequencePosition> ProcessAsync(ReadOnlySequence<byte> input, List<SmtpReply> replies, CancellationToken cancellationToken)
     {
         var position = input.Start;
+        var replied = replies.Count;
+        var replyBytes = 0;
         while (!_closed)
         {
+            for (; replied < replies.Count; replied++)
+            {
+                replyBytes += replies[replied].WireLength;
+            }
+
+            if (replyBytes >= _options.MaxPendingReplyBytes)
+            {
+                break;
+            }
+
             var rest = input.Slice(position);
             if (rest.IsEmpty)
             {
