@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
-using System.Text;
 using EmailAI.Protocols.Smtp;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Hosting;
@@ -12,9 +10,14 @@ namespace EmailAI.Gateway.Smtp;
 
 /// <summary>
 /// Pumps one Kestrel connection through an <see cref="SmtpSession"/>: read what arrived, let the session
-/// consume complete lines, write its replies in one flush (so pipelined commands get batched replies),
+/// consume complete lines, write each batch of its replies in one flush (so pipelined commands get batched
+/// replies, and a client that does not read stops the processing of its further commands),
 /// and enforce the session's deadline on every wait. All protocol decisions are the session's.
-/// A connection that closes mid-DATA simply ends: the partial message was only ever in memory.
+/// Kestrel's ConnectionClosed token fires on the client's FIN, so it cancels nothing here: a client that
+/// half-closes after QUIT (<c>nc -N</c>) still has everything it sent processed, committed and answered.
+/// A flush that waits longer than <see cref="SmtpOptions.WriteTimeout"/> (the client stopped reading) aborts
+/// the connection, which frees its slot. A connection that closes mid-DATA simply ends: the partial message
+/// was only ever in memory.
 /// On shutdown, a session waiting for a command gets 421 4.3.2 at once; a session inside DATA may finish
 /// its message (until its own deadline) and then gets the 421.
 /// </summary>
@@ -41,8 +44,6 @@ public sealed class SmtpConnectionHandler(
         var options = smtpOptions.Value;
         var session = new SmtpSession(options, connection.ConnectionId, remote, policy, sink, time);
         var input = connection.Transport.Input;
-        var output = connection.Transport.Output;
-        var closed = connection.ConnectionClosed;
         var stopping = lifetime.ApplicationStopping;
         var replies = new List<SmtpReply>();
 
@@ -51,20 +52,22 @@ public sealed class SmtpConnectionHandler(
         logger.LogDebug("SMTP connection from {RemoteAddress}", remote);
         try
         {
-            await WriteAsync(output, [session.Start()], closed);
+            if (!await WriteAsync(connection, [session.Start()]))
+            {
+                return;
+            }
+
             while (!session.IsClosed)
             {
                 ReadResult result;
                 if (stopping.IsCancellationRequested && !session.InData)
                 {
-                    await WriteAsync(output, [SmtpReplies.ShuttingDown], closed);
+                    await WriteAsync(connection, [SmtpReplies.ShuttingDown]);
                     break;
                 }
 
                 // Inside DATA a shutdown does not interrupt: the message may still complete.
-                using (var deadline = session.InData
-                    ? CancellationTokenSource.CreateLinkedTokenSource(closed)
-                    : CancellationTokenSource.CreateLinkedTokenSource(closed, stopping))
+                using (var deadline = session.InData ? new CancellationTokenSource() : CancellationTokenSource.CreateLinkedTokenSource(stopping))
                 {
                     var wait = session.Deadline - time.GetUtcNow();
                     deadline.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
@@ -72,7 +75,7 @@ public sealed class SmtpConnectionHandler(
                     {
                         result = await input.ReadAsync(deadline.Token);
                     }
-                    catch (OperationCanceledException) when (!closed.IsCancellationRequested)
+                    catch (OperationCanceledException)
                     {
                         if (stopping.IsCancellationRequested)
                         {
@@ -82,23 +85,37 @@ public sealed class SmtpConnectionHandler(
                         if (session.CheckTimeout() is { } timeout)
                         {
                             logger.LogInformation("SMTP session timed out (in DATA: {InData})", session.InData);
-                            await WriteAsync(output, [timeout], closed);
+                            await WriteAsync(connection, [timeout]);
                         }
 
                         continue;
                     }
                 }
 
+                // Pipelined commands are taken only as fast as their replies drain: each batch (at most about
+                // MaxPendingReplyBytes) is flushed, which waits while the client is not reading, before the rest.
+                // Nothing is cancelled when the client half-closes: what it sent before its FIN is answered.
                 var buffer = result.Buffer;
-                var consumed = await session.ProcessAsync(buffer, replies, closed);
-                input.AdvanceTo(consumed, buffer.End);
-                if (replies.Count > 0)
+                var writable = true;
+                while (true)
                 {
-                    await WriteAsync(output, replies, closed);
+                    var consumed = await session.ProcessAsync(buffer, replies, CancellationToken.None);
+                    buffer = buffer.Slice(consumed);
+                    if (replies.Count == 0)
+                    {
+                        break;
+                    }
+
+                    writable = await WriteAsync(connection, replies);
                     replies.Clear();
+                    if (!writable || session.IsClosed || buffer.IsEmpty)
+                    {
+                        break;
+                    }
                 }
 
-                if (result.IsCompleted || result.IsCanceled)
+                input.AdvanceTo(buffer.Start, result.Buffer.End);
+                if (!writable || result.IsCompleted || result.IsCanceled)
                 {
                     break;
                 }
@@ -111,16 +128,32 @@ public sealed class SmtpConnectionHandler(
         }
     }
 
-    private static async ValueTask WriteAsync(PipeWriter output, List<SmtpReply> replies, CancellationToken cancellationToken)
+    /// <summary>
+    /// Encodes the replies straight into the pipe (no intermediate string or array) and flushes once, for at
+    /// most <see cref="SmtpOptions.WriteTimeout"/>. False when the client can no longer be written to: it went
+    /// away, or it stopped reading and the connection was aborted.
+    /// </summary>
+    private async ValueTask<bool> WriteAsync(ConnectionContext connection, List<SmtpReply> replies)
     {
-        var text = new StringBuilder();
+        var output = connection.Transport.Output;
         foreach (var reply in replies)
         {
-            reply.WriteTo(text);
+            reply.WriteTo(output);
             GatewayTelemetry.Replies.Add(1, new KeyValuePair<string, object?>("code", reply.Code));
         }
 
-        output.Write(Encoding.UTF8.GetBytes(text.ToString()));
-        await output.FlushAsync(cancellationToken);
+        var timeout = smtpOptions.Value.WriteTimeout;
+        using var expiry = new CancellationTokenSource(timeout, time);
+        try
+        {
+            var flushed = await output.FlushAsync(expiry.Token);
+            return !flushed.IsCompleted && !flushed.IsCanceled;
+        }
+        catch (OperationCanceledException) when (expiry.IsCancellationRequested)
+        {
+            logger.LogWarning("SMTP client stopped reading: no reply could be written for {WriteTimeout}, disconnecting", timeout);
+            connection.Abort(new ConnectionAbortedException("SMTP write timeout"));
+            return false;
+        }
     }
 }

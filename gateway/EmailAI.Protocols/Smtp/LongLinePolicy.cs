@@ -4,8 +4,8 @@ namespace EmailAI.Protocols.Smtp;
 public enum LongLinePolicy
 {
     /// <summary>
-    /// Stored as received, as Postfix accepts it (RFC 5322 §2.1.1's 998 is a "MUST" for senders; refusing
-    /// bounces mail from real, if sloppy, generators). Memory stays bounded by <see cref="SmtpOptions.MaxMessageSize"/>.
+    /// Stored as received, as Postfix accepts it (RFC 5322 §2.1.1's 998 binds senders; refusing bounces mail
+    /// from real, if sloppy, generators). Memory stays bounded by <see cref="SmtpOptions.MaxMessageSize"/>.
     /// </summary>
     Accept,
 

@@ -16,10 +16,23 @@ public sealed class SmtpOptions
     public int MaxCommandLineLength { get; set; } = 512;
 
     /// <summary>
-    /// Longest text line inside DATA, CRLF included (RFC 5321 §4.5.3.1.6: 1000). A longer line makes the
-    /// message fail with 554 5.6.0 at the final dot; it is never split or stored.
+    /// Longest text line inside DATA, CRLF included (RFC 5321 §4.5.3.1.6: 1000). What a longer line does is
+    /// <see cref="LongLines"/>'s choice; it is never split.
     /// </summary>
     public int MaxDataLineLength { get; set; } = 1000;
+
+    /// <summary>
+    /// Lines longer than <see cref="MaxDataLineLength"/>: stored as received, or the message refused with
+    /// 554 5.6.0 at the final dot (configuration <c>EmailAI:Smtp:LongLines</c>).
+    /// </summary>
+    public LongLinePolicy LongLines { get; set; } = LongLinePolicy.Accept;
+
+    /// <summary>
+    /// Bare LF and bare CR in message text (RFC 5321 §2.3.8; SMTP smuggling): normalised as Postfix 3.9's
+    /// <c>smtpd_forbid_bare_newline = normalize</c> does, or the message refused with 554 5.6.0
+    /// (configuration <c>EmailAI:Smtp:BareLineFeeds</c>). Only CRLF.CRLF ends a message either way.
+    /// </summary>
+    public BareLineFeedPolicy BareLineFeeds { get; set; } = BareLineFeedPolicy.Normalize;
 
     /// <summary>
     /// Largest message in octets after dot-unstuffing, advertised in SIZE (RFC 1870). Postfix's
@@ -70,6 +83,21 @@ public sealed class SmtpOptions
     /// one more gets 421 4.7.0. Loopback is not exempt.
     /// </summary>
     public int MaxConnectionsPerClient { get; set; } = 50;
+
+    /// <summary>
+    /// Reply octets one <see cref="SmtpSession.ProcessAsync"/> call may produce before it stops taking pipelined
+    /// commands until the host has written them (RFC 2920 §3.1 lets a server stop reading while its replies wait).
+    /// Stops a client that sends commands and never reads from making the server hold their replies: 1 MB of
+    /// <c>HELP</c> lines once became 14 MB of replies per connection. Reached, the host flushes (waiting for the
+    /// client to read) before more commands are processed.
+    /// </summary>
+    public int MaxPendingReplyBytes { get; set; } = 16 * 1024;
+
+    /// <summary>
+    /// How long one flush of replies may wait for a client that does not read (Postfix's smtpd_timeout: 300 s;
+    /// RFC 5321 §4.5.3.2 gives the client the same patience). On expiry the connection is dropped and its slot freed.
+    /// </summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Whether SMTPUTF8 (RFC 6531) is offered.</summary>
     public bool EnableSmtpUtf8 { get; set; } = true;

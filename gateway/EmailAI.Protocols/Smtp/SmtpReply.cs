@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace EmailAI.Protocols.Smtp;
@@ -33,6 +34,49 @@ public sealed record SmtpReply(int Code, string? EnhancedCode, IReadOnlyList<str
             }
 
             builder.Append(Lines[i]).Append("\r\n");
+        }
+    }
+
+    /// <summary>Octets of the wire form (UTF-8, every line's CRLF included).</summary>
+    public int WireLength
+    {
+        get
+        {
+            var length = 0;
+            foreach (var line in Lines)
+            {
+                length += LinePrefixLength + Encoding.UTF8.GetByteCount(line) + 2;
+            }
+
+            return length;
+        }
+    }
+
+    // "250-" or "250 ", then "2.1.0 " when there is an enhanced code.
+    private int LinePrefixLength => 4 + (EnhancedCode is null ? 0 : EnhancedCode.Length + 1);
+
+    /// <summary>Writes the wire form straight into <paramref name="output"/> as UTF-8, without an intermediate string.</summary>
+    public void WriteTo(IBufferWriter<byte> output)
+    {
+        for (var i = 0; i < Lines.Count; i++)
+        {
+            var line = Lines[i];
+            var span = output.GetSpan(LinePrefixLength + Encoding.UTF8.GetMaxByteCount(line.Length) + 2);
+            span[0] = (byte)('0' + (Code / 100 % 10));
+            span[1] = (byte)('0' + (Code / 10 % 10));
+            span[2] = (byte)('0' + (Code % 10));
+            span[3] = (byte)(i == Lines.Count - 1 ? ' ' : '-');
+            var at = 4;
+            if (EnhancedCode is not null)
+            {
+                at += Encoding.ASCII.GetBytes(EnhancedCode, span[at..]);
+                span[at++] = (byte)' ';
+            }
+
+            at += Encoding.UTF8.GetBytes(line, span[at..]);
+            span[at++] = (byte)'\r';
+            span[at++] = (byte)'\n';
+            output.Advance(at);
         }
     }
 

@@ -8,9 +8,10 @@ namespace EmailAI.Protocols.Smtp;
 /// <summary>
 /// One server-side SMTP session as a state machine with no I/O: the host feeds it whatever bytes arrived
 /// and writes out the replies it returns. Commands are framed by <see cref="SmtpOptions.MaxCommandLineLength"/>,
-/// message text by CRLF only (see <see cref="ProcessDataSegment"/>), and each command's legality is
+/// message text by <see cref="SmtpDataFramer"/>, and each command's legality is
 /// checked against the session state before it runs. Replies to pipelined commands (RFC 2920) are
-/// returned in order in one batch, so the host flushes once per read.
+/// returned in order in batches of at most about <see cref="SmtpOptions.MaxPendingReplyBytes"/>, so the host
+/// flushes once per batch and commands are only processed as fast as their replies drain.
 /// Not thread-safe: one session is driven by one connection's loop.
 /// </summary>
 public sealed class SmtpSession
@@ -41,11 +42,7 @@ public sealed class SmtpSession
     private string _queueId = "";
     private DateTimeOffset _receivedAt;
 
-    // Framing state that survives between reads.
-    private bool _dataAtLineStart;
-    private long _dataLineLength;
-    private long _dataSize;
-    private DataDefect _dataDefect;
+    private readonly SmtpDataFramer _dataFramer;
 
     public SmtpSession(
         SmtpOptions options,
@@ -63,15 +60,7 @@ public sealed class SmtpSession
         _time = time;
         Deadline = time.GetUtcNow() + options.CommandTimeout;
         _framer = new CommandLineFramer(options.MaxCommandLineLength);
-    }
-
-    [Flags]
-    private enum DataDefect
-    {
-        None = 0,
-        TooBig = 1,
-        LineTooLong = 2,
-        BareLineEnding = 4,
+        _dataFramer = new SmtpDataFramer(options);
     }
 
     /// <summary>True once the session has said its last reply (QUIT, 421); the host closes the connection.</summary>
@@ -112,14 +101,28 @@ public sealed class SmtpSession
 
     /// <summary>
     /// Consumes complete commands and message lines from <paramref name="input"/>, appending the replies to
-    /// <paramref name="replies"/>. Returns how far the input was consumed; unconsumed bytes (a partial
-    /// line) must be offered again with more data appended. Stops early once the session closes.
+    /// <paramref name="replies"/>. Returns how far the input was consumed. Stops early once the session closes,
+    /// and before the next command once the replies of this call reach <see cref="SmtpOptions.MaxPendingReplyBytes"/>:
+    /// the host writes them, then offers the unconsumed rest again (with no new input needed) until a call
+    /// returns no reply, which means the rest is a partial line that needs more data.
     /// </summary>
     public async ValueTask<SequencePosition> ProcessAsync(ReadOnlySequence<byte> input, List<SmtpReply> replies, CancellationToken cancellationToken)
     {
         var position = input.Start;
+        var replied = replies.Count;
+        var replyBytes = 0;
         while (!_closed)
         {
+            for (; replied < replies.Count; replied++)
+            {
+                replyBytes += replies[replied].WireLength;
+            }
+
+            if (replyBytes >= _options.MaxPendingReplyBytes)
+            {
+                break;
+            }
+
             var rest = input.Slice(position);
             if (rest.IsEmpty)
             {
@@ -129,8 +132,7 @@ public sealed class SmtpSession
             if (_inData)
             {
                 Deadline = _time.GetUtcNow() + _options.DataIdleTimeout;
-                var (next, ended) = ProcessData(rest);
-                position = next;
+                var ended = _dataFramer.Frame(rest, _message, out position);
                 if (!ended)
                 {
                     break;
@@ -422,10 +424,7 @@ public sealed class SmtpSession
         }
 
         _inData = true;
-        _dataAtLineStart = true;
-        _dataLineLength = 0;
-        _dataSize = 0;
-        _dataDefect = DataDefect.None;
+        _dataFramer.Reset();
         _queueId = SmtpQueueId.New(_time.GetUtcNow());
         _receivedAt = _time.GetUtcNow();
         _message.ResetWrittenCount();
@@ -479,113 +478,20 @@ public sealed class SmtpSession
     public static string FormatDate(DateTimeOffset when) =>
         when.UtcDateTime.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
 
-    /// <summary>
-    /// Consumes message text. Returns the position reached and whether the end-of-data line was seen.
-    /// Only complete lines are consumed, except a line already longer than the limit, which is dropped
-    /// as it arrives (the message is failing anyway) so memory stays bounded.
-    /// </summary>
-    private (SequencePosition Position, bool Ended) ProcessData(ReadOnlySequence<byte> input)
-    {
-        var reader = new SequenceReader<byte>(input);
-        while (true)
-        {
-            var start = reader.Position;
-            if (!reader.TryAdvanceTo((byte)'\n', advancePastDelimiter: true))
-            {
-                var pending = reader.Remaining;
-                if (_dataLineLength + pending > _options.MaxDataLineLength)
-                {
-                    // Keep a trailing CR: with the next read's LF it is the line's CRLF.
-                    var tail = input.Slice(start);
-                    var keep = tail.Slice(pending - 1).FirstSpan[0] == (byte)'\r' ? 1 : 0;
-                    _dataDefect |= DataDefect.LineTooLong;
-                    _dataLineLength += pending - keep;
-                    _dataAtLineStart = false;
-                    return (tail.GetPosition(pending - keep), false);
-                }
-
-                return (start, false);
-            }
-
-            if (ProcessDataSegment(input.Slice(start, reader.Position)))
-            {
-                return (reader.Position, true);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Handles one LF-terminated segment. The rule that keeps message boundaries unambiguous (and makes
-    /// SMTP smuggling impossible): only CRLF ends a line, and only the line "." after a CRLF ends the
-    /// message (RFC 5321 §4.1.1.4). A bare LF or CR is never a line end; it marks the message as
-    /// defective so it is refused whole at the final dot. Dot-unstuffing per RFC 5321 §4.5.2.
-    /// Returns true at the end-of-data line.
-    /// </summary>
-    private bool ProcessDataSegment(ReadOnlySequence<byte> segment)
-    {
-        var length = segment.Length;
-        var endsWithCrLf = length >= 2 && segment.Slice(length - 2, 1).FirstSpan[0] == (byte)'\r';
-        if (endsWithCrLf && _dataAtLineStart && length == 3 && segment.FirstSpan[0] == (byte)'.')
-        {
-            return true;
-        }
-
-        var content = segment;
-        if (_dataAtLineStart && segment.FirstSpan[0] == (byte)'.')
-        {
-            content = segment.Slice(1);
-        }
-
-        // Any CR other than the one of the final CRLF is bare; an LF not preceded by CR is bare.
-        var body = endsWithCrLf ? content.Slice(0, content.Length - 2) : content.Slice(0, content.Length - 1);
-        if (!endsWithCrLf || body.PositionOf((byte)'\r') is not null)
-        {
-            _dataDefect |= DataDefect.BareLineEnding;
-        }
-
-        // RFC 5321 §4.5.3.1.6: the dot duplicated for transparency does not count.
-        _dataLineLength += content.Length;
-        if (_dataLineLength > _options.MaxDataLineLength)
-        {
-            _dataDefect |= DataDefect.LineTooLong;
-        }
-
-        _dataSize += content.Length;
-        if (_dataSize > _options.MaxMessageSize)
-        {
-            _dataDefect |= DataDefect.TooBig;
-        }
-
-        if (_dataDefect == DataDefect.None)
-        {
-            foreach (var memory in content)
-            {
-                _message.Write(memory.Span);
-            }
-        }
-
-        _dataAtLineStart = endsWithCrLf;
-        if (endsWithCrLf)
-        {
-            _dataLineLength = 0;
-        }
-
-        return false;
-    }
-
     private async ValueTask<SmtpReply> FinishMessageAsync(CancellationToken cancellationToken)
     {
         _inData = false;
         SmtpReply reply;
-        if (_dataDefect.HasFlag(DataDefect.TooBig))
+        var defects = _dataFramer.Defects;
+        if (defects.HasFlag(SmtpDataDefects.TooBig))
         {
             reply = SmtpReplies.MessageTooBig;
         }
-        else if (_dataDefect.HasFlag(DataDefect.LineTooLong))
+        else if (defects.HasFlag(SmtpDataDefects.LineTooLong))
         {
             reply = SmtpReplies.DataLineTooLong;
         }
-        else if (_dataDefect.HasFlag(DataDefect.BareLineEnding))
+        else if (defects != SmtpDataDefects.None)
         {
             reply = SmtpReplies.BareLineEnding;
         }

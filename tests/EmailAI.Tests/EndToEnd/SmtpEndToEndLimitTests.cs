@@ -57,6 +57,26 @@ public sealed class SmtpEndToEndLimitTests(SmtpLimitsFixture fixture) : IClassFi
         Assert.Equal("Subject: small\r\n\r\nsmall\r\n"u8.ToArray(), SmtpConversation.WithoutTrace(stored));
     }
 
+    [Theory]
+    [InlineData("bare-lf", "Subject: strict\r\n\r\nbare\nlf\r\n")]
+    [InlineData("lf-dot-lf", "Subject: strict\r\n\r\nx\n.\nMAIL FROM:<evil@bank.test>\r\n")]
+    [InlineData("long-line", null)]
+    public async Task Data_StrictPoliciesConfigured_Refused554NothingStoredSessionGoesOn(string name, string? body)
+    {
+        body ??= "Subject: strict\r\n\r\n" + new string('9', 999) + "\r\n";
+        // EmailAI:Smtp:BareLineFeeds=reject and EmailAI:Smtp:LongLines=reject (the fixture) keep the old refusals.
+        var pia = $"pia-{name}@strict.smtp.test";
+        await Server.ProvisionAsync(pia);
+        using var client = await SmtpConversation.ConnectAsync(Server);
+
+        var refused = await SmtpConversation.TransactAsync(client, Sender, [pia], Encoding.ASCII.GetBytes(body + ".\r\n"));
+        var noop = await client.SendCommandAsync("NOOP");
+
+        Assert.StartsWith("554 5.6.0", refused);
+        Assert.StartsWith("250", noop);
+        Assert.Empty(await SmtpConversation.ReadMaildropAsync(Server, pia));
+    }
+
     [Fact]
     public async Task Rcpt_BeyondMaxRecipients_Returns452AndAcceptedOnesGetMessage()
     {

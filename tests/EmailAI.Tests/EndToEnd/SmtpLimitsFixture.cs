@@ -1,7 +1,8 @@
 namespace EmailAI.Tests.EndToEnd;
 
 /// <summary>
-/// One embedded server with small SMTP limits (message size, recipients, errors) shared by
+/// One embedded server with small SMTP limits (message size, recipients, errors) and the strict DATA policies
+/// (bare LF and long lines refused) shared by
 /// <see cref="SmtpEndToEndLimitTests"/>; each test uses its own connection, so the per-session limits do not interfere.
 /// </summary>
 public sealed class SmtpLimitsFixture : IAsyncLifetime
@@ -15,6 +16,8 @@ public sealed class SmtpLimitsFixture : IAsyncLifetime
         ["EmailAI:Smtp:MaxMessageSize"] = MaxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["EmailAI:Smtp:MaxRecipients"] = MaxRecipients.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["EmailAI:Smtp:MaxErrors"] = MaxErrors.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["EmailAI:Smtp:BareLineFeeds"] = "reject",
+        ["EmailAI:Smtp:LongLines"] = "reject",
     });
 
     public Task InitializeAsync() => Server.StartAsync();

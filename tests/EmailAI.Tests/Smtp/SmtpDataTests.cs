@@ -1,11 +1,13 @@
 using System.Text;
+using EmailAI.Protocols.Smtp;
 using EmailAI.Tests.Transcripts;
 
 namespace EmailAI.Tests.Smtp;
 
 /// <summary>
 /// Message text: the end-of-data line, dot-unstuffing, the stored bytes and trace field, and the framing rules
-/// that make smuggling impossible (only CRLF ends a line; bare CR/LF fails the message whole).
+/// that make smuggling impossible (only CRLF.CRLF ends the data; by default a bare LF ends a line and is stored
+/// as CRLF and a bare CR is content; under the strict policies bare CR/LF and long lines fail the message whole).
 /// </summary>
 public sealed class SmtpDataTests
 {
@@ -45,6 +47,18 @@ public sealed class SmtpDataTests
         C: .
         S: 250 2.0.0 OK queued as {QID}
         """);
+
+    private static readonly Action<SmtpOptions> RejectBareLineFeeds = o => o.BareLineFeeds = BareLineFeedPolicy.Reject;
+
+    private static readonly Action<SmtpOptions> RejectLongLines = o => o.LongLines = LongLinePolicy.Reject;
+
+    /// <summary>A message whose text fakes an end of data and then a second transaction, one reply to it, then QUIT.</summary>
+    private static Transcript SmugglingAttempt(string fakeEnd, string reply) => OpenData()
+        .ClientRaw("Subject: innocent\r\n\r\nhello" + fakeEnd)
+        .ClientRaw("MAIL FROM:<evil@remote.example>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\nSubject: smuggled\r\n\r\nevil\r\n.\r\n")
+        .Server(reply)
+        .Client("QUIT")
+        .Server("221 2.0.0 mx.example.com closing connection");
 
     private static string StoredMessage(SmtpTestHarness harness)
     {
@@ -184,17 +198,28 @@ public sealed class SmtpDataTests
     }
 
     [Theory]
-    [ChunkSizes("\n.\n", "\r\n.\n", "\n.\r\n", "\n.\n\r\n", "\n\n.\n")]
-    public async Task Data_BareLfEndOfDataAttempt_RefusedWhole554AndSmuggledCommandsNotRun(string fakeEnd, int chunkSize)
+    [ChunkSizes("\n.\n", "\r\n.\n", "\n.\r\n", "\n.\n\r\n", "\n\n.\n", "\r\n.\r\r\n", "\r\n..\r\n")]
+    public async Task Data_BareLineEndEndOfDataAttemptNormalized_OneMessageWithSmuggledTextAsContent(string fakeEnd, int chunkSize)
     {
-        var transcript = OpenData()
-            .ClientRaw("Subject: innocent\r\n\r\nhello" + fakeEnd)
-            .ClientRaw("MAIL FROM:<evil@remote.example>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\nSubject: smuggled\r\n\r\nevil\r\n.\r\n")
-            .Server(BareLineEnding)
-            .Client("QUIT")
-            .Server("221 2.0.0 mx.example.com closing connection");
+        var transcript = SmugglingAttempt(fakeEnd, "250 2.0.0 OK queued as {QID}");
 
         var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        var stored = StoredMessage(harness);
+        Assert.StartsWith("Subject: innocent\r\n\r\nhello", stored, StringComparison.Ordinal);
+        Assert.EndsWith("\r\nMAIL FROM:<evil@remote.example>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\nSubject: smuggled\r\n\r\nevil\r\n", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", stored.Replace("\r\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        var call = Assert.Single(harness.Policy.Calls);
+        Assert.Equal("<alice@example.com>", call.Recipient.ToString());
+    }
+
+    [Theory]
+    [ChunkSizes("\n.\n", "\r\n.\n", "\n.\r\n", "\n.\n\r\n", "\n\n.\n")]
+    public async Task Data_BareLfEndOfDataAttempt_Rejecting_RefusedWhole554AndSmuggledCommandsNotRun(string fakeEnd, int chunkSize)
+    {
+        var transcript = SmugglingAttempt(fakeEnd, BareLineEnding);
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize, RejectBareLineFeeds);
 
         Assert.Equal(0, harness.Sink.Attempts);
         var call = Assert.Single(harness.Policy.Calls);
@@ -203,40 +228,85 @@ public sealed class SmtpDataTests
 
     [Theory]
     [ChunkSizes("\r.\r", "\r.\r\n", "\r\n.\r", "\r\n.\r\r")]
-    public async Task Data_BareCrEndOfDataAttempt_RefusedWhole554AndSmuggledCommandsNotRun(string fakeEnd, int chunkSize)
+    public async Task Data_BareCrEndOfDataAttemptNormalized_OneMessageBareCrKeptAsContent(string fakeEnd, int chunkSize)
     {
-        var transcript = OpenData()
-            .ClientRaw("Subject: innocent\r\n\r\nhello" + fakeEnd)
-            .ClientRaw("MAIL FROM:<evil@remote.example>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\nSubject: smuggled\r\n\r\nevil\r\n.\r\n")
-            .Server(BareLineEnding)
-            .Client("QUIT")
-            .Server("221 2.0.0 mx.example.com closing connection");
+        var transcript = SmugglingAttempt(fakeEnd, "250 2.0.0 OK queued as {QID}");
 
         var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        var stored = StoredMessage(harness);
+        Assert.Contains("hello\r", stored, StringComparison.Ordinal);
+        Assert.EndsWith("evil\r\n", stored, StringComparison.Ordinal);
+        Assert.Single(harness.Policy.Calls);
+    }
+
+    [Theory]
+    [ChunkSizes("\r.\r", "\r.\r\n", "\r\n.\r", "\r\n.\r\r")]
+    public async Task Data_BareCrEndOfDataAttempt_Rejecting_RefusedWhole554AndSmuggledCommandsNotRun(string fakeEnd, int chunkSize)
+    {
+        var transcript = SmugglingAttempt(fakeEnd, BareLineEnding);
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize, RejectBareLineFeeds);
 
         Assert.Equal(0, harness.Sink.Attempts);
         Assert.Single(harness.Policy.Calls);
     }
 
     [Theory, ChunkSizes]
-    public async Task Data_BareLfInHeader_RefusedAndNextTransactionDelivers(int chunkSize)
+    public async Task Data_BareLfInHeaderNormalized_StoredAsCrLf(int chunkSize)
+    {
+        var transcript = OpenData()
+            .ClientRaw("Subject: a\nX-Two: b\n\nbody\nlast\r\n.\r\n")
+            .Server("250 2.0.0 OK queued as {QID}");
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        Assert.Equal("Subject: a\r\nX-Two: b\r\n\r\nbody\r\nlast\r\n", StoredMessage(harness));
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_BareLfInHeaderRejecting_RefusedAndNextTransactionDelivers(int chunkSize)
     {
         var transcript = OpenData()
             .ClientRaw("Subject: a\nBcc: injected\r\n\r\nbody\r\n.\r\n")
             .Server(BareLineEnding);
         AppendNextTransaction(transcript);
 
-        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize, RejectBareLineFeeds);
 
         var (envelope, _) = Assert.Single(harness.Sink.Deliveries);
         Assert.Equal("<next@remote.example>", envelope.Sender.ToString());
         Assert.Equal("Subject: next\r\n\r\nfine\r\n", StoredMessage(harness));
     }
 
-    [Theory, ChunkSizes]
-    public async Task Data_LineOf998Octets_StoredByteExact(int chunkSize)
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    public async Task Data_BareLfLinesOver1000OctetsReadEndingAfterLf_RepliesInsteadOfThrowing(int chunkSize)
     {
-        var line = new string('x', 997) + "y";
+        // Regression: a read ending right after an LF, with the bare-LF "line" already past the limit, made
+        // ProcessData slice at -1 (ArgumentOutOfRangeException): Kestrel logged it and the client got no reply.
+        var harness = new SmtpTestHarness();
+        harness.Start();
+        await harness.SendAsync("EHLO client.example.net\r\nMAIL FROM:<sender@remote.example>\r\nRCPT TO:<alice@example.com>\r\nDATA\r\n");
+        var lines = string.Concat(Enumerable.Repeat("bare lf line\n", 100));
+
+        var during = await harness.SendAsync(lines, chunkSize);
+        var atEnd = await harness.SendAsync("\r\n.\r\n");
+
+        Assert.Empty(during);
+        Assert.Equal(250, Assert.Single(atEnd).Code);
+        Assert.Equal(lines.Replace("\n", "\r\n", StringComparison.Ordinal) + "\r\n", StoredMessage(harness));
+    }
+
+    [Theory]
+    [ChunkSizes(998, 999)]
+    public async Task Data_LineAtOrPastMaxDataLineLengthByDefault_StoredByteExact(int length, int chunkSize)
+    {
+        // 998 + CRLF is the limit; by default (LongLines=accept, as Postfix) a longer line is stored as received.
+        // At the limit under LongLines=reject: SmtpSegmentedInputTests.
+        var line = new string('x', length - 1) + "y";
         var transcript = OpenData()
             .ClientRaw("Subject: long\r\n\r\n" + line + "\r\n.\r\n")
             .Server("250 2.0.0 OK queued as {QID}");
@@ -247,14 +317,14 @@ public sealed class SmtpDataTests
     }
 
     [Theory, ChunkSizes]
-    public async Task Data_LineOf999Octets_Refused554NothingStoredAndNextTransactionDelivers(int chunkSize)
+    public async Task Data_LineOf999OctetsRejecting_Refused554NothingStoredAndNextTransactionDelivers(int chunkSize)
     {
         var transcript = OpenData()
             .ClientRaw("Subject: too long\r\n\r\n" + new string('x', 999) + "\r\n.\r\n")
             .Server(LineTooLong);
         AppendNextTransaction(transcript);
 
-        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize, RejectLongLines);
 
         Assert.Equal(1, harness.Sink.Attempts);
         Assert.Equal("Subject: next\r\n\r\nfine\r\n", StoredMessage(harness));
@@ -276,17 +346,33 @@ public sealed class SmtpDataTests
     }
 
     [Theory, ChunkSizes]
-    public async Task Data_EndlessLineOf100Kilobytes_Refused554WithBoundedBuffering(int chunkSize)
+    public async Task Data_EndlessLineOf100KilobytesRejecting_Refused554WithBoundedBuffering(int chunkSize)
     {
         var transcript = OpenData()
             .ClientRaw("Subject: flood\r\n\r\n" + new string('z', 100 * 1024) + "\r\n.\r\n")
             .Server(LineTooLong);
         AppendNextTransaction(transcript);
 
-        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize, RejectLongLines);
 
         Assert.Equal("Subject: next\r\n\r\nfine\r\n", StoredMessage(harness));
         Assert.True(harness.MaxUnconsumedBytes <= harness.Options.MaxDataLineLength, $"buffered {harness.MaxUnconsumedBytes} bytes");
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_EndlessLineWithoutLfOverMaxMessageSize_Refused552NothingBufferedAndNextTransactionDelivers(int chunkSize)
+    {
+        // Long lines are accepted by default, so only the size limit stops a line that never ends.
+        var transcript = OpenData("4096")
+            .ClientRaw("Subject: flood\r\n\r\n" + new string('z', 64 * 1024) + "\r\n.\r\n")
+            .Server("552 5.3.4 Message size exceeds fixed limit");
+        AppendNextTransaction(transcript);
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize, o => o.MaxMessageSize = 4096);
+
+        Assert.Equal(1, harness.Sink.Attempts);
+        Assert.Equal("Subject: next\r\n\r\nfine\r\n", StoredMessage(harness));
+        Assert.True(harness.MaxUnconsumedBytes <= harness.Options.MaxCommandLineLength, $"buffered {harness.MaxUnconsumedBytes} bytes");
     }
 
     [Theory, ChunkSizes]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using EmailAI.Protocols.Smtp;
 using EmailAI.Tests.Transcripts;
 
 namespace EmailAI.Tests.Smtp;
@@ -29,6 +30,44 @@ public sealed class SmtpLimitTests
             .Server("250 2.1.0 Sender OK");
 
         await SmtpTestHarness.RunAsync(transcript, chunkSize);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(64)]
+    [InlineData(512)]
+    public async Task Pipelining_OneMegabyteOfHelp_EveryReplyInOrderAndNoBatchPastMaxPendingReplyBytes(int chunkSize)
+    {
+        // A client that pipelines without reading once made one read's replies 14 MB, held several times over.
+        var harness = new SmtpTestHarness();
+        harness.Start();
+        const int count = 1024 * 1024 / 6;
+
+        var replies = await harness.SendAsync(string.Concat(Enumerable.Repeat("HELP\r\n", count)) + "QUIT\r\n", chunkSize);
+
+        Assert.Equal(count + 1, replies.Count);
+        Assert.All(replies.Take(count), reply => Assert.Equal(SmtpReplies.Help, reply));
+        Assert.Equal(221, replies[^1].Code);
+        var bound = harness.Options.MaxPendingReplyBytes + SmtpReplies.Help.WireLength;
+        Assert.True(harness.MaxBatchReplyBytes <= bound, $"one batch held {harness.MaxBatchReplyBytes} reply octets (bound {bound})");
+    }
+
+    [Theory]
+    [InlineData(0, 3)]
+    [InlineData(1, 4)]
+    public async Task MaxPendingReplyBytes_AtAndJustPastThreeReplies_StopsAfterTheReplyThatReachesIt(int extra, int perBatch)
+    {
+        var length = SmtpReplies.Help.WireLength;
+        var harness = new SmtpTestHarness(o => o.MaxPendingReplyBytes = 3 * length + extra);
+        harness.Start();
+        var before = harness.Reads;
+
+        var replies = await harness.SendAsync(string.Concat(Enumerable.Repeat("HELP\r\n", 12)));
+
+        Assert.Equal(12, replies.Count);
+        Assert.Equal(perBatch * length, harness.MaxBatchReplyBytes);
+        // One call per full batch: the last one leaves nothing to offer again.
+        Assert.Equal(before + 12 / perBatch, harness.Reads);
     }
 
     [Theory, ChunkSizes]

@@ -1,4 +1,5 @@
 using System.Text;
+using EmailAI.Protocols.Smtp;
 using EmailAI.Tests.Transcripts;
 
 namespace EmailAI.Tests.Smtp;
@@ -24,7 +25,8 @@ public sealed class SmtpSegmentedInputTests
     [InlineData(3, 512)]
     public async Task Session_InputSplitIntoSmallSegments_SameRepliesAndBytes(int segmentSize, int chunkSize)
     {
-        var harness = new SmtpTestHarness { SegmentSize = segmentSize };
+        // The strict policies, so the refusals of a bare LF and of a long line are framed across segments too.
+        var harness = new SmtpTestHarness(o => (o.BareLineFeeds, o.LongLines) = (BareLineFeedPolicy.Reject, LongLinePolicy.Reject)) { SegmentSize = segmentSize };
         harness.Policy.AddMailbox("пользователь@example.com", "mbx-utf8");
         var transcript = Transcript.Parse("""
             S: 220 mx.example.com ESMTP EmailAI ready

@@ -63,6 +63,9 @@ public sealed class SmtpTestHarness
     /// </summary>
     public int SegmentSize { get; set; }
 
+    /// <summary>The most reply octets one ProcessAsync call returned: what the host holds unflushed at once.</summary>
+    public int MaxBatchReplyBytes { get; private set; }
+
     /// <summary>Number of ProcessAsync calls made.</summary>
     public int Reads { get; private set; }
 
@@ -159,18 +162,30 @@ public sealed class SmtpTestHarness
             _unconsumed.Add(chunk.Slice(offset, Math.Min(segment, chunk.Length - offset)));
         }
 
+        // As the gateway does: a batch of replies is written, then the rest of the same read is offered again,
+        // until a call answers nothing (the rest is a partial line).
         var input = TestSequenceSegment.Create(_unconsumed);
-        var batch = new List<SmtpReply>();
-        var position = await Session.ProcessAsync(input, batch, CancellationToken.None);
-        Reads++;
-        var consumed = input.Slice(input.Start, position).Length;
-        Drop(consumed);
-        MaxUnconsumedBytes = Math.Max(MaxUnconsumedBytes, UnconsumedBytes);
-        foreach (var reply in batch)
+        while (true)
         {
-            Record(reply);
-            replies.Add(reply);
+            var batch = new List<SmtpReply>();
+            var position = await Session.ProcessAsync(input, batch, CancellationToken.None);
+            Reads++;
+            Drop(input.Slice(input.Start, position).Length);
+            input = input.Slice(position);
+            MaxBatchReplyBytes = Math.Max(MaxBatchReplyBytes, batch.Sum(reply => reply.WireLength));
+            foreach (var reply in batch)
+            {
+                Record(reply);
+                replies.Add(reply);
+            }
+
+            if (batch.Count == 0 || input.IsEmpty)
+            {
+                break;
+            }
         }
+
+        MaxUnconsumedBytes = Math.Max(MaxUnconsumedBytes, UnconsumedBytes);
     }
 
     private void Drop(long count)
