@@ -2,9 +2,10 @@ namespace EmailAI.Contracts;
 
 /// <summary>
 /// One local domain, keyed by <see cref="GrainKeys.Domain"/>. Holds the delivery rule and the set of
-/// account local parts, so a RCPT check is answered from memory with one grain call.
+/// account local parts, so a RCPT is decided (<see cref="IRecipientDecider"/>) from memory with one grain call,
+/// also for a remote domain, whose grain holds nothing and answers from the silo's cached relay policy.
 /// </summary>
-public interface IDomainGrain : IGrainWithStringKey
+public interface IDomainGrain : IGrainWithStringKey, IRecipientDecider
 {
     /// <summary>Null when the domain is not local.</summary>
     Task<DomainInfo?> GetAsync();
@@ -20,6 +21,7 @@ public interface IDomainGrain : IGrainWithStringKey
     /// postmaster@domain if it exists, else to the domain's configured postmaster address, else to the
     /// maildrop postmaster@domain, which the admin API can read.
     /// </summary>
+    [Orleans.Concurrency.ReadOnly]
     Task<RecipientResolution> ResolveAsync(string localPart);
 
     /// <summary>Records that an account exists. Idempotent; false if the domain is not local.</summary>

@@ -14,4 +14,10 @@ public sealed record RecipientRequest(SessionFacts Session, string Sender, strin
 
     /// <summary>The recipient as the client wrote it.</summary>
     public string Address => IsBarePostmaster ? "postmaster" : LocalPart + "@" + Domain;
+
+    /// <summary>
+    /// The normalised domain whose grain decides this recipient: the recipient's, or this server's own name for a
+    /// bare <c>&lt;Postmaster&gt;</c>; null when that is not a valid host name (an address literal, say).
+    /// </summary>
+    public string? DomainKey => EmailAddress.TryNormalizeDomain(IsBarePostmaster ? Session.ServerDomain : Domain, out var key) ? key : null;
 }

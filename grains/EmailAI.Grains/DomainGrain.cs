@@ -1,4 +1,5 @@
 using EmailAI.Contracts;
+using EmailAI.Grains.Policy;
 
 namespace EmailAI.Grains;
 
@@ -9,9 +10,25 @@ namespace EmailAI.Grains;
 /// </summary>
 public sealed class DomainGrain(
     [PersistentState(StorageNames.DomainState, StorageNames.Provider)] IPersistentState<DomainState> state,
-    IGrainFactory grains) : Grain, IDomainGrain
+    IGrainFactory grains,
+    RelayPolicyCache relayPolicy) : Grain, IDomainGrain
 {
+    private RecipientRules? _rules;
+
     private string Name => this.GetPrimaryKeyString();
+
+    /// <summary>
+    /// One RCPT for this domain (or a bare postmaster when this is the server's own name), decided by the shared
+    /// rules with this grain's own answer for the local part: one grain call, from memory.
+    /// </summary>
+    public Task<PolicyVerdict> DecideRecipientAsync(RecipientRequest request)
+    {
+        _rules ??= new RecipientRules(relayPolicy, ResolveForRulesAsync);
+        return _rules.DecideAsync(request);
+    }
+
+    private async Task<RecipientResolution?> ResolveForRulesAsync(string domain, string localPart) =>
+        domain == Name ? await ResolveAsync(localPart) : await grains.GetGrain<IDomainGrain>(domain).ResolveAsync(localPart);
 
     public Task<DomainInfo?> GetAsync() => Task.FromResult(state.State.Exists ? ToInfo() : null);
 

@@ -3,7 +3,8 @@
 # revision, default the commit before the silo-side session policy) and from this working tree each get the same
 # load: messages of 100 recipients from an authorised client (127.0.0.1 on the Authorised IP list), one RCPT at a
 # time, no DATA (MAIL, 100 x RCPT, RSET), once with relayed recipients (r1..r100@far.example) and once with local
-# ones (u1..u100@example.com, 100 accounts). Prints recipients per second and the per-RCPT latency.
+# ones (u1..u100@example.com, 100 accounts). Prints recipients per second, the per-RCPT latency, and the server's
+# CPU time per RCPT (from /proc, so it holds even when something else shares the cores).
 #
 # Environment (defaults in brackets):
 #   BENCH_BASE [0bae3b3]  BENCH_MESSAGES [300]  BENCH_CONNECTIONS [16]  BENCH_WARMUP [30]
@@ -31,6 +32,10 @@ REFERENCE_SH=true
 # shellcheck source=bench-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 trap 'git -C "$REPO" worktree remove --force "$WORK/base" >/dev/null 2>&1 || true; cleanup' EXIT
+
+TICK="$(getconf CLK_TCK)"
+# CPU time (user + system) of a process in clock ticks.
+ticks_of() { local f; f=($(sed 's/^.*) //' "/proc/$1/stat")); echo $(( f[11] + f[12] )); }
 
 api() { curl -sf -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$ADMIN$1" -d "$2" >/dev/null; }
 
@@ -63,9 +68,16 @@ run_target() {
   for kind in relayed local; do
     if [ "$kind" = relayed ]; then to='r{r}@far.example'; else to='u{r}@example.com'; fi
     log "$label: $kind, C=$CONNECTIONS N=$MESSAGES x 100 recipients"
+    local before_ticks after_ticks
+    # The warm-up runs in its own invocation first, so the CPU figure covers the measured messages only.
+    dotnet "$BENCH_DLL" smtp --host 127.0.0.1 --port "$SMTP_PORT" --messages "$WARMUP" --connections "$CONNECTIONS" \
+      --recipients 100 --rcpt-only --from app@inside.test --to "$to" --warmup 0 >/dev/null
+    before_ticks="$(ticks_of "$SERVER_PID")"
     line="$(dotnet "$BENCH_DLL" smtp --host 127.0.0.1 --port "$SMTP_PORT" --messages "$MESSAGES" \
       --connections "$CONNECTIONS" --recipients 100 --rcpt-only --from app@inside.test --to "$to" \
-      --label "$label-$kind" --warmup "$WARMUP")" || die "$label $kind: the bench tool failed: $line"
+      --label "$label-$kind" --warmup 0)" || die "$label $kind: the bench tool failed: $line"
+    after_ticks="$(ticks_of "$SERVER_PID")"
+    line="$line cpu_per_rcpt=$(awk -v t=$(( after_ticks - before_ticks )) -v hz="$TICK" -v n=$(( MESSAGES * 100 )) 'BEGIN { printf "%.1fus", t / hz / n * 1e6 }')"
     echo "$line" >&2
     echo "$line" >> "$RESULTS"
   done
@@ -78,9 +90,9 @@ run_target after "$REPO/silo/EmailAI.Server/bin/Release/net10.0/EmailAI.Server.d
 echo
 echo "RCPT decisions, 100 recipients a message, C=$CONNECTIONS, $(nproc) cores, base $BASE, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 awk '
-  BEGIN { printf "%-16s %8s %12s %14s %14s\n", "target", "err", "rcpt/s", "p50 per RCPT", "p99 per RCPT" }
+  BEGIN { printf "%-16s %8s %12s %14s %14s %14s\n", "target", "err", "rcpt/s", "p50 per RCPT", "p99 per RCPT", "server CPU" }
   {
     delete f
     for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) f[kv[1]] = kv[2]
-    printf "%-16s %8s %12s %14s %14s\n", f["label"], f["err"], f["rcpt_rate"], f["p50"], f["p99"]
+    printf "%-16s %8s %12s %14s %14s %14s\n", f["label"], f["err"], f["rcpt_rate"], f["p50"], f["p99"], f["cpu_per_rcpt"]
   }' "$RESULTS"

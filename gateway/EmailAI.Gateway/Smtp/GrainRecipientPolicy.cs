@@ -7,8 +7,8 @@ namespace EmailAI.Gateway.Smtp;
 
 /// <summary>
 /// RCPT decisions, made in the silo: this adapter only passes the session's facts and the recipient as the
-/// client wrote it to <see cref="ISessionPolicyGrain"/> (which holds every rule) and turns its verdict into
-/// the reply. A call that fails is a temporary failure (451 4.3.0), never an accept.
+/// client wrote it to the grain that decides it (<see cref="RecipientDeciders"/>: the recipient domain's grain,
+/// which applies the silo's rules) and turns its verdict into the reply. A call that fails is a temporary failure (451 4.3.0), never an accept.
 /// </summary>
 public sealed class GrainRecipientPolicy(
     IGrainFactory grains,
@@ -27,7 +27,7 @@ public sealed class GrainRecipientPolicy(
         RecipientVerdict verdict;
         try
         {
-            var decision = await grains.GetGrain<ISessionPolicyGrain>(GrainKeys.SessionPolicy).DecideRecipientAsync(request).WaitAsync(cancellationToken);
+            var decision = await RecipientDeciders.For(grains, request).DecideRecipientAsync(request).WaitAsync(cancellationToken);
             verdict = decision is { Outcome: PolicyOutcome.Accept, Route: { } route }
                 ? new RecipientVerdict(decision.ToReply(), route) { Reason = decision.Reason }
                 : RecipientVerdict.Refuse(decision.Outcome == PolicyOutcome.Accept ? SmtpReplies.TemporaryFailure : decision.ToReply(), decision.Reason);

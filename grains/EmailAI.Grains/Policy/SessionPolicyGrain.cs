@@ -1,100 +1,20 @@
 using EmailAI.Contracts;
-using EmailAI.Protocols.Smtp;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
 namespace EmailAI.Grains.Policy;
 
 /// <summary>
-/// Every RCPT decision, in one place. The rule that keeps the server from being an open relay:
-/// <list type="number">
-/// <item>An address is local only when its domain (normalised by <see cref="EmailAddress"/>) is a local
-/// domain; it is then delivered to the account whose normalised local part equals it, or to the domain's (or
-/// account's) Advanced Delivery server, and never anywhere else.</item>
-/// <item>Routing syntax inside a local part (<c>a%b@local</c>, <c>b!a@local</c>, quoted <c>"a@b"@local</c>)
-/// is just characters of a local part: it matches no account (550 5.1.1) and is never re-parsed as an
-/// address.</item>
-/// <item>Source routes (<c>&lt;@a,@b:user@c&gt;</c>) never reach here: the gateway passes only
-/// <c>user@c</c> (RFC 5321 §4.1.1.3, §C).</item>
-/// <item>Address literals (<c>user@[192.0.2.1]</c>) are never local and never relayed.</item>
-/// <item>Anything else is relay: accepted only when the session authenticated or the client's address is on
-/// the Authorised IP list (read from this silo's <see cref="RelayPolicyCache"/>); otherwise 554 5.7.1. The
-/// remote address keeps its local part's case.</item>
-/// <item><c>&lt;Postmaster&gt;</c> and <c>postmaster@</c> a local domain are always accepted (RFC 5321 §4.5.1).</item>
-/// </list>
-/// A stateless worker: every silo runs its own activations, next to the gateway call, and a decision costs
-/// one call to the recipient's domain grain at most. Reentrant: decisions share nothing mutable.
+/// Decides the recipients no domain grain can take (address literals, names that are not host names) with the
+/// same <see cref="RecipientRules"/> as the domain grains. A stateless worker: every silo runs its own activations,
+/// next to the gateway call. Reentrant: decisions share nothing mutable.
 /// </summary>
 [StatelessWorker]
 [Reentrant]
 public sealed partial class SessionPolicyGrain(RelayPolicyCache relayPolicy, ILogger<SessionPolicyGrain> logger) : Grain, ISessionPolicyGrain
 {
-    /// <summary>Where postmaster mail goes when this server's own name is not a usable domain.</summary>
-    public const string FallbackPostmaster = "postmaster@localhost";
-
-    public async Task<PolicyVerdict> DecideRecipientAsync(RecipientRequest request)
-    {
-        var session = request.Session;
-        if (request.IsBarePostmaster)
-        {
-            return await DecideBarePostmasterAsync(session);
-        }
-
-        if (request.IsAddressLiteral)
-        {
-            return await MayRelayAsync(session) is null
-                ? RelayDenied(session)
-                : PolicyVerdict.Refuse(SmtpReplies.AddressLiteralRelayDenied, "address literals are never relayed");
-        }
-
-        if (!EmailAddress.TryCreate(request.LocalPart, request.Domain, out var address))
-        {
-            return PolicyVerdict.Refuse(SmtpReplies.RelayDenied, $"'{request.Domain}' is not a valid host name");
-        }
-
-        var resolution = await ResolveAsync(address.Domain, address.LocalPart);
-        if (resolution is null)
-        {
-            return LookupFailed(address.Domain);
-        }
-
-        switch (resolution.Kind)
-        {
-            case RecipientKind.Mailbox when address.LocalPart == "postmaster":
-                return PolicyVerdict.Accept(new PostmasterRoute(resolution.Mailbox!), "postmaster of a local domain");
-            case RecipientKind.Mailbox:
-                return PolicyVerdict.Accept(new MaildropRoute(resolution.Mailbox!), "local account");
-            case RecipientKind.UnknownUser:
-                return PolicyVerdict.Refuse(SmtpReplies.UnknownUser, $"no account '{address.LocalPart}' at local domain {address.Domain}");
-            case RecipientKind.Forward:
-                // Advanced Delivery: accepted like local mail, queued for the internal server.
-                return PolicyVerdict.Accept(new ForwardRoute(request.Address, resolution.Mailbox ?? address.Domain), "Advanced Delivery");
-        }
-
-        // Not a local domain: relay, for authorised clients only.
-        var permission = await MayRelayAsync(session);
-        return permission is null
-            ? RelayDenied(session)
-            : PolicyVerdict.Accept(new RelayRoute(request.Address, address.Domain), permission);
-    }
-
-    private async Task<PolicyVerdict> DecideBarePostmasterAsync(SessionFacts session)
-    {
-        // RFC 5321 §4.5.1: <Postmaster> without a domain is this server's postmaster.
-        if (!EmailAddress.TryNormalizeDomain(session.ServerDomain, out var domain))
-        {
-            return PolicyVerdict.Accept(new PostmasterRoute(FallbackPostmaster), "postmaster of this server");
-        }
-
-        var resolution = await ResolveAsync(domain, "postmaster");
-        if (resolution is null)
-        {
-            return LookupFailed(domain);
-        }
-
-        var maildrop = resolution.Kind == RecipientKind.Mailbox ? resolution.Mailbox! : "postmaster@" + domain;
-        return PolicyVerdict.Accept(new PostmasterRoute(maildrop), "postmaster of this server");
-    }
+    public Task<PolicyVerdict> DecideRecipientAsync(RecipientRequest request) =>
+        new RecipientRules(relayPolicy, ResolveAsync).DecideAsync(request);
 
     /// <summary>The domain grain's answer, or null when it could not be asked (logged here, answered 451).</summary>
     private async Task<RecipientResolution?> ResolveAsync(string domain, string localPart)
@@ -109,27 +29,6 @@ public sealed partial class SessionPolicyGrain(RelayPolicyCache relayPolicy, ILo
             return null;
         }
     }
-
-    /// <summary>
-    /// Why this session may relay (for the log), or null when it may not: it authenticated, or its address is on
-    /// the Authorised IP list. A relay policy that cannot be loaded throws, which the gateway answers 451 4.3.0.
-    /// </summary>
-    private async ValueTask<string?> MayRelayAsync(SessionFacts session)
-    {
-        if (session.Authenticated)
-        {
-            return $"relay for authenticated user {session.AuthenticatedIdentity}";
-        }
-
-        var policy = await relayPolicy.GetAsync();
-        return policy.IsAuthorised(session.ClientAddress) ? $"relay for Authorised IP [{session.ClientAddress}] (policy version {policy.Version})" : null;
-    }
-
-    private static PolicyVerdict RelayDenied(SessionFacts session) =>
-        PolicyVerdict.Refuse(SmtpReplies.RelayDenied, $"relay not permitted: [{session.ClientAddress}] is not on the Authorised IP list and did not authenticate");
-
-    private static PolicyVerdict LookupFailed(string domain) =>
-        PolicyVerdict.Refuse(SmtpReplies.TemporaryFailure, $"lookup of domain {domain} failed");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recipient lookup for domain {Domain} failed")]
     private static partial void LogLookupFailed(ILogger logger, string domain, Exception exception);

@@ -5,7 +5,7 @@ namespace EmailAI.Tests.Relay;
 
 /// <summary>
 /// Who may relay, and the address tricks that must never open a relay (the rule is written in
-/// SessionPolicyGrain, in the silo): RCPT replies of the real server, for a client outside the Authorised IP list and for
+/// RecipientRules, in the silo): RCPT replies of the real server, for a client outside the Authorised IP list and for
 /// one on it. Nothing here sends DATA, so nothing is queued.
 /// </summary>
 public sealed class RelayDecisionTests(RelayFixture fixture) : IClassFixture<RelayFixture>

@@ -1,0 +1,117 @@
+using EmailAI.Contracts;
+using EmailAI.Protocols.Smtp;
+
+namespace EmailAI.Grains.Policy;
+
+/// <summary>
+/// Every RCPT decision, in one place. The rule that keeps the server from being an open relay:
+/// <list type="number">
+/// <item>An address is local only when its domain (normalised by <see cref="EmailAddress"/>) is a local
+/// domain; it is then delivered to the account whose normalised local part equals it, or to the domain's (or
+/// account's) Advanced Delivery server, and never anywhere else.</item>
+/// <item>Routing syntax inside a local part (<c>a%b@local</c>, <c>b!a@local</c>, quoted <c>"a@b"@local</c>)
+/// is just characters of a local part: it matches no account (550 5.1.1) and is never re-parsed as an
+/// address.</item>
+/// <item>Source routes (<c>&lt;@a,@b:user@c&gt;</c>) never reach here: the gateway passes only
+/// <c>user@c</c> (RFC 5321 §4.1.1.3, §C).</item>
+/// <item>Address literals (<c>user@[192.0.2.1]</c>) are never local and never relayed.</item>
+/// <item>Anything else is relay: accepted only when the session authenticated or the client's address is on
+/// the Authorised IP list (read from this silo's <see cref="RelayPolicyCache"/>); otherwise 554 5.7.1. The
+/// remote address keeps its local part's case.</item>
+/// <item><c>&lt;Postmaster&gt;</c> and <c>postmaster@</c> a local domain are always accepted (RFC 5321 §4.5.1).</item>
+/// </list>
+/// Applied by the grain that receives the decision (<see cref="IRecipientDecider"/>): the recipient domain's grain,
+/// which resolves its own local parts from memory, or the session-policy grain. <paramref name="resolve"/> answers
+/// what a domain says of a local part, or null when it could not be asked (then the answer is 451 4.3.0).
+/// Decisions share nothing mutable and may run concurrently.
+/// </summary>
+public sealed class RecipientRules(RelayPolicyCache relayPolicy, Func<string, string, Task<RecipientResolution?>> resolve)
+{
+    /// <summary>Where postmaster mail goes when this server's own name is not a usable domain.</summary>
+    public const string FallbackPostmaster = "postmaster@localhost";
+
+    public async Task<PolicyVerdict> DecideAsync(RecipientRequest request)
+    {
+        var session = request.Session;
+        if (request.IsBarePostmaster)
+        {
+            return await DecideBarePostmasterAsync(session);
+        }
+
+        if (request.IsAddressLiteral)
+        {
+            return await MayRelayAsync(session) is null
+                ? RelayDenied(session)
+                : PolicyVerdict.Refuse(SmtpReplies.AddressLiteralRelayDenied, "address literals are never relayed");
+        }
+
+        if (!EmailAddress.TryCreate(request.LocalPart, request.Domain, out var address))
+        {
+            return PolicyVerdict.Refuse(SmtpReplies.RelayDenied, $"'{request.Domain}' is not a valid host name");
+        }
+
+        var resolution = await resolve(address.Domain, address.LocalPart);
+        if (resolution is null)
+        {
+            return LookupFailed(address.Domain);
+        }
+
+        switch (resolution.Kind)
+        {
+            case RecipientKind.Mailbox when address.LocalPart == "postmaster":
+                return PolicyVerdict.Accept(new PostmasterRoute(resolution.Mailbox!), "postmaster of a local domain");
+            case RecipientKind.Mailbox:
+                return PolicyVerdict.Accept(new MaildropRoute(resolution.Mailbox!), "local account");
+            case RecipientKind.UnknownUser:
+                return PolicyVerdict.Refuse(SmtpReplies.UnknownUser, $"no account '{address.LocalPart}' at local domain {address.Domain}");
+            case RecipientKind.Forward:
+                // Advanced Delivery: accepted like local mail, queued for the internal server.
+                return PolicyVerdict.Accept(new ForwardRoute(request.Address, resolution.Mailbox ?? address.Domain), "Advanced Delivery");
+        }
+
+        // Not a local domain: relay, for authorised clients only.
+        var permission = await MayRelayAsync(session);
+        return permission is null
+            ? RelayDenied(session)
+            : PolicyVerdict.Accept(new RelayRoute(request.Address, address.Domain), permission);
+    }
+
+    private async Task<PolicyVerdict> DecideBarePostmasterAsync(SessionFacts session)
+    {
+        // RFC 5321 §4.5.1: <Postmaster> without a domain is this server's postmaster.
+        if (!EmailAddress.TryNormalizeDomain(session.ServerDomain, out var domain))
+        {
+            return PolicyVerdict.Accept(new PostmasterRoute(FallbackPostmaster), "postmaster of this server");
+        }
+
+        var resolution = await resolve(domain, "postmaster");
+        if (resolution is null)
+        {
+            return LookupFailed(domain);
+        }
+
+        var maildrop = resolution.Kind == RecipientKind.Mailbox ? resolution.Mailbox! : "postmaster@" + domain;
+        return PolicyVerdict.Accept(new PostmasterRoute(maildrop), "postmaster of this server");
+    }
+
+    /// <summary>
+    /// Why this session may relay (for the log), or null when it may not: it authenticated, or its address is on
+    /// the Authorised IP list. A relay policy that cannot be loaded throws, which the gateway answers 451 4.3.0.
+    /// </summary>
+    private async ValueTask<string?> MayRelayAsync(SessionFacts session)
+    {
+        if (session.Authenticated)
+        {
+            return $"relay for authenticated user {session.AuthenticatedIdentity}";
+        }
+
+        var policy = await relayPolicy.GetAsync();
+        return policy.IsAuthorised(session.ClientAddress) ? $"relay for Authorised IP [{session.ClientAddress}] (policy version {policy.Version})" : null;
+    }
+
+    private static PolicyVerdict RelayDenied(SessionFacts session) =>
+        PolicyVerdict.Refuse(SmtpReplies.RelayDenied, $"relay not permitted: [{session.ClientAddress}] is not on the Authorised IP list and did not authenticate");
+
+    private static PolicyVerdict LookupFailed(string domain) =>
+        PolicyVerdict.Refuse(SmtpReplies.TemporaryFailure, $"lookup of domain {domain} failed");
+}
