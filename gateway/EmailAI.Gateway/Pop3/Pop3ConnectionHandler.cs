@@ -100,6 +100,7 @@ public sealed class Pop3ConnectionHandler(
                 }
 
                 var buffer = result.Buffer;
+                var answered = false;
                 try
                 {
                     // One command at a time; its response goes to the writer (which pushes back) before the next runs.
@@ -118,9 +119,15 @@ public sealed class Pop3ConnectionHandler(
                         }
 
                         responses.Clear();
+                        answered = true;
                     }
 
                     await writer.FlushAsync();
+                    if (answered)
+                    {
+                        // Time spent on a slow login or sending a long RETR is not the client's inactivity.
+                        session.RestartAutologout();
+                    }
                 }
                 finally
                 {

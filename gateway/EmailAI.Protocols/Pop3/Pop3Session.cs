@@ -83,6 +83,18 @@ public sealed class Pop3Session
     public string Start() => Pop3Responses.Greeting(_options.ServerDomain, _apopTimestamp);
 
     /// <summary>
+    /// Call when the responses have been sent: the autologout timer (RFC 1939 §3) measures the client's
+    /// inactivity, so it starts again once a slow command or a long RETR has reached the client.
+    /// </summary>
+    public void RestartAutologout()
+    {
+        if (!IsClosed)
+        {
+            Deadline = _time.GetUtcNow() + _options.AutologoutTimeout;
+        }
+    }
+
+    /// <summary>
     /// Call when the wait for input reached <see cref="Deadline"/>: returns the autologout line and closes
     /// the session (the host then releases the lock without deleting); null if the deadline has not passed.
     /// </summary>

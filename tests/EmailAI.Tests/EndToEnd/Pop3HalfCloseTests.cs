@@ -41,4 +41,28 @@ public sealed class Pop3HalfCloseTests(Pop3Fixture fixture) : IClassFixture<Pop3
             Assert.Equal(Rounds - round - 1, (await Pop3Steps.StoredAsync(Server, alice)).Count);
         }
     }
+
+    [Fact]
+    public async Task PartialQuit_ThenShutdownSend_ResponsesToCompleteLinesOnlyAndNothingDeleted()
+    {
+        const string bob = "bob@halfclose.pop3.test";
+        await Server.ProvisionAsync(bob);
+        await Pop3Steps.DeliverAsync(Server, Pop3Steps.Message("partial@halfclose.pop3.test", "partial", "body"), bob);
+        var stored = await Pop3Steps.StoredAsync(Server, bob);
+
+        using (var client = await Pop3SlowReader.ConnectAsync(Server.Pop3Port, receiveBufferSize: 64 * 1024))
+        {
+            await client.SendAsync($"USER {bob}\r\nPASS {Pop3Steps.Password}\r\nDELE 1\r\nQUI");
+            client.HalfClose();
+            var lines = (await client.ReadToCloseAsync(Pop3RawClient.ReplyTimeout)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+
+            Assert.Equal(["+OK send PASS", "+OK maildrop locked and ready", "+OK message 1 deleted"], lines[1..]);
+        }
+
+        // The connection ended without QUIT: the lock is released and nothing is deleted (RFC 1939 §6).
+        using var next = await Pop3Steps.LoginWhenFreeAsync(Server, bob, TimeSpan.FromSeconds(10));
+        Assert.Equal((1, stored[0].Size), await next.StatAsync());
+        await next.QuitAsync(0);
+        Assert.Equal(stored, await Pop3Steps.StoredAsync(Server, bob));
+    }
 }

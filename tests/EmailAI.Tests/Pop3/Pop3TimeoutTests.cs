@@ -109,4 +109,37 @@ public sealed class Pop3TimeoutTests
 
         Assert.Equal("-ERR Disconnected for inactivity", harness.CheckTimeout());
     }
+
+    [Fact]
+    public async Task RestartAutologout_AfterAResponseTookFifteenMinutesToSend_TenMinutesFromThenNotLoggedOutAtOnce()
+    {
+        var harness = new Pop3TestHarness().WithStandardMaildrop();
+        harness.Start();
+        await harness.SendAsync("USER alice\r\nPASS wonderland\r\nRETR 1\r\n");
+
+        // The host spent 15 minutes writing the RETR to a slow reader, then says so.
+        harness.Time.Advance(TimeSpan.FromMinutes(15));
+        harness.Session.RestartAutologout();
+
+        Assert.Equal(harness.Time.GetUtcNow() + TenMinutes, harness.Session.Deadline);
+        Assert.Null(harness.CheckTimeout());
+        harness.Time.Advance(TenMinutes);
+        Assert.Equal("-ERR Disconnected for inactivity", harness.CheckTimeout());
+    }
+
+    [Fact]
+    public void RestartAutologout_AfterClose_DoesNotReopen()
+    {
+        var harness = new Pop3TestHarness();
+        harness.Start();
+        harness.Time.Advance(TenMinutes);
+        Assert.NotNull(harness.CheckTimeout());
+        var deadline = harness.Session.Deadline;
+
+        harness.Time.Advance(TimeSpan.FromMinutes(1));
+        harness.Session.RestartAutologout();
+
+        Assert.Equal(deadline, harness.Session.Deadline);
+        Assert.True(harness.Session.IsClosed);
+    }
 }
