@@ -138,7 +138,8 @@ public sealed class SmtpSession
                 replyBytes += replies[replied].WireLength;
             }
 
-            if (replyBytes >= _options.MaxPendingReplyBytes)
+            // At least one command per call, whatever the bound is set to, so the host always makes progress.
+            if (replyBytes > 0 && replyBytes >= _options.MaxPendingReplyBytes)
             {
                 break;
             }

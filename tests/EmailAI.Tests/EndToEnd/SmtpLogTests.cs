@@ -27,7 +27,7 @@ public sealed class SmtpLogTests(SmtpEndToEndFixture fixture) : IClassFixture<Sm
         Assert.StartsWith("221", await client.CommandAsync("QUIT"));
         var queueId = accepted.Split(' ')[^1];
 
-        var log = await WaitForLogAsync("disconnect from [127.0.0.1] helo=<logs.e2e.test>");
+        var log = await Server.WaitForLogAsync("disconnect from [127.0.0.1] helo=<logs.e2e.test>");
 
         Assert.Contains("NOQUEUE: reject: EHLO \\x1B[2J\\x1B[31mFAKE from [127.0.0.1]: 501 5.5.4", log, StringComparison.Ordinal);
         Assert.DoesNotContain('\u001b', log);
@@ -35,21 +35,5 @@ public sealed class SmtpLogTests(SmtpEndToEndFixture fixture) : IClassFixture<Sm
         Assert.Contains(" from=<bob@remote.test> to=<x@elsewhere.example> proto=ESMTP helo=<logs.e2e.test>", log, StringComparison.Ordinal);
         Assert.Contains($"{queueId}: accepted from=<bob@remote.test> to=<{ulla}> route=", log, StringComparison.Ordinal);
         Assert.Contains("disconnect from [127.0.0.1] helo=<logs.e2e.test> commands=7 recipients=1 messages=1 errors=2", log, StringComparison.Ordinal);
-    }
-
-    /// <summary>The server writes its log asynchronously: waits (at most the reply timeout) for a line containing <paramref name="text"/>.</summary>
-    private async Task<string> WaitForLogAsync(string text)
-    {
-        var deadline = DateTime.UtcNow + SmtpConversation.ReplyTimeout;
-        while (true)
-        {
-            var log = Server.Log;
-            if (log.Contains(text, StringComparison.Ordinal) || DateTime.UtcNow > deadline)
-            {
-                return log;
-            }
-
-            await Task.Delay(50);
-        }
     }
 }
