@@ -40,11 +40,8 @@ public sealed class GrainRecipientPolicy(
 
         if (!verdict.Accepted)
         {
-            // One line per refusal, like an MTA's reject log: who, from where, to whom, the answer and why.
+            // The session's event log writes the reject line (with the reason); this counts it.
             GatewayTelemetry.RecipientsRejected.Add(1, new KeyValuePair<string, object?>("code", verdict.Reply.Code));
-            logger.LogInformation(
-                "Rejected RCPT {Recipient} from {Sender} [{RemoteAddress}] helo={Helo}: {Code} {EnhancedCode} ({Reason})",
-                recipient, sender, session.RemoteAddress, session.HeloName, verdict.Reply.Code, verdict.Reply.EnhancedCode, verdict.Reason);
         }
 
         return verdict;

@@ -42,14 +42,15 @@ public sealed class SmtpConnectionHandler(
     protected override async Task RunSessionAsync(ConnectionContext connection, IPAddress remote)
     {
         var options = smtpOptions.Value;
-        var session = new SmtpSession(options, connection.ConnectionId, remote, policy, sink, time);
+        var log = new SmtpSessionLog(logger);
+        var session = new SmtpSession(options, connection.ConnectionId, remote, policy, sink, time, log);
         var input = connection.Transport.Input;
         var stopping = lifetime.ApplicationStopping;
         var replies = new List<SmtpReply>();
 
         GatewayTelemetry.SmtpConnections.Add(1);
         GatewayTelemetry.SmtpActiveSessions.Add(1);
-        logger.LogDebug("SMTP connection from {RemoteAddress}", remote);
+        log.Connected(remote);
         try
         {
             if (!await WriteAsync(connection, [session.Start()]))
@@ -82,9 +83,9 @@ public sealed class SmtpConnectionHandler(
                             continue;
                         }
 
+                        // The session reports the timeout (its command, sender and reason) through the log.
                         if (session.CheckTimeout() is { } timeout)
                         {
-                            logger.LogInformation("SMTP session timed out (in DATA: {InData})", session.InData);
                             await WriteAsync(connection, [timeout]);
                         }
 
@@ -124,7 +125,7 @@ public sealed class SmtpConnectionHandler(
         finally
         {
             GatewayTelemetry.SmtpActiveSessions.Add(-1);
-            logger.LogDebug("SMTP connection closed");
+            log.Disconnected(session.Info, session.Counts);
         }
     }
 
@@ -152,6 +153,7 @@ public sealed class SmtpConnectionHandler(
         catch (OperationCanceledException) when (expiry.IsCancellationRequested)
         {
             logger.LogWarning("SMTP client stopped reading: no reply could be written for {WriteTimeout}, disconnecting", timeout);
+            // The disconnect line follows with the session's counts.
             connection.Abort(new ConnectionAbortedException("SMTP write timeout"));
             return false;
         }

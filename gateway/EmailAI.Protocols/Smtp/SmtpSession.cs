@@ -43,6 +43,17 @@ public sealed class SmtpSession
     private DateTimeOffset _receivedAt;
 
     private readonly SmtpDataFramer _dataFramer;
+    private readonly ISmtpSessionEvents? _events;
+
+    // For the log (ISmtpSessionEvents): the command being answered and what it named, and the session's counts.
+    private string _command = "CONNECT";
+    private string? _logSender;
+    private string? _logRecipient;
+    private string? _logQueueId;
+    private string? _logReason;
+    private int _commands;
+    private int _acceptedRecipients;
+    private int _messages;
 
     public SmtpSession(
         SmtpOptions options,
@@ -50,8 +61,10 @@ public sealed class SmtpSession
         System.Net.IPAddress remoteAddress,
         IRecipientPolicy policy,
         IMessageSink sink,
-        TimeProvider time)
+        TimeProvider time,
+        ISmtpSessionEvents? events = null)
     {
+        _events = events;
         _options = options;
         _sessionId = sessionId;
         _remoteAddress = remoteAddress;
@@ -80,6 +93,9 @@ public sealed class SmtpSession
 
     public SmtpSessionInfo Info => new(_sessionId, _remoteAddress, _heloName);
 
+    /// <summary>What the session did so far, for the disconnect log line.</summary>
+    public SmtpSessionCounts Counts => new(_commands, _acceptedRecipients, _messages, _errors);
+
     /// <summary>The 220 greeting (RFC 5321 §4.3.1).</summary>
     public SmtpReply Start() => SmtpReplies.Greeting(_options.ServerDomain);
 
@@ -95,6 +111,10 @@ public sealed class SmtpSession
         }
 
         _closed = true;
+        BeginCommand(_inData ? "timeout after DATA" : "timeout", count: false);
+        _logSender = _sender?.ToString();
+        _logReason = _inData ? $"no data for {_options.DataIdleTimeout}" : $"no complete command within {_options.CommandTimeout}";
+        Report(SmtpReplies.Timeout);
         ResetTransaction();
         return SmtpReplies.Timeout;
     }
@@ -118,7 +138,8 @@ public sealed class SmtpSession
                 replyBytes += replies[replied].WireLength;
             }
 
-            if (replyBytes >= _options.MaxPendingReplyBytes)
+            // At least one command per call, whatever the bound is set to, so the host always makes progress.
+            if (replyBytes > 0 && replyBytes >= _options.MaxPendingReplyBytes)
             {
                 break;
             }
@@ -147,22 +168,58 @@ public sealed class SmtpSession
                 case FramedLineKind.NeedMoreData:
                     return position;
                 case FramedLineKind.TooLong:
+                    BeginCommand("(line too long)");
+                    _logReason = $"command line longer than {_options.MaxCommandLineLength} octets";
                     AddReply(replies, SmtpReplies.LineTooLong);
                     continue;
                 case FramedLineKind.Undecodable:
+                    BeginCommand("(undecodable)");
+                    _logReason = "command line is not UTF-8";
                     AddReply(replies, SmtpReplies.CommandUnrecognized);
                     continue;
             }
 
+            BeginCommand(text);
             AddReply(replies, await ExecuteAsync(text, cancellationToken));
         }
 
         return position;
     }
 
+    /// <summary>Starts the log context of a command: the line as the client sent it, except AUTH's secrets.</summary>
+    private void BeginCommand(string line, bool count = true)
+    {
+        if (count)
+        {
+            _commands++;
+        }
+
+        _command = line.StartsWith("AUTH ", StringComparison.OrdinalIgnoreCase) ? "AUTH" : line;
+        _logSender = null;
+        _logRecipient = null;
+        _logQueueId = null;
+        _logReason = null;
+    }
+
+    private void Report(SmtpReply reply) =>
+        _events?.Rejected(new SmtpRejection(_remoteAddress, _command, reply)
+        {
+            HeloName = _heloName,
+            Protocol = _extended ? "ESMTP" : "SMTP",
+            Sender = _logSender ?? _sender?.ToString(),
+            Recipient = _logRecipient,
+            QueueId = _logQueueId,
+            Reason = _logReason,
+        });
+
     private void AddReply(List<SmtpReply> replies, SmtpReply reply)
     {
         replies.Add(reply);
+        if (reply.Code >= 400 || reply.Equals(SmtpReplies.CrossProtocol))
+        {
+            Report(reply);
+        }
+
         Deadline = _time.GetUtcNow() + (_inData ? _options.DataIdleTimeout : _options.CommandTimeout);
 
         // The client's errors count toward the limit; our own temporary trouble and the recipient limit do not.
@@ -174,6 +231,8 @@ public sealed class SmtpSession
             if (_errors >= _options.MaxErrors)
             {
                 replies.Add(SmtpReplies.TooManyErrors);
+                _logReason = $"{_errors} errors in this session (MaxErrors)";
+                Report(SmtpReplies.TooManyErrors);
                 _closed = true;
             }
         }
@@ -283,6 +342,8 @@ public sealed class SmtpSession
             return SmtpReplies.MailSyntax;
         }
 
+        _logSender = pathText;
+
         var utf8 = false;
         foreach (var (keyword, value) in parameters)
         {
@@ -300,14 +361,10 @@ public sealed class SmtpSession
                         return SmtpReplies.BadParameterValue;
                     }
 
-                    if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var declared))
+                    // All digits but beyond a 64-bit count: certainly over the limit.
+                    if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var declared) || declared > _options.MaxMessageSize)
                     {
-                        // All digits but beyond a 64-bit count: certainly over the limit.
-                        return SmtpReplies.MessageTooBig;
-                    }
-
-                    if (declared > _options.MaxMessageSize)
-                    {
+                        _logReason = $"declared SIZE={value} over the limit of {_options.MaxMessageSize} octets";
                         return SmtpReplies.MessageTooBig;
                     }
 
@@ -365,6 +422,8 @@ public sealed class SmtpSession
             return SmtpReplies.RcptSyntax;
         }
 
+        _logRecipient = pathText;
+
         if (parameters.Count > 0)
         {
             // No RCPT extensions (DSN's NOTIFY/ORCPT) are advertised yet.
@@ -381,8 +440,10 @@ public sealed class SmtpSession
             return SmtpReplies.Utf8NotAnnounced;
         }
 
+        _logRecipient = path.ToString();
         if (_recipients.Count >= _options.MaxRecipients)
         {
+            _logReason = $"recipient limit of {_options.MaxRecipients} per message reached";
             return SmtpReplies.TooManyRecipients;
         }
 
@@ -391,15 +452,18 @@ public sealed class SmtpSession
         {
             verdict = await _policy.CheckRecipientAsync(Info, _sender, path, cancellationToken);
         }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             // The policy's own failures are temporary by contract: the client retries later.
+            _logReason = "recipient policy failed: " + ex.Message;
             return SmtpReplies.TemporaryFailure;
         }
 
+        _logReason = verdict.Reason;
         if (verdict.Accepted && verdict.Route is not null)
         {
             _recipients.Add(new SmtpRecipient(path, verdict.Route));
+            _acceptedRecipients++;
         }
 
         return verdict.Reply;
@@ -481,24 +545,33 @@ public sealed class SmtpSession
     private async ValueTask<SmtpReply> FinishMessageAsync(CancellationToken cancellationToken)
     {
         _inData = false;
+        BeginCommand("END-OF-MESSAGE", count: false);
+        _logSender = _sender!.ToString();
+        _logRecipient = string.Join(",", _recipients.Select(r => r.Path));
+        _logQueueId = _queueId;
         SmtpReply reply;
         var defects = _dataFramer.Defects;
+        // Minus our own Received field, which the message already starts with.
+        var hops = defects == SmtpDataDefects.None ? HeaderFields.Count(_message.WrittenSpan, "Received") - 1 : 0;
         if (defects.HasFlag(SmtpDataDefects.TooBig))
         {
             reply = SmtpReplies.MessageTooBig;
+            _logReason = $"message of {_dataFramer.Size} octets over the limit of {_options.MaxMessageSize}";
         }
         else if (defects.HasFlag(SmtpDataDefects.LineTooLong))
         {
             reply = SmtpReplies.DataLineTooLong;
+            _logReason = $"a line longer than {_options.MaxDataLineLength - 2} octets (LongLines=reject)";
         }
         else if (defects != SmtpDataDefects.None)
         {
             reply = SmtpReplies.BareLineEnding;
+            _logReason = $"{defects} in the message text (BareLineFeeds=reject)";
         }
-        else if (HeaderFields.Count(_message.WrittenSpan, "Received") - 1 > _options.MaxReceivedHeaders)
+        else if (hops > _options.MaxReceivedHeaders)
         {
-            // Minus our own, which the message already starts with.
             reply = SmtpReplies.TooManyHops;
+            _logReason = $"{hops} Received fields, more than {_options.MaxReceivedHeaders}: a mail loop";
         }
         else
         {
@@ -507,10 +580,17 @@ public sealed class SmtpSession
             {
                 reply = await _sink.CommitAsync(envelope, _message.WrittenMemory, cancellationToken);
             }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 // Nothing is known to be committed: the client must retry (RFC 5321 §4.2.5).
                 reply = SmtpReplies.TemporaryFailure;
+                _logReason = "commit failed: " + ex.Message;
+            }
+
+            if (reply.IsPositive)
+            {
+                _messages++;
+                _events?.Accepted(envelope, _message.WrittenCount);
             }
         }
 

@@ -70,6 +70,22 @@ public static class SmtpConversation
         return messages;
     }
 
+    /// <summary>The server writes its log asynchronously: waits (at most <see cref="ReplyTimeout"/>) for a line containing <paramref name="text"/>, then returns the log.</summary>
+    public static async Task<string> WaitForLogAsync(this ServerProcess server, string text)
+    {
+        var deadline = DateTime.UtcNow + ReplyTimeout;
+        while (true)
+        {
+            var log = server.Log;
+            if (log.Contains(text, StringComparison.Ordinal) || DateTime.UtcNow > deadline)
+            {
+                return log;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>
     /// The message as the client sent it (after dot-unstuffing): the stored bytes minus the trace fields the
     /// server prepends, which must be exactly one Return-Path line followed by one Received field

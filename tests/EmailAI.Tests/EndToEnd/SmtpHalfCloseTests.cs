@@ -48,6 +48,32 @@ public sealed class SmtpHalfCloseTests(SmtpEndToEndFixture fixture) : IClassFixt
         Assert.Equal(Runs, (await SmtpConversation.ReadMaildropAsync(Server, recipient)).Count);
     }
 
+    [Fact]
+    public async Task HalfClose_AfterPipelinedBurstOfHelpAndQuit_EveryReplyInOrder()
+    {
+        // 20,000 replies (1.6 MB) are more than one batch and more than the socket buffers: the burst is answered
+        // through write back-pressure after the client's FIN.
+        const int count = 20_000;
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(IPAddress.Loopback, Server.SmtpPort).WaitAsync(SmtpConversation.ReplyTimeout);
+        var burst = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("HELP\r\n", count)) + "QUIT\r\n");
+
+        var sending = Task.Run(async () =>
+        {
+            await socket.SendAsync(burst);
+            socket.Shutdown(SocketShutdown.Send);
+        });
+        var received = new StringBuilder();
+        await ReadAsync(socket, received, until: null);
+        await sending;
+
+        var lines = received.ToString().Split("\r\n")[..^1];
+        Assert.Equal(count + 2, lines.Length);
+        Assert.StartsWith("220 ", lines[0]);
+        Assert.All(lines[1..^1], line => Assert.StartsWith("214 2.0.0 ", line));
+        Assert.StartsWith("221 2.0.0 ", lines[^1]);
+    }
+
     /// <summary>Reads until <paramref name="until"/> has arrived, or (null) until the server closes.</summary>
     private static async Task ReadAsync(Socket socket, StringBuilder received, string? until)
     {

@@ -53,7 +53,7 @@ public sealed class SmtpWriteTimeoutTests
 
         Assert.True(cutOff, "the server read 8 MB of commands whose replies were never read");
         Assert.True(elapsed.Elapsed >= WriteTimeout, $"cut off after {elapsed.Elapsed}, before the write timeout");
-        Assert.Contains("SMTP client stopped reading", server.Log, StringComparison.Ordinal);
+        Assert.Contains("SMTP client stopped reading", await server.WaitForLogAsync("SMTP client stopped reading"), StringComparison.Ordinal);
 
         // The slot is released as the session ends; allow the release a moment to land.
         string reply;

@@ -61,7 +61,10 @@ public sealed class FakeRecipientPolicy : IRecipientPolicy
             return ValueTask.FromResult(RecipientVerdict.Accept(new FakeRoute(destination)));
         }
 
-        return ValueTask.FromResult(RecipientVerdict.Refuse(
-            _localDomains.Contains(mailbox.Domain) ? SmtpReplies.UnknownUser : SmtpReplies.RelayDenied));
+        var local = _localDomains.Contains(mailbox.Domain);
+        return ValueTask.FromResult(RecipientVerdict.Refuse(local ? SmtpReplies.UnknownUser : SmtpReplies.RelayDenied) with
+        {
+            Reason = local ? "no such account" : $"relay not permitted for [{session.RemoteAddress}]",
+        });
     }
 }

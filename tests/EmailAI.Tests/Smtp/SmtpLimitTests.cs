@@ -53,12 +53,15 @@ public sealed class SmtpLimitTests
     }
 
     [Theory]
-    [InlineData(0, 3)]
-    [InlineData(1, 4)]
-    public async Task MaxPendingReplyBytes_AtAndJustPastThreeReplies_StopsAfterTheReplyThatReachesIt(int extra, int perBatch)
+    [InlineData(0, 0, 1)]
+    [InlineData(1, -1, 1)]
+    [InlineData(3, 0, 3)]
+    [InlineData(3, 1, 4)]
+    public async Task MaxPendingReplyBytes_AtJustPastOrBelowWholeReplies_StopsAfterTheReplyThatReachesIt(int boundInReplies, int extra, int perBatch)
     {
+        // A bound of zero or less still lets one command through per call, so the host always makes progress.
         var length = SmtpReplies.Help.WireLength;
-        var harness = new SmtpTestHarness(o => o.MaxPendingReplyBytes = 3 * length + extra);
+        var harness = new SmtpTestHarness(o => o.MaxPendingReplyBytes = boundInReplies * length + extra);
         harness.Start();
         var before = harness.Reads;
 

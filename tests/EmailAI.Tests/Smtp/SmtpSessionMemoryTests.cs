@@ -35,4 +35,27 @@ public sealed class SmtpSessionMemoryTests
 
         Assert.True(capacity <= 1024 * 1024, $"an idle session still holds a {capacity}-byte message buffer");
     }
+
+    [Fact]
+    public async Task Data_EndlessLineFourTimesMaxMessageSize_BufferNeverGrowsPastTwiceTheLimitAndRefused552()
+    {
+        // Long lines are accepted by default, so nothing but the size limit stops a line that never ends.
+        const int limit = 1024 * 1024;
+        var harness = new SmtpTestHarness(o => o.MaxMessageSize = limit);
+        harness.Start();
+        await harness.SendAsync("EHLO client.example.net\r\nMAIL FROM:<sender@remote.example>\r\nRCPT TO:<alice@example.com>\r\nDATA\r\n");
+        var block = new string('z', 64 * 1024);
+        for (var i = 0; i < 64; i++)
+        {
+            await harness.SendAsync(block);
+        }
+
+        var capacity = MessageBuffer(harness.Session).Capacity;
+        await harness.SendAsync("\r\n.\r\n");
+
+        // ArrayBufferWriter doubles, so the limit may be rounded up to the next power of two once.
+        Assert.True(capacity <= 2 * limit, $"the session buffered {capacity} octets for a {limit}-octet limit");
+        Assert.Equal(SmtpReplies.MessageTooBig, harness.Replies[^1]);
+        Assert.Equal(0, harness.Sink.Attempts);
+    }
 }

@@ -32,7 +32,7 @@ public sealed class SmtpTestHarness
         Time = new FakeTimeProvider(StartTime);
         Policy = new FakeRecipientPolicy();
         Sink = new FakeMessageSink();
-        Session = new SmtpSession(Options, SessionId, IPAddress.Parse(clientIp), Policy, Sink, Time);
+        Session = new SmtpSession(Options, SessionId, IPAddress.Parse(clientIp), Policy, Sink, Time, Events);
     }
 
     public SmtpOptions Options { get; }
@@ -44,6 +44,9 @@ public sealed class SmtpTestHarness
     public FakeMessageSink Sink { get; }
 
     public SmtpSession Session { get; }
+
+    /// <summary>What the session reported for the log.</summary>
+    public RecordingSessionEvents Events { get; } = new();
 
     /// <summary>The server's output so far, in wire form.</summary>
     public string Wire => _wire.ToString();

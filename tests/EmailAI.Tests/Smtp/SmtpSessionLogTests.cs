@@ -1,0 +1,74 @@
+using System.Net;
+using EmailAI.Gateway.Smtp;
+using EmailAI.Protocols.Smtp;
+using Microsoft.Extensions.Logging;
+
+namespace EmailAI.Tests.Smtp;
+
+/// <summary>The gateway's log lines: Postfix-shaped, and with every client value escaped.</summary>
+public sealed class SmtpSessionLogTests
+{
+    private sealed class CapturingLogger : ILogger
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add(formatter(state, exception));
+    }
+
+    [Fact]
+    public void Rejected_HostileCommandAndHelo_PostfixShapedLineWithEscapes()
+    {
+        var logger = new CapturingLogger();
+        var rejection = new SmtpRejection(IPAddress.Parse("203.0.113.9"), "RCPT TO:<x\u001b[2J@y>\r\nforged", SmtpReplies.RelayDenied)
+        {
+            HeloName = "evil\0helo",
+            Protocol = "ESMTP",
+            Sender = "<a@b.example>",
+            Recipient = "<c@d.example>",
+            Reason = "relay not permitted for [203.0.113.9]",
+        };
+
+        new SmtpSessionLog(logger).Rejected(rejection);
+
+        var line = Assert.Single(logger.Lines);
+        Assert.Equal(
+            "NOQUEUE: reject: RCPT TO:<x\\x1B[2J@y>\\x0D\\x0Aforged from [203.0.113.9]: 554 5.7.1 Relay access denied; "
+            + "reason=relay not permitted for [203.0.113.9] from=<a@b.example> to=<c@d.example> proto=ESMTP helo=<evil\\x00helo>",
+            line);
+    }
+
+    [Fact]
+    public void Accepted_TwoRecipients_OneLinePerRecipientWithRouteUnderQueueId()
+    {
+        var logger = new CapturingLogger();
+        Assert.True(SmtpAddressParser.TryParseReversePath("<a@b.example>", false, out var sender, out _));
+        Assert.True(SmtpAddressParser.TryParseForwardPath("<c@d.example>", false, out var c, out _));
+        Assert.True(SmtpAddressParser.TryParseForwardPath("<e@f.example>", false, out var e, out _));
+        var envelope = new SmtpEnvelope("Q1D2", sender, [new SmtpRecipient(c, new FakeRoute("mbx-c")), new SmtpRecipient(e, new FakeRoute("relay-f"))], "mx\u009b.example", IPAddress.Loopback, false, DateTimeOffset.UnixEpoch);
+
+        new SmtpSessionLog(logger).Accepted(envelope, 1234);
+
+        Assert.Equal(
+            [
+                "Q1D2: accepted from=<a@b.example> to=<c@d.example> route=mbx-c size=1234 client=[127.0.0.1] helo=<mx\\x9B.example>",
+                "Q1D2: accepted from=<a@b.example> to=<e@f.example> route=relay-f size=1234 client=[127.0.0.1] helo=<mx\\x9B.example>",
+            ],
+            logger.Lines);
+    }
+
+    [Fact]
+    public void Disconnected_Counts_OneLine()
+    {
+        var logger = new CapturingLogger();
+
+        new SmtpSessionLog(logger).Disconnected(new SmtpSessionInfo("s1", IPAddress.Loopback, "client.example"), new SmtpSessionCounts(7, 2, 1, 3));
+
+        Assert.Equal("disconnect from [127.0.0.1] helo=<client.example> commands=7 recipients=2 messages=1 errors=3", Assert.Single(logger.Lines));
+    }
+}
