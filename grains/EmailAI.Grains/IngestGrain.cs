@@ -100,18 +100,11 @@ public sealed class IngestGrain(IMessageStore store, TimeProvider time, ILogger<
     /// </summary>
     private async Task AddToSendersWhiteListAsync(IngestRequest request)
     {
-        var at = request.Sender.LastIndexOf('@');
-        if (at <= 0 || !GrainKeys.TryNormalizeDomain(request.Sender[(at + 1)..], out var domain))
-        {
-            return;
-        }
-
         try
         {
-            var resolution = await GrainFactory.GetGrain<IDomainGrain>(domain).ResolveAsync(request.Sender[..at].ToLowerInvariant());
-            if (resolution.Kind == RecipientKind.Mailbox)
+            if (await Delivery.LocalSender.ResolveAsync(GrainFactory, request.Sender) is { Resolution: { Kind: RecipientKind.Mailbox, Mailbox: { } mailbox } })
             {
-                await GrainFactory.GetGrain<IWhiteListGrain>(resolution.Mailbox!).AddRelayedRecipientsAsync(request.Relayed);
+                await GrainFactory.GetGrain<IWhiteListGrain>(mailbox).AddRelayedRecipientsAsync(request.Relayed);
             }
         }
         catch (Exception ex)

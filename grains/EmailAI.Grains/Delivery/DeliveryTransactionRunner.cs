@@ -1,0 +1,185 @@
+using EmailAI.Contracts;
+using EmailAI.Protocols.Smtp;
+using EmailAI.Protocols.SmtpClient;
+using EmailAI.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace EmailAI.Grains.Delivery;
+
+/// <summary>
+/// Opens connections to a destination's hosts, runs one job's SMTP transaction on an open connection, and
+/// records what each recipient's reply means (<see cref="DeliveryDecision"/>): 2xx removes the row, 4xx defers
+/// it with backoff, 5xx or expiry bounces it through the <see cref="DeliveryNotifier"/>. It keeps no state of
+/// its own between calls; the scheduler decides which job goes on which connection.
+/// </summary>
+internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNotifier notifier, DeliveryOptions options, TimeProvider time, ILogger logger)
+{
+    /// <summary>Retries of one failed store write while recording results, each waiting a second longer.</summary>
+    private const int RecordRetries = 4;
+
+    private static readonly TimeSpan RecordRetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>Tries the route's hosts in order; TLS that fails to start is retried on the same host in plaintext.</summary>
+    public async Task<(SmtpDeliveryClient? Client, SmtpReply? Error)> ConnectAsync(DeliveryRoute route)
+    {
+        var heloName = options.HeloName ?? Environment.MachineName;
+        SmtpReply? last = null;
+        foreach (var target in route.Targets)
+        {
+            foreach (var tls in options.OpportunisticTls ? new[] { true, false } : [false])
+            {
+                try
+                {
+                    return (await SmtpDeliveryClient.ConnectAsync(target, heloName, tls, options, CancellationToken.None), null);
+                }
+                catch (TlsHandshakeException ex)
+                {
+                    logger.LogWarning("{Message}; trying {Target} without TLS", ex.Message, target);
+                    last = new SmtpReply(451, "4.7.5", ex.Message);
+                }
+                catch (SmtpRejectedException ex)
+                {
+                    logger.LogInformation("{Target} refused the session: {Message}", target, ex.Message);
+                    last = ex.Reply.IsPositive ? new SmtpReply(451, "4.4.2", ex.Message) : ex.Reply;
+                    break;
+                }
+                catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or TimeoutException or SmtpProtocolException)
+                {
+                    logger.LogInformation("Cannot deliver to {Target}: {Message}", target, ex.Message);
+                    last = new SmtpReply(451, "4.4.1", $"connect to {target} failed: {ex.Message}");
+                    break;
+                }
+            }
+        }
+
+        // A refused greeting is the server's answer for this attempt, never a reason to bounce: RFC 5321 §3.1.
+        return (null, last is { IsPermanentFailure: true } ? new SmtpReply(451, "4.4.2", string.Join(" ", last.Lines)) : last);
+    }
+
+    /// <summary>
+    /// Sends one job on the connection and records the outcome. <see cref="DeliveryResult.Broken"/> when the
+    /// connection is no longer usable; <see cref="DeliveryResult.Recorded"/> false when the store would not take
+    /// the results (the caller holds the rows a while).
+    /// </summary>
+    public async Task<DeliveryResult> SendAsync(SmtpDeliveryClient client, DeliveryJob job)
+    {
+        byte[]? content;
+        try
+        {
+            content = await store.ReadOutboundAsync(job.MessageId);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Reading message {MessageId} failed", job.MessageId);
+            return new DeliveryResult(Broken: false, Recorded: true);
+        }
+
+        if (content is null)
+        {
+            // Removed meanwhile (an admin deleted it): nothing to send.
+            return new DeliveryResult(Broken: false, Recorded: true);
+        }
+
+        IReadOnlyList<SmtpReply> replies;
+        var broken = false;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            replies = await client.SendAsync(job.Sender, [.. job.Rows.Select(r => r.Recipient)], content, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The outcome is unknown (the connection broke): retry later. If the remote side did take the
+            // message, this is the one resend at-least-once delivery allows.
+            logger.LogInformation("Connection to {Target} broke while sending {QueueId}: {Message}", client.Target, job.QueueId, ex.Message);
+            replies = Enumerable.Repeat(new SmtpReply(451, "4.4.2", $"lost connection with {client.Target.Host}: {ex.Message}"), job.Rows.Count).ToArray();
+            broken = true;
+        }
+
+        DeliveryMetrics.TransactionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var recorded = await RecordAsync(job, replies, client.Target.Host, content);
+        return new DeliveryResult(broken || client.IsBroken, recorded);
+    }
+
+    /// <summary>
+    /// Records one reply per row: removes, defers or bounces. Each store step runs once: a step that failed is
+    /// retried a few times, one that succeeded is not repeated (a second bounce commit would send a second DSN).
+    /// False when the store kept refusing: the rows' results are not recorded.
+    /// </summary>
+    public async Task<bool> RecordAsync(DeliveryJob job, IReadOnlyList<SmtpReply> replies, string? remoteMta, byte[]? content)
+    {
+        var now = time.GetUtcNow();
+        var delivered = new List<long>();
+        var deferred = new List<(QueuedRecipient Row, SmtpReply Reply)>();
+        var bounced = new List<(QueuedRecipient Row, SmtpReply Reply)>();
+        for (var i = 0; i < job.Rows.Count; i++)
+        {
+            var row = job.Rows[i];
+            var (outcome, reply) = DeliveryDecision.Classify(row, replies[i], now, options);
+            DeliveryMetrics.Recipients.Add(1, new KeyValuePair<string, object?>("outcome", outcome switch
+            {
+                DeliveryOutcome.Delivered => "sent",
+                DeliveryOutcome.Bounced => "bounced",
+                _ => "deferred",
+            }));
+            switch (outcome)
+            {
+                case DeliveryOutcome.Delivered:
+                    delivered.Add(row.Id);
+                    logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=sent ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", reply.ToSingleLine());
+                    break;
+                case DeliveryOutcome.Bounced:
+                    bounced.Add((row, reply));
+                    break;
+                default:
+                    deferred.Add((row, reply));
+                    break;
+            }
+        }
+
+        foreach (var (row, reply) in deferred)
+        {
+            logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=deferred ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", reply.ToSingleLine());
+        }
+
+        var steps = new Queue<Func<Task>>();
+        if (delivered.Count > 0)
+        {
+            steps.Enqueue(() => store.CompleteAsync(delivered));
+        }
+
+        // One write per distinct (attempt count, error): usually one for the whole message.
+        foreach (var group in deferred.GroupBy(d => (d.Row.Attempts, Error: d.Reply.ToSingleLine())))
+        {
+            long[] ids = [.. group.Select(d => d.Row.Id)];
+            steps.Enqueue(() => store.DeferAsync(ids, now + options.BackoffAfter(group.Key.Attempts + 1), group.Key.Error));
+        }
+
+        if (bounced.Count > 0)
+        {
+            steps.Enqueue(() => notifier.BounceAsync(job, bounced, remoteMta, content, now));
+        }
+
+        steps.Enqueue(() => notifier.WarnOfDelayAsync(job, deferred, remoteMta, now));
+        for (var failures = 0; steps.Count > 0;)
+        {
+            try
+            {
+                await steps.Peek()();
+                steps.Dequeue();
+            }
+            catch (Exception ex) when (++failures <= RecordRetries)
+            {
+                logger.LogWarning(ex, "Recording delivery results of {QueueId} failed; retrying", job.QueueId);
+                await Task.Delay(RecordRetryDelay * failures);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Recording delivery results of {QueueId} failed", job.QueueId);
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
