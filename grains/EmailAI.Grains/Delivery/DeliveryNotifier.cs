@@ -12,10 +12,16 @@ namespace EmailAI.Grains.Delivery;
 /// A notice is committed in the same store transaction that removes the rows it reports on (bounce) or marks
 /// them warned (delay), so it goes exactly once or not at all. Never a notice to the null sender
 /// (RFC 5321 §4.5.5). Where the notice goes comes from <see cref="LocalSender"/>: a local account's maildrop,
-/// or the outbound queue of the sender's domain with the null sender.
+/// or the outbound queue of the sender's domain with the null sender. A notice reports only rows this
+/// activation holds a claim on at the time (claimed for <paramref name="owner"/>), and is committed with
+/// <see cref="StoreDelivery.RequiresRows"/>: a row an admin deleted, or another activation is handling, is
+/// never reported.
 /// </summary>
-internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains, DeliveryOptions options, ILogger logger)
+internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains, DeliveryOptions options, TimeProvider time, ILogger logger, string owner)
 {
+    /// <summary>Tries of one notice whose rows went while it was being committed.</summary>
+    private const int GoneRetries = 3;
+
     private string ReportingMta => options.HeloName ?? Environment.MachineName;
 
     /// <summary>Bounces <paramref name="bounced"/>: their rows go and one DSN reports them. Safe to repeat only if it threw.</summary>
@@ -34,12 +40,7 @@ internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains
             return;
         }
 
-        content ??= await store.ReadOutboundAsync(job.MessageId) ?? [];
-        var dsn = DsnBuilder.Build(
-            ReportingMta, job.Rows[0], content,
-            [.. bounced.Select(b => new DsnRecipient(b.Row.Recipient, b.Reply, remoteMta, now))],
-            delayed: false, now, job.Rows[0].ReceivedAt + options.MaximalLifetime);
-        await CommitAsync(job, dsn, completes: ids, now);
+        await NotifyAsync(job, bounced, delayed: false, remoteMta, content, now);
     }
 
     /// <summary>Sends one delay warning for the deferred rows that have waited long enough and were not warned yet.</summary>
@@ -56,12 +57,55 @@ internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains
             return;
         }
 
-        var content = await store.ReadOutboundAsync(job.MessageId) ?? [];
-        var dsn = DsnBuilder.Build(
-            ReportingMta, job.Rows[0], content,
-            [.. due.Select(d => new DsnRecipient(d.Row.Recipient, d.Reply, remoteMta, now))],
-            delayed: true, now, job.Rows[0].ReceivedAt + options.MaximalLifetime);
-        await CommitAsync(job, dsn, completes: [], now, warned: [.. due.Select(d => d.Row.Id)]);
+        try
+        {
+            await NotifyAsync(job, due, delayed: true, remoteMta, content: null, now);
+        }
+        finally
+        {
+            // The rows stay queued: the claim taken for the notice must not hold back their next attempt.
+            await store.ReleaseClaimAsync([.. due.Select(d => d.Row.Id)], owner);
+        }
+    }
+
+    /// <summary>
+    /// Builds and commits one DSN for the rows still held (claimed now for this activation): a bounce removes
+    /// them, a delay warning marks them warned. Rows that went meanwhile are dropped from the notice; none left,
+    /// no notice.
+    /// </summary>
+    private async Task NotifyAsync(DeliveryJob job, IReadOnlyList<(QueuedRecipient Row, SmtpReply Reply)> rows, bool delayed, string? remoteMta, byte[]? content, DateTimeOffset now)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var claimedAt = time.GetUtcNow();
+            var held = (await store.ClaimAsync([.. rows.Select(r => r.Row.Id)], owner, claimedAt, claimedAt + options.ClaimDuration)).ToHashSet();
+            var reported = rows.Where(r => held.Contains(r.Row.Id)).ToList();
+            if (reported.Count < rows.Count)
+            {
+                logger.LogInformation("{QueueId}: {Count} recipient(s) deleted or handled elsewhere; not in the sender notice", job.QueueId, rows.Count - reported.Count);
+            }
+
+            if (reported.Count == 0)
+            {
+                return;
+            }
+
+            content ??= await store.ReadOutboundAsync(job.MessageId) ?? [];
+            var dsn = DsnBuilder.Build(
+                ReportingMta, job.Rows[0], content,
+                [.. reported.Select(r => new DsnRecipient(r.Row.Recipient, r.Reply, remoteMta, now))],
+                delayed, now, job.Rows[0].ReceivedAt + options.MaximalLifetime);
+            long[] ids = [.. reported.Select(r => r.Row.Id)];
+            try
+            {
+                await CommitAsync(job, dsn, completes: delayed ? [] : ids, now, warned: delayed ? ids : null);
+                return;
+            }
+            catch (QueueRowsGoneException) when (attempt < GoneRetries)
+            {
+                // An admin deleted some of them between the claim and the commit: nothing was written; again without them.
+            }
+        }
     }
 
     /// <summary>
@@ -90,7 +134,11 @@ internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains
         {
             case RecipientKind.Mailbox:
                 var withReturnPath = Encoding.ASCII.GetBytes("Return-Path: <>\r\n").Concat(dsn).ToArray();
-                delivery = new StoreDelivery(new StoredMessage(queueId, "", now, withReturnPath), [resolution.Mailbox!], null, completes) { MarksDelayWarned = warned ?? [] };
+                delivery = new StoreDelivery(new StoredMessage(queueId, "", now, withReturnPath), [resolution.Mailbox!], null, completes)
+                {
+                    MarksDelayWarned = warned ?? [],
+                    RequiresRows = true,
+                };
                 break;
             case RecipientKind.UnknownUser:
                 logger.LogWarning("DSN for {QueueId} dropped: sender <{Sender}> is in a local domain but has no account", job.QueueId, sender);
@@ -102,6 +150,7 @@ internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains
                 delivery = new StoreDelivery(null, [], new OutboundMessage(new StoredMessage(queueId, "", now, dsn), [new OutboundRecipient(sender, destination)], now), completes)
                 {
                     MarksDelayWarned = warned ?? [],
+                    RequiresRows = true,
                 };
                 break;
         }

@@ -11,8 +11,17 @@ namespace EmailAI.Grains.Delivery;
 /// records what each recipient's reply means (<see cref="DeliveryDecision"/>): 2xx removes the row, 4xx defers
 /// it with backoff, 5xx or expiry bounces it through the <see cref="DeliveryNotifier"/>. It keeps no state of
 /// its own between calls; the scheduler decides which job goes on which connection.
+/// <para>
+/// Claims: before a job is sent its rows are claimed in the store for <paramref name="owner"/> (this
+/// activation) for <see cref="DeliveryOptions.ClaimDuration"/>, renewed while the transaction runs. Only rows
+/// claimed are sent, so a row deleted by an admin is not sent, and a row another activation of the same
+/// destination holds is left to it. A row deleted while its transaction is in flight has nothing recorded
+/// back (removing or deferring a missing row changes nothing) and is never reported in a DSN: the notifier
+/// commits only with <see cref="StoreDelivery.RequiresRows"/>. It may still have reached the remote server:
+/// a DELETE cannot recall a transaction already under way.
+/// </para>
 /// </summary>
-internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNotifier notifier, DeliveryOptions options, TimeProvider time, ILogger logger)
+internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNotifier notifier, DeliveryOptions options, TimeProvider time, ILogger logger, string owner)
 {
     /// <summary>Retries of one failed store write while recording results, each waiting a second longer.</summary>
     private const int RecordRetries = 4;
@@ -61,24 +70,37 @@ internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNot
     /// connection is no longer usable; <see cref="DeliveryResult.Recorded"/> false when the store would not take
     /// the results (the caller holds the rows a while).
     /// </summary>
-    public async Task<DeliveryResult> SendAsync(SmtpDeliveryClient client, DeliveryJob job)
+    public async Task<DeliveryResult> SendAsync(SmtpDeliveryClient client, DeliveryJob loaded)
     {
+        var nothing = new DeliveryResult(Broken: false, Recorded: true);
+        DeliveryJob? job;
         byte[]? content;
         try
         {
+            job = await ClaimAsync(loaded);
+            if (job is null)
+            {
+                // Deleted meanwhile, or another activation of this destination holds the rows.
+                return nothing;
+            }
+
             content = await store.ReadOutboundAsync(job.MessageId);
         }
         catch (Exception ex)
         {
-            logger.LogWarning(ex, "Reading message {MessageId} failed", job.MessageId);
-            return new DeliveryResult(Broken: false, Recorded: true);
+            logger.LogWarning(ex, "Claiming or reading message {MessageId} failed", loaded.MessageId);
+            await TryReleaseAsync(loaded);
+            return nothing;
         }
 
         if (content is null)
         {
             // Removed meanwhile (an admin deleted it): nothing to send.
-            return new DeliveryResult(Broken: false, Recorded: true);
+            return nothing;
         }
+
+        using var renewal = new CancellationTokenSource();
+        var renewing = RenewWhileSendingAsync(job, renewal.Token);
 
         IReadOnlyList<SmtpReply> replies;
         var broken = false;
@@ -96,9 +118,62 @@ internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNot
             broken = true;
         }
 
+        await renewal.CancelAsync();
+        await renewing;
         DeliveryMetrics.TransactionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         var recorded = await RecordAsync(job, replies, client.Target.Host, content);
         return new DeliveryResult(broken || client.IsBroken, recorded);
+    }
+
+    /// <summary>The job with only the rows this activation could claim, or null when it got none.</summary>
+    private async Task<DeliveryJob?> ClaimAsync(DeliveryJob job)
+    {
+        var now = time.GetUtcNow();
+        var claimed = (await store.ClaimAsync([.. job.Rows.Select(r => r.Id)], owner, now, now + options.ClaimDuration)).ToHashSet();
+        if (claimed.Count < job.Rows.Count)
+        {
+            logger.LogInformation("{QueueId}: {Count} of its rows for {Destination} are deleted or claimed elsewhere; not sent from here", job.QueueId, job.Rows.Count - claimed.Count, job.Rows[0].Destination);
+        }
+
+        return claimed.Count == 0 ? null : new DeliveryJob([.. job.Rows.Where(r => claimed.Contains(r.Id))]);
+    }
+
+    /// <summary>Extends the job's claim every third of its duration until cancelled; a failed renewal is logged and tried again next time.</summary>
+    private async Task RenewWhileSendingAsync(DeliveryJob job, CancellationToken cancellationToken)
+    {
+        var interval = options.ClaimDuration / 3;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, time, cancellationToken);
+                try
+                {
+                    var now = time.GetUtcNow();
+                    await store.ClaimAsync([.. job.Rows.Select(r => r.Id)], owner, now, now + options.ClaimDuration, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "Renewing the claim on {QueueId} failed", job.QueueId);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task TryReleaseAsync(DeliveryJob job)
+    {
+        try
+        {
+            await store.ReleaseClaimAsync([.. job.Rows.Select(r => r.Id)], owner);
+        }
+        catch (Exception ex)
+        {
+            // The claim lapses on its own.
+            logger.LogWarning(ex, "Releasing the claim on {QueueId} failed", job.QueueId);
+        }
     }
 
     /// <summary>

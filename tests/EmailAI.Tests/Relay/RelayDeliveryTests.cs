@@ -339,6 +339,40 @@ public sealed class RelayDeliveryTests
     }
 
     [Fact]
+    public async Task RowDeletedWhileItsTransactionIsInFlight_RefusedAfterwards_NoDsnAndNothingRecorded()
+    {
+        ServerProcess? server = null;
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions
+        {
+            // The admin deletes the message while the remote server holds the data, then the server refuses it.
+            DataReply = _ =>
+            {
+                foreach (var entry in server!.Admin.GetFromJsonAsync<JsonElement>("/api/v1/queue").GetAwaiter().GetResult().EnumerateArray())
+                {
+                    using var deleted = server.Admin.DeleteAsync($"/api/v1/queue/{entry.GetProperty("id").GetInt64()}").GetAwaiter().GetResult();
+                    Assert.Equal(System.Net.HttpStatusCode.NoContent, deleted.StatusCode);
+                }
+
+                return "554 5.7.1 Refused after the data";
+            },
+        });
+        server = await StartAsync(sink);
+        await using var running = server;
+        await RelayAsync(server, "Subject: deleted in flight\r\n\r\nbody\r\n.\r\n", "gone@remote.example");
+
+        var deadline = DateTime.UtcNow + Patience;
+        while (!server.Log.Contains("not in the sender notice", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the bounce of the deleted row was not dropped: " + server.Log);
+            await Task.Delay(100);
+        }
+
+        Assert.Empty(await SmtpConversation.ReadMaildropAsync(server, Sender));
+        await WaitForEmptyQueueAsync(server);
+        Assert.Empty(sink.Messages);
+    }
+
+    [Fact]
     public async Task AdvancedDelivery_ForwardDomain_AcceptedFromAnyoneAndDeliveredToItsServer()
     {
         await using var sink = await SmtpSink.StartAsync();
