@@ -65,6 +65,13 @@ public sealed class DeliveryOptions
     /// </summary>
     public TimeSpan ClaimDuration { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Most recipients in one mail transaction (Postfix: default_destination_recipient_limit = 50; RFC 5321
+    /// §4.5.3.1.8 obliges a server to take only 100). A message with more recipients at one destination goes in
+    /// several transactions on the same connection, one after the other.
+    /// </summary>
+    public int MaxRecipientsPerTransaction { get; set; } = 50;
+
     /// <summary>Queue rows one destination loads at a time.</summary>
     public int BatchSize { get; set; } = 500;
 

@@ -102,27 +102,89 @@ internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNot
         using var renewal = new CancellationTokenSource();
         var renewing = RenewWhileSendingAsync(job, renewal.Token);
 
-        IReadOnlyList<SmtpReply> replies;
-        var broken = false;
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        try
-        {
-            replies = await client.SendAsync(job.Sender, [.. job.Rows.Select(r => r.Recipient)], content, CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            // The outcome is unknown (the connection broke): retry later. If the remote side did take the
-            // message, this is the one resend at-least-once delivery allows.
-            logger.LogInformation("Connection to {Target} broke while sending {QueueId}: {Message}", client.Target, job.QueueId, ex.Message);
-            replies = Enumerable.Repeat(new SmtpReply(451, "4.4.2", $"lost connection with {client.Target.Host}: {ex.Message}"), job.Rows.Count).ToArray();
-            broken = true;
-        }
-
+        var (replies, broken) = await TransactAllAsync(client, job, content);
         await renewal.CancelAsync();
         await renewing;
-        DeliveryMetrics.TransactionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         var recorded = await RecordAsync(job, replies, client.Target.Host, content);
         return new DeliveryResult(broken || client.IsBroken, recorded);
+    }
+
+    /// <summary>
+    /// Sends the job's rows in transactions of at most <see cref="DeliveryOptions.MaxRecipientsPerTransaction"/>
+    /// recipients, one after another on the connection. Recipients the server postponed (452 or 552 to RCPT)
+    /// go again in the next transaction at once, as long as the last one accepted someone; a transaction
+    /// that accepted no one ends the job, and the postponed rows are deferred with the server's 452. Returns
+    /// one reply per row, in row order, and whether the connection broke.
+    /// </summary>
+    private async Task<(SmtpReply[] Replies, bool Broken)> TransactAllAsync(SmtpDeliveryClient client, DeliveryJob job, byte[] content)
+    {
+        var replies = new SmtpReply[job.Rows.Count];
+        var pending = new List<int>(Enumerable.Range(0, job.Rows.Count));
+        var cap = Math.Max(1, options.MaxRecipientsPerTransaction);
+        while (pending.Count > 0)
+        {
+            var batch = pending.Take(cap).ToList();
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            SmtpTransactionResult result;
+            try
+            {
+                result = await client.TransactAsync(job.Sender, [.. batch.Select(i => job.Rows[i].Recipient)], content, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                // The outcome is unknown (the connection broke): retry later. If the remote side did take the
+                // message, this is the one resend at-least-once delivery allows.
+                logger.LogInformation("Connection to {Target} broke while sending {QueueId}: {Message}", client.Target, job.QueueId, ex.Message);
+                var lost = new SmtpReply(451, "4.4.2", $"lost connection with {client.Target.Host}: {ex.Message}");
+                foreach (var i in pending)
+                {
+                    replies[i] = lost;
+                }
+
+                return (replies, true);
+            }
+            finally
+            {
+                DeliveryMetrics.TransactionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            var postponed = new List<int>();
+            for (var k = 0; k < batch.Count; k++)
+            {
+                replies[batch[k]] = result.Replies[k];
+                if (result.Postponed[k])
+                {
+                    postponed.Add(batch[k]);
+                }
+            }
+
+            var rest = pending.Skip(batch.Count).ToList();
+            if (postponed.Count > 0 && !result.AnyRecipientAccepted)
+            {
+                // The server took no one this time: the postponed rows wait for their backoff (their reply is
+                // the 452), and so does the rest, rather than a loop of refused transactions.
+                foreach (var i in rest)
+                {
+                    replies[i] = replies[postponed[0]];
+                }
+
+                break;
+            }
+
+            pending = [.. postponed, .. rest];
+            if (client.IsBroken)
+            {
+                var unusable = new SmtpReply(451, "4.4.2", $"connection with {client.Target.Host} unusable after the last transaction");
+                foreach (var i in pending)
+                {
+                    replies[i] = unusable;
+                }
+
+                break;
+            }
+        }
+
+        return (replies, false);
     }
 
     /// <summary>The job with only the rows this activation could claim, or null when it got none.</summary>

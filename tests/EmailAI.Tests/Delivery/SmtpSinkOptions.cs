@@ -16,6 +16,15 @@ public sealed class SmtpSinkOptions
     public Func<string, string?>? RcptReply { get; set; }
 
     /// <summary>
+    /// Recipients accepted in one transaction; every RCPT after that many gets <see cref="TooManyRecipientsReply"/>
+    /// (RFC 5321 §4.5.3.1.10). Zero means no limit.
+    /// </summary>
+    public int MaxRecipientsPerTransaction { get; set; }
+
+    /// <summary>Reply to a RCPT past <see cref="MaxRecipientsPerTransaction"/>: 452 as RFC 5321 asks, or 552 as some servers answer.</summary>
+    public string TooManyRecipientsReply { get; set; } = "452 4.5.3 Too many recipients";
+
+    /// <summary>
     /// Reply to the end of DATA, given the message as it would be recorded. Null means "250 2.0.0 OK"; a reply that
     /// is not 2xx means the message is not recorded (the client was told it was not accepted).
     /// </summary>

@@ -238,7 +238,10 @@ internal sealed class SmtpSinkSession
         }
 
         _rcptSeen = true;
-        var reply = _sink.Options.RcptReply?.Invoke(forwardPath) ?? "250 2.1.5 OK";
+        var options = _sink.Options;
+        var reply = options.MaxRecipientsPerTransaction > 0 && _recipients.Count >= options.MaxRecipientsPerTransaction
+            ? options.TooManyRecipientsReply
+            : options.RcptReply?.Invoke(forwardPath) ?? "250 2.1.5 OK";
         if (IsPositive(reply))
         {
             _recipients.Add(forwardPath);
