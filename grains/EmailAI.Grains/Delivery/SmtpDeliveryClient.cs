@@ -117,6 +117,18 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
             return Result(Fill(recipients.Count, new SmtpReply(553, "5.6.7", $"{Target.Host} does not support SMTPUTF8, which these addresses need")));
         }
 
+        if (eightBit && !Capabilities.EightBitMime && !Capabilities.SmtpUtf8)
+        {
+            // RFC 6152 §3: a server without 8BITMIME gets 7-bit content; what cannot be converted bounces.
+            if (EightBitDowngrade.ToSevenBit(content) is not { } sevenBit)
+            {
+                return Result(Fill(recipients.Count, new SmtpReply(554, "5.6.3", $"{Target.Host} does not support 8BITMIME or SMTPUTF8, and the message has 8-bit header fields that cannot be converted")));
+            }
+
+            content = sevenBit;
+            eightBit = false;
+        }
+
         if (Capabilities.MaxSize is { } max && content.Length > max)
         {
             return Result(Fill(recipients.Count, new SmtpReply(552, "5.3.4", $"message of {content.Length} octets exceeds {Target.Host}'s limit of {max}")));

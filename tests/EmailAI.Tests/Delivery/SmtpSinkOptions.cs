@@ -45,6 +45,9 @@ public sealed class SmtpSinkOptions
     /// </summary>
     public string? Greeting { get; set; }
 
+    /// <summary>Offer 8BITMIME (RFC 6152) and SMTPUTF8 (RFC 6531); false makes a 7-bit-only server.</summary>
+    public bool EightBitMime { get; set; } = true;
+
     /// <summary>Offer STARTTLS (RFC 3207) with an in-memory self-signed certificate for "localhost" and 127.0.0.1.</summary>
     public bool Tls { get; set; }
 

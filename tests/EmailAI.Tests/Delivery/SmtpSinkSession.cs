@@ -135,10 +135,13 @@ internal sealed class SmtpSinkSession
         {
             $"{HostName} greets {domain}",
             "PIPELINING",
-            "8BITMIME",
-            "SMTPUTF8",
             options.MaxMessageSize > 0 ? $"SIZE {options.MaxMessageSize}" : "SIZE",
         };
+        if (options.EightBitMime)
+        {
+            lines.InsertRange(2, ["8BITMIME", "SMTPUTF8"]);
+        }
+
         if (options.Tls && !_tls)
         {
             lines.Add("STARTTLS");
