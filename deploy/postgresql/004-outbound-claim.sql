@@ -9,3 +9,6 @@
 
 ALTER TABLE emailai_outbound ADD COLUMN IF NOT EXISTS claim_owner text;
 ALTER TABLE emailai_outbound ADD COLUMN IF NOT EXISTS claim_until timestamptz;
+
+-- The admin API finds queued mail by the queue id the 250 reply shows (GET /api/v1/queue/{queueId}).
+CREATE INDEX IF NOT EXISTS emailai_message_by_queue_id ON emailai_message (queue_id);

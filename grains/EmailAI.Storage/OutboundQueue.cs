@@ -103,6 +103,9 @@ public interface IOutboundQueueStore
     /// <summary>All rows, ordered by id, after <paramref name="afterId"/>, at most <paramref name="limit"/> (the admin API's paging).</summary>
     Task<IReadOnlyList<QueuedRecipient>> ListQueueAsync(long afterId, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>The rows of the outbound message(s) with this queue id (the id the 250 reply and the log show), by id, at most <paramref name="limit"/>; empty when none is queued.</summary>
+    Task<IReadOnlyList<QueuedRecipient>> ListByQueueIdAsync(string queueId, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>One row, or null.</summary>
     Task<QueuedRecipient?> GetQueuedAsync(long id, CancellationToken cancellationToken = default);
 

@@ -156,6 +156,18 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
         return reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0);
     }
 
+    public async Task<IReadOnlyList<QueuedRecipient>> ListByQueueIdAsync(string queueId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        await using var command = dataSource.CreateCommand(SelectQueued + """
+
+            WHERE m.queue_id = @queue ORDER BY o.id LIMIT @limit
+            """);
+        command.Parameters.AddWithValue("queue", queueId);
+        command.Parameters.AddWithValue("limit", limit);
+        return await ReadAllQueuedAsync(command, cancellationToken);
+    }
+
     public async Task<IReadOnlyList<QueuedRecipient>> ListQueueAsync(long afterId, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);

@@ -243,6 +243,23 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
             cancellationToken);
     }
 
+    public Task<IReadOnlyList<QueuedRecipient>> ListByQueueIdAsync(string queueId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return database.ReadAsync<IReadOnlyList<QueuedRecipient>>(
+            _ =>
+            {
+                var command = database.PreparedRead(SelectQueued + """
+
+                    WHERE m.queue_id = $queue ORDER BY o.id LIMIT $limit;
+                    """);
+                command.Parameters.AddWithValue("$queue", queueId);
+                command.Parameters.AddWithValue("$limit", limit);
+                return ReadAllQueued(command);
+            },
+            cancellationToken);
+    }
+
     public Task<QueuedRecipient?> GetQueuedAsync(long id, CancellationToken cancellationToken = default) =>
         database.ReadAsync(
             _ =>

@@ -56,6 +56,9 @@ internal static class SqliteSchema
 
         CREATE INDEX IF NOT EXISTS outbound_by_destination ON outbound (destination, next_attempt_at);
         CREATE INDEX IF NOT EXISTS outbound_by_message ON outbound (message_id);
+
+        -- The admin API finds queued mail by the queue id the 250 reply shows.
+        CREATE INDEX IF NOT EXISTS message_by_queue_id ON message (queue_id);
         """;
 
     /// <summary>
