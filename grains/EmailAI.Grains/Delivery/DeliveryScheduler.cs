@@ -234,7 +234,7 @@ internal sealed class DeliveryScheduler(
     {
         while (_waiting.TryDequeue(out var job))
         {
-            Settle(job, await runner.RecordAsync(job, Enumerable.Repeat(reply, job.Rows.Count).ToArray(), remoteMta: null, content: null));
+            Settle(job, await runner.FailAsync(job, reply));
         }
     }
 

@@ -187,6 +187,27 @@ internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNot
         return (replies, false);
     }
 
+    /// <summary>
+    /// Records the same failure for every row of a job that was never sent (no route, no host would talk to us):
+    /// only for the rows this activation can claim, so rows another activation is sending are left to it.
+    /// False when the store would not take the results.
+    /// </summary>
+    public async Task<bool> FailAsync(DeliveryJob loaded, SmtpReply reply)
+    {
+        DeliveryJob? job;
+        try
+        {
+            job = await ClaimAsync(loaded);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Claiming message {MessageId} failed", loaded.MessageId);
+            return false;
+        }
+
+        return job is null || await RecordAsync(job, Enumerable.Repeat(reply, job.Rows.Count).ToArray(), remoteMta: null, content: null);
+    }
+
     /// <summary>The job with only the rows this activation could claim, or null when it got none.</summary>
     private async Task<DeliveryJob?> ClaimAsync(DeliveryJob job)
     {
@@ -203,7 +224,8 @@ internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNot
     /// <summary>Extends the job's claim every third of its duration until cancelled; a failed renewal is logged and tried again next time.</summary>
     private async Task RenewWhileSendingAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
-        var interval = options.ClaimDuration / 3;
+        // Never a spin, whatever the configuration says.
+        var interval = TimeSpan.FromTicks(Math.Max(options.ClaimDuration.Ticks / 3, TimeSpan.TicksPerSecond));
         try
         {
             while (true)
@@ -239,7 +261,7 @@ internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNot
     }
 
     /// <summary>
-    /// Records one reply per row: removes, defers or bounces. Each store step runs once: a step that failed is
+    /// Records one reply per row: removes, defers or bounces. The rows must be claimed by this activation. Each store step runs once: a step that failed is
     /// retried a few times, one that succeeded is not repeated (a second bounce commit would send a second DSN).
     /// False when the store kept refusing: the rows' results are not recorded.
     /// </summary>

@@ -82,6 +82,27 @@ public sealed class SmtpDeliveryClientTests
     }
 
     [Fact]
+    public async Task Send_TenThousandOctetLinesAndEightBitToA7BitServerThatRefusesLongLines_AcceptedAndDecodesToTheOriginal()
+    {
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { EightBitMime = false, MaxLineLength = 1000 });
+        await using var client = await ConnectAsync(sink.Port);
+        var eightBitLine = string.Concat(Enumerable.Repeat("é", 5_000));
+        var longAscii = new string('x', 10_000);
+        var content = Encoding.UTF8.GetBytes(
+            "Subject: long\r\nX-Long: " + new string('h', 2_000) + "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
+            "--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + eightBitLine + "\r\n" +
+            "--b\r\nContent-Type: text/plain\r\n\r\n" + longAscii + "\r\n--b--\r\n");
+
+        Assert.Equal([Ok], await client.SendAsync(Sender, ["alice@remote.test"], content, CancellationToken.None));
+
+        var recorded = Assert.Single(sink.Messages);
+        Assert.False(SmtpDataEncoding.HasEightBitOctets(recorded.Data));
+        var parts = Assert.IsType<MimeKit.Multipart>(MimeKit.MimeMessage.Load(new MemoryStream(recorded.Data)).Body).Cast<MimeKit.TextPart>().ToList();
+        Assert.Equal(eightBitLine, parts[0].Text.TrimEnd());
+        Assert.Equal(longAscii.Length, parts[1].Text.Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal).Length);
+    }
+
+    [Fact]
     public async Task Send_EightBitHeaderToServerWithout8BitMime_Refused563AndNothingSent()
     {
         await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { EightBitMime = false });
