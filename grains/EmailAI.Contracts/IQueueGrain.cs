@@ -11,6 +11,9 @@ public interface IQueueGrain : IGrainWithIntegerKey
 
     Task<QueuedRecipient?> GetAsync(long id);
 
+    /// <summary>The rows of the message with this queue id (as the 250 reply and the log show it), by id, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<QueuedRecipient>> FindAsync(string queueId, int limit);
+
     /// <summary>Makes the row due now and wakes its destination. False if there is no such row.</summary>
     Task<bool> RetryNowAsync(long id);
 

@@ -107,17 +107,11 @@ public sealed class IngestGrain(IMessageStore store, TimeProvider time, ILogger<
     /// </summary>
     private async Task AddToSendersWhiteListAsync(IngestRequest request, string[] relayed)
     {
-        if (!EmailAddress.TryParse(request.Sender, out var sender))
-        {
-            return;
-        }
-
         try
         {
-            var resolution = await GrainFactory.GetGrain<IDomainGrain>(sender.Domain).ResolveAsync(sender.LocalPart);
-            if (resolution.Kind == RecipientKind.Mailbox)
+            if (await Delivery.LocalSender.ResolveAsync(GrainFactory, request.Sender) is { Resolution: { Kind: RecipientKind.Mailbox, Mailbox: { } mailbox } })
             {
-                await GrainFactory.GetGrain<IWhiteListGrain>(resolution.Mailbox!).AddRelayedRecipientsAsync(relayed);
+                await GrainFactory.GetGrain<IWhiteListGrain>(mailbox).AddRelayedRecipientsAsync(relayed);
             }
         }
         catch (Exception ex)

@@ -19,6 +19,9 @@ internal sealed record DeliveryPlan(
     /// <summary>Queue row ids to mark as warned of delay, duplicates dropped.</summary>
     public long[] DelayWarned { get; init; } = [];
 
+    /// <summary>Every row of <see cref="Completes"/> and <see cref="DelayWarned"/> must exist, or nothing is written (<see cref="StoreDelivery.RequiresRows"/>).</summary>
+    public bool RequiresRows { get; init; }
+
     /// <exception cref="ArgumentException">The delivery has nothing to do, or has mailboxes but no message.</exception>
     public static DeliveryPlan From(StoreDelivery delivery)
     {
@@ -51,6 +54,10 @@ internal sealed record DeliveryPlan(
             copies,
             recipients.Length > 0 ? delivery.Outbound : null,
             recipients,
-            completes) { DelayWarned = [.. delivery.MarksDelayWarned.Distinct()] };
+            completes)
+        {
+            DelayWarned = [.. delivery.MarksDelayWarned.Distinct()],
+            RequiresRows = delivery.RequiresRows,
+        };
     }
 }

@@ -28,6 +28,13 @@ public sealed record StoreDelivery(
 
     /// <summary>Queue rows to mark as warned of delay in the same transaction, so the warning this delivery carries goes once.</summary>
     public IReadOnlyCollection<long> MarksDelayWarned { get; init; } = [];
+
+    /// <summary>
+    /// When true, the commit changes nothing and throws <see cref="QueueRowsGoneException"/> if any row of
+    /// <see cref="Completes"/> or <see cref="MarksDelayWarned"/> no longer exists: a notice about a row an admin
+    /// deleted meanwhile is not sent.
+    /// </summary>
+    public bool RequiresRows { get; init; }
 }
 
 /// <summary>A maildrop copy: content and envelope, and the maildrops it is appended to.</summary>
@@ -64,20 +71,40 @@ public interface IOutboundQueueStore
     /// <exception cref="ArgumentException">Nothing to do (no mailbox, no outbound recipient, no row to complete), or mailboxes without a message.</exception>
     Task<IReadOnlyList<long>> CommitAsync(StoreDelivery delivery, CancellationToken cancellationToken = default);
 
-    /// <summary>Rows of <paramref name="destination"/> whose next attempt is at or before <paramref name="now"/>, oldest attempt first (then by id), at most <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// Rows of <paramref name="destination"/> whose next attempt is at or before <paramref name="now"/> and that no
+    /// one holds a live claim on (see <see cref="ClaimAsync"/>), oldest attempt first (then by id), at most
+    /// <paramref name="limit"/>.
+    /// </summary>
     Task<IReadOnlyList<QueuedRecipient>> ListDueAsync(string destination, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The destinations that have at least one row due at <paramref name="now"/>, each once, at most
+    /// Claims rows for one send (a lease): a row is claimed for <paramref name="owner"/> until
+    /// <paramref name="until"/> only when it still exists and has no claim, a claim that expired at or before
+    /// <paramref name="now"/>, or a claim of the same owner (which is then extended). Atomic per call, and
+    /// between concurrent callers: of two owners claiming one row, exactly one gets it. Returns the ids claimed;
+    /// a deleted row, or one another owner holds, is left out. The claim ends when the row is completed,
+    /// deferred, released or the claim expires.
+    /// </summary>
+    Task<IReadOnlyList<long>> ClaimAsync(IReadOnlyCollection<long> ids, string owner, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends the claims <paramref name="owner"/> holds on the rows, without counting an attempt; others' claims are kept. Returns how many were released.</summary>
+    Task<int> ReleaseClaimAsync(IReadOnlyCollection<long> ids, string owner, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The destinations that have at least one unclaimed row due at <paramref name="now"/>, each once, at most
     /// <paramref name="limit"/>: the most overdue first, so a limit smaller than the backlog starves none.
     /// </summary>
     Task<IReadOnlyList<string>> ListDueDestinationsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
 
-    /// <summary>The earliest next attempt of any row of <paramref name="destination"/>, or null when it has none.</summary>
+    /// <summary>The earliest time any row of <paramref name="destination"/> can be sent (its next attempt, or the end of its claim if later), or null when it has none.</summary>
     Task<DateTimeOffset?> GetNextAttemptAsync(string destination, CancellationToken cancellationToken = default);
 
     /// <summary>All rows, ordered by id, after <paramref name="afterId"/>, at most <paramref name="limit"/> (the admin API's paging).</summary>
     Task<IReadOnlyList<QueuedRecipient>> ListQueueAsync(long afterId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The rows of the outbound message(s) with this queue id (the id the 250 reply and the log show), by id, at most <paramref name="limit"/>; empty when none is queued.</summary>
+    Task<IReadOnlyList<QueuedRecipient>> ListByQueueIdAsync(string queueId, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>One row, or null.</summary>
     Task<QueuedRecipient?> GetQueuedAsync(long id, CancellationToken cancellationToken = default);
@@ -88,7 +115,7 @@ public interface IOutboundQueueStore
     /// <summary>Removes rows (delivered, or deleted by an admin) and any content nothing refers to any more. Returns how many rows were removed.</summary>
     Task<int> CompleteAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
 
-    /// <summary>Records a failed attempt: attempts + 1, the error (replacing the previous one), and the next attempt time.</summary>
+    /// <summary>Records a failed attempt: attempts + 1, the error (replacing the previous one), and the next attempt time; ends any claim.</summary>
     Task DeferAsync(IReadOnlyCollection<long> ids, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default);
 
     /// <summary>Sets the next attempt time without counting an attempt or touching the last error (admin "retry now"). Returns how many rows changed.</summary>

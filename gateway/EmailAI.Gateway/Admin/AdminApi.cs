@@ -82,6 +82,7 @@ public static class AdminApi
 
         api.MapGet("/queue", ListQueueAsync);
         api.MapGet("/queue/{id:long}", GetQueuedAsync);
+        api.MapGet("/queue/{queueId}", GetQueuedMessageAsync);
         api.MapPost("/queue/{id:long}/retry", RetryQueuedAsync);
         api.MapDelete("/queue/{id:long}", DeleteQueuedAsync);
         return app;
@@ -316,6 +317,30 @@ public static class AdminApi
 
     private static async Task<IResult> GetQueuedAsync(long id, IGrainFactory grains) =>
         await grains.GetGrain<IQueueGrain>(0).GetAsync(id) is { } entry ? Results.Json(ToJson(entry), Json) : NotFound($"no queue entry {id}");
+
+    /// <summary>
+    /// A queued message by the queue id the 250 reply and the log show (e.g. <c>06H15SJHH4N9M79Z</c>): its envelope
+    /// and one entry per recipient still queued, at most <see cref="MaxQueuePage"/>.
+    /// </summary>
+    private static async Task<IResult> GetQueuedMessageAsync(string queueId, IGrainFactory grains)
+    {
+        var rows = await grains.GetGrain<IQueueGrain>(0).FindAsync(queueId, MaxQueuePage);
+        if (rows.Count == 0)
+        {
+            return NotFound($"no queued message {queueId}");
+        }
+
+        return Results.Json(
+            new
+            {
+                queueId = rows[0].QueueId,
+                sender = rows[0].Sender,
+                receivedAt = rows[0].ReceivedAt,
+                size = rows[0].Size,
+                recipients = rows.Select(ToJson),
+            },
+            Json);
+    }
 
     private static async Task<IResult> RetryQueuedAsync(long id, IGrainFactory grains)
     {

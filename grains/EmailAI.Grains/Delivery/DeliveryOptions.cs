@@ -57,6 +57,21 @@ public sealed class DeliveryOptions
     /// <summary>How often each silo looks for destinations with mail due (their grains also keep their own timers).</summary>
     public TimeSpan QueueScanInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a claim (lease) on the rows being sent lasts in the store; it is renewed every third of this while
+    /// their transaction runs. Another activation of the destination (a membership change, a rebalance) cannot
+    /// send a claimed row; the rows of a silo that died are sent again once its claims lapse, so this is also
+    /// the longest wait before that retry. No Postfix counterpart (its queue manager is one process).
+    /// </summary>
+    public TimeSpan ClaimDuration { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Most recipients in one mail transaction (Postfix: default_destination_recipient_limit = 50; RFC 5321
+    /// §4.5.3.1.8 obliges a server to take only 100). A message with more recipients at one destination goes in
+    /// several transactions on the same connection, one after the other.
+    /// </summary>
+    public int MaxRecipientsPerTransaction { get; set; } = 50;
+
     /// <summary>Queue rows one destination loads at a time.</summary>
     public int BatchSize { get; set; } = 500;
 

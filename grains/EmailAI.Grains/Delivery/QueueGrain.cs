@@ -12,6 +12,8 @@ public sealed class QueueGrain(IMessageStore store, TimeProvider time) : Grain, 
 
     public Task<QueuedRecipient?> GetAsync(long id) => store.GetQueuedAsync(id);
 
+    public Task<IReadOnlyList<QueuedRecipient>> FindAsync(string queueId, int limit) => store.ListByQueueIdAsync(queueId, limit);
+
     public async Task<bool> RetryNowAsync(long id)
     {
         var row = await store.GetQueuedAsync(id);

@@ -93,7 +93,14 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
     /// otherwise the reply that ended the transaction (the one after the content, or the MAIL/DATA refusal).
     /// With PIPELINING, MAIL, every RCPT and DATA go in one write (RFC 2920).
     /// </summary>
-    public async Task<IReadOnlyList<SmtpReply>> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SmtpReply>> SendAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
+        (await TransactAsync(sender, recipients, content, cancellationToken)).Replies;
+
+    /// <summary>
+    /// One mail transaction, as <see cref="SendAsync"/>, also telling which recipients the server postponed
+    /// (452 or 552 to RCPT: send them in another transaction).
+    /// </summary>
+    public async Task<SmtpTransactionResult> TransactAsync(string sender, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         var eightBit = SmtpDataEncoding.HasEightBitOctets(content.Span);
         if (!Capabilities.SmtpUtf8)
@@ -107,12 +114,24 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
         var utf8 = !Ascii.IsValid(sender) || recipients.Any(r => !Ascii.IsValid(r));
         if (utf8 && !Capabilities.SmtpUtf8)
         {
-            return Fill(recipients.Count, new SmtpReply(553, "5.6.7", $"{Target.Host} does not support SMTPUTF8, which these addresses need"));
+            return Result(Fill(recipients.Count, new SmtpReply(553, "5.6.7", $"{Target.Host} does not support SMTPUTF8, which these addresses need")));
+        }
+
+        if (eightBit && !Capabilities.EightBitMime && !Capabilities.SmtpUtf8)
+        {
+            // RFC 6152 §3: a server without 8BITMIME gets 7-bit content; what cannot be converted bounces.
+            if (EightBitDowngrade.ToSevenBit(content) is not { } sevenBit)
+            {
+                return Result(Fill(recipients.Count, new SmtpReply(554, "5.6.3", $"{Target.Host} does not support 8BITMIME or SMTPUTF8, and the message has 8-bit header fields that cannot be converted")));
+            }
+
+            content = sevenBit;
+            eightBit = false;
         }
 
         if (Capabilities.MaxSize is { } max && content.Length > max)
         {
-            return Fill(recipients.Count, new SmtpReply(552, "5.3.4", $"message of {content.Length} octets exceeds {Target.Host}'s limit of {max}"));
+            return Result(Fill(recipients.Count, new SmtpReply(552, "5.3.4", $"message of {content.Length} octets exceeds {Target.Host}'s limit of {max}")));
         }
 
         var mail = new StringBuilder("MAIL FROM:<").Append(sender).Append('>');
@@ -136,6 +155,7 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
         commands.Add("DATA");
 
         var replies = new SmtpReply[recipients.Count];
+        var postponed = new bool[recipients.Count];
         SmtpReply mailReply;
         SmtpReply dataReply;
         var accepted = 0;
@@ -145,7 +165,7 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
             mailReply = await ReadReplyAsync(_options.CommandTimeout, cancellationToken);
             for (var i = 0; i < recipients.Count; i++)
             {
-                replies[i] = await ReadReplyAsync(_options.CommandTimeout, cancellationToken);
+                replies[i] = Postpone(await ReadReplyAsync(_options.CommandTimeout, cancellationToken), postponed, i);
                 accepted += mailReply.IsPositive && replies[i].IsPositive ? 1 : 0;
             }
 
@@ -164,12 +184,12 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
             if (!mailReply.IsPositive)
             {
                 await TryResetAsync(cancellationToken);
-                return Fill(recipients.Count, mailReply);
+                return Result(Fill(recipients.Count, mailReply));
             }
 
             for (var i = 0; i < recipients.Count; i++)
             {
-                replies[i] = await CommandAsync(commands[i + 1], cancellationToken);
+                replies[i] = Postpone(await CommandAsync(commands[i + 1], cancellationToken), postponed, i);
                 accepted += replies[i].IsPositive ? 1 : 0;
             }
 
@@ -178,14 +198,15 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
 
         if (!mailReply.IsPositive)
         {
+            // A pipelined RCPT reply after a refused MAIL means nothing.
             await TryResetAsync(cancellationToken);
-            return Fill(recipients.Count, mailReply);
+            return Result(Fill(recipients.Count, mailReply));
         }
 
         if (accepted == 0 || dataReply.Code != 354)
         {
             await TryResetAsync(cancellationToken);
-            return [.. replies.Select(r => r.IsPositive ? dataReply : r)];
+            return Result([.. replies.Select(r => r.IsPositive ? dataReply : r)], postponed, accepted > 0);
         }
 
         var wire = new ArrayBufferWriter<byte>(content.Length + content.Length / 50 + 8);
@@ -199,8 +220,26 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
         }
 
         var final = await ReadReplyAsync(_options.DataDoneTimeout, cancellationToken);
-        return [.. replies.Select(r => r.IsPositive ? final : r)];
+        return Result([.. replies.Select(r => r.IsPositive ? final : r)], postponed, accepted > 0);
     }
+
+    /// <summary>
+    /// A RCPT reply of 452 (too many recipients, or no room now) or 552 (RFC 5321 §4.5.3.1.10: to be treated as
+    /// 452) marks the recipient postponed; a 552 is reported as 452 with the same text, so it defers and never bounces.
+    /// </summary>
+    private static SmtpReply Postpone(SmtpReply reply, bool[] postponed, int index)
+    {
+        if (reply.Code is not (452 or 552))
+        {
+            return reply;
+        }
+
+        postponed[index] = true;
+        return reply.Code == 452 ? reply : new SmtpReply(452, reply.EnhancedCode is ['5', .. var rest] ? "4" + rest : "4.5.3", reply.Lines);
+    }
+
+    private static SmtpTransactionResult Result(SmtpReply[] replies, bool[]? postponed = null, bool anyAccepted = false) =>
+        new(replies, postponed ?? new bool[replies.Length]) { AnyRecipientAccepted = anyAccepted };
 
     /// <summary>Says QUIT and waits briefly for the answer; errors are ignored, the connection is done either way.</summary>
     public async Task QuitAsync()

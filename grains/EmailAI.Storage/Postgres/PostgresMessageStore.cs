@@ -115,6 +115,7 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
         await using var command = dataSource.CreateCommand(SelectQueued + """
 
             WHERE o.destination = @destination AND o.next_attempt_at <= @now
+              AND (o.claim_until IS NULL OR o.claim_until <= @now)
             ORDER BY o.next_attempt_at, o.id LIMIT @limit
             """);
         command.Parameters.AddWithValue("destination", destination);
@@ -130,7 +131,8 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
         // Most overdue first, so a limit smaller than the backlog never starves a destination.
         await using var command = dataSource.CreateCommand(
             """
-            SELECT destination FROM emailai_outbound WHERE next_attempt_at <= @now
+            SELECT destination FROM emailai_outbound
+            WHERE next_attempt_at <= @now AND (claim_until IS NULL OR claim_until <= @now)
             GROUP BY destination ORDER BY min(next_attempt_at), destination LIMIT @limit
             """);
         command.Parameters.AddWithValue("now", now.ToUniversalTime());
@@ -147,11 +149,23 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
 
     public async Task<DateTimeOffset?> GetNextAttemptAsync(string destination, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("SELECT min(next_attempt_at) FROM emailai_outbound WHERE destination = @destination");
+        await using var command = dataSource.CreateCommand("SELECT min(GREATEST(next_attempt_at, claim_until)) FROM emailai_outbound WHERE destination = @destination");
         command.Parameters.AddWithValue("destination", destination);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0);
+    }
+
+    public async Task<IReadOnlyList<QueuedRecipient>> ListByQueueIdAsync(string queueId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        await using var command = dataSource.CreateCommand(SelectQueued + """
+
+            WHERE m.queue_id = @queue ORDER BY o.id LIMIT @limit
+            """);
+        command.Parameters.AddWithValue("queue", queueId);
+        command.Parameters.AddWithValue("limit", limit);
+        return await ReadAllQueuedAsync(command, cancellationToken);
     }
 
     public async Task<IReadOnlyList<QueuedRecipient>> ListQueueAsync(long afterId, int limit, CancellationToken cancellationToken = default)
@@ -207,7 +221,7 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
     public Task DeferAsync(IReadOnlyCollection<long> ids, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default) =>
         UpdateQueueRowsAsync(
             ids,
-            "attempts = attempts + 1, last_error = @error, next_attempt_at = @next",
+            "attempts = attempts + 1, last_error = @error, next_attempt_at = @next, claim_owner = NULL, claim_until = NULL",
             parameters =>
             {
                 parameters.AddWithValue("error", error);
@@ -222,6 +236,52 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
             parameters => parameters.AddWithValue("next", nextAttemptAt.ToUniversalTime()),
             cancellationToken);
 
+    public async Task<IReadOnlyList<long>> ClaimAsync(IReadOnlyCollection<long> ids, string owner, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        long[] distinct = [.. ids.Distinct()];
+        if (distinct.Length == 0)
+        {
+            return [];
+        }
+
+        // One conditional UPDATE: a row another transaction claims meanwhile is locked, and once that commits
+        // PostgreSQL re-checks the condition on the new version (READ COMMITTED), so exactly one claimer wins.
+        await using var command = dataSource.CreateCommand($"""
+            UPDATE emailai_outbound SET claim_owner = @owner, claim_until = @until
+            WHERE id IN ({LockQueueRows}) AND (claim_until IS NULL OR claim_until <= @now OR claim_owner = @owner)
+            RETURNING id
+            """);
+        command.Parameters.AddWithValue("owner", owner);
+        command.Parameters.AddWithValue("until", until.ToUniversalTime());
+        command.Parameters.AddWithValue("now", now.ToUniversalTime());
+        command.Parameters.AddWithValue("ids", distinct);
+        var claimed = new List<long>(distinct.Length);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claimed.Add(reader.GetInt64(0));
+        }
+
+        claimed.Sort();
+        return claimed;
+    }
+
+    public async Task<int> ReleaseClaimAsync(IReadOnlyCollection<long> ids, string owner, CancellationToken cancellationToken = default)
+    {
+        long[] distinct = [.. ids.Distinct()];
+        if (distinct.Length == 0)
+        {
+            return 0;
+        }
+
+        await using var command = dataSource.CreateCommand(
+            "UPDATE emailai_outbound SET claim_owner = NULL, claim_until = NULL WHERE id = ANY(@ids) AND claim_owner = @owner");
+        command.Parameters.AddWithValue("ids", distinct);
+        command.Parameters.AddWithValue("owner", owner);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public Task MarkDelayWarnedAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) =>
         UpdateQueueRowsAsync(ids, "delay_warned = true", _ => { }, cancellationToken);
 
@@ -230,16 +290,23 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // One transaction: all of it commits or none.
+        var missing = 0;
         if (plan.Completes.Length > 0)
         {
-            await DeleteQueueRowsAsync(connection, transaction, plan.Completes, cancellationToken);
+            missing += plan.Completes.Length - await DeleteQueueRowsAsync(connection, transaction, plan.Completes, cancellationToken);
         }
 
         if (plan.DelayWarned.Length > 0)
         {
             await using var mark = new NpgsqlCommand("UPDATE emailai_outbound SET delay_warned = true WHERE id = ANY(@ids)", connection, transaction);
             mark.Parameters.AddWithValue("ids", plan.DelayWarned);
-            await mark.ExecuteNonQueryAsync(cancellationToken);
+            missing += plan.DelayWarned.Length - await mark.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (plan.RequiresRows && missing > 0)
+        {
+            // Disposing the transaction uncommitted rolls it back.
+            throw new QueueRowsGoneException(missing);
         }
 
         var uids = new List<long>();

@@ -39,8 +39,9 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
         var outboundContent = plan.Outbound is null ? null : ContentArray(plan.Outbound.Message.Content);
         return database.WriteAsync<IReadOnlyList<long>>(_ =>
         {
-            // One savepoint: all of it commits or none.
-            DeleteQueueRows(plan.Completes);
+            // One savepoint: all of it commits or none (a throw rolls it back).
+            var removed = DeleteQueueRows(plan.Completes);
+            var marked = 0;
             if (plan.DelayWarned.Length > 0)
             {
                 var mark = database.Prepared("UPDATE outbound SET delay_warned = 1 WHERE id = $id;");
@@ -48,8 +49,14 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
                 foreach (var value in plan.DelayWarned)
                 {
                     id.Value = value;
-                    mark.ExecuteNonQuery();
+                    marked += mark.ExecuteNonQuery();
                 }
+            }
+
+            var missing = plan.Completes.Length - removed + plan.DelayWarned.Length - marked;
+            if (plan.RequiresRows && missing > 0)
+            {
+                throw new QueueRowsGoneException(missing);
             }
 
             var uids = new List<long>();
@@ -172,6 +179,7 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
                 var command = database.PreparedRead(SelectQueued + """
 
                     WHERE o.destination = $destination AND o.next_attempt_at <= $now
+                      AND (o.claim_until IS NULL OR o.claim_until <= $now)
                     ORDER BY o.next_attempt_at, o.id LIMIT $limit;
                     """);
                 command.Parameters.AddWithValue("$destination", destination);
@@ -190,7 +198,8 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
             {
                 // Most overdue first, so a limit smaller than the backlog never starves a destination.
                 var command = database.PreparedRead("""
-                    SELECT destination FROM outbound WHERE next_attempt_at <= $now
+                    SELECT destination FROM outbound
+                    WHERE next_attempt_at <= $now AND (claim_until IS NULL OR claim_until <= $now)
                     GROUP BY destination ORDER BY min(next_attempt_at), destination LIMIT $limit;
                     """);
                 command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
@@ -211,7 +220,7 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
         database.ReadAsync<DateTimeOffset?>(
             _ =>
             {
-                var command = database.PreparedRead("SELECT min(next_attempt_at) FROM outbound WHERE destination = $destination;");
+                var command = database.PreparedRead("SELECT min(max(next_attempt_at, coalesce(claim_until, 0))) FROM outbound WHERE destination = $destination;");
                 command.Parameters.AddWithValue("$destination", destination);
                 return command.ExecuteScalar() is long milliseconds ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) : null;
             },
@@ -228,6 +237,23 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
                     WHERE o.id > $after ORDER BY o.id LIMIT $limit;
                     """);
                 command.Parameters.AddWithValue("$after", afterId);
+                command.Parameters.AddWithValue("$limit", limit);
+                return ReadAllQueued(command);
+            },
+            cancellationToken);
+    }
+
+    public Task<IReadOnlyList<QueuedRecipient>> ListByQueueIdAsync(string queueId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return database.ReadAsync<IReadOnlyList<QueuedRecipient>>(
+            _ =>
+            {
+                var command = database.PreparedRead(SelectQueued + """
+
+                    WHERE m.queue_id = $queue ORDER BY o.id LIMIT $limit;
+                    """);
+                command.Parameters.AddWithValue("$queue", queueId);
                 command.Parameters.AddWithValue("$limit", limit);
                 return ReadAllQueued(command);
             },
@@ -271,7 +297,7 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
     public Task DeferAsync(IReadOnlyCollection<long> ids, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default) =>
         UpdateQueueRowsAsync(
             ids,
-            "UPDATE outbound SET attempts = attempts + 1, last_error = $error, next_attempt_at = $next WHERE id = $id;",
+            "UPDATE outbound SET attempts = attempts + 1, last_error = $error, next_attempt_at = $next, claim_owner = NULL, claim_until = NULL WHERE id = $id;",
             parameters =>
             {
                 parameters.AddWithValue("$error", error);
@@ -283,6 +309,46 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
             ids,
             "UPDATE outbound SET next_attempt_at = $next WHERE id = $id;",
             parameters => parameters.AddWithValue("$next", nextAttemptAt.ToUnixTimeMilliseconds()));
+
+    public Task<IReadOnlyList<long>> ClaimAsync(IReadOnlyCollection<long> ids, string owner, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        long[] distinct = [.. ids.Distinct()];
+        if (distinct.Length == 0)
+        {
+            return Task.FromResult<IReadOnlyList<long>>([]);
+        }
+
+        // The single writer thread runs one write at a time: the check and the claim cannot interleave with another's.
+        return database.WriteAsync<IReadOnlyList<long>>(_ =>
+        {
+            var claim = database.Prepared("""
+                UPDATE outbound SET claim_owner = $owner, claim_until = $until
+                WHERE id = $id AND (claim_until IS NULL OR claim_until <= $now OR claim_owner = $owner);
+                """);
+            claim.Parameters.AddWithValue("$owner", owner);
+            claim.Parameters.AddWithValue("$until", until.ToUnixTimeMilliseconds());
+            claim.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            var id = claim.Parameters.Add("$id", SqliteType.Integer);
+            var claimed = new List<long>(distinct.Length);
+            foreach (var value in distinct)
+            {
+                id.Value = value;
+                if (claim.ExecuteNonQuery() == 1)
+                {
+                    claimed.Add(value);
+                }
+            }
+
+            return claimed;
+        });
+    }
+
+    public Task<int> ReleaseClaimAsync(IReadOnlyCollection<long> ids, string owner, CancellationToken cancellationToken = default) =>
+        UpdateQueueRowsAsync(
+            ids,
+            "UPDATE outbound SET claim_owner = NULL, claim_until = NULL WHERE id = $id AND claim_owner = $owner;",
+            parameters => parameters.AddWithValue("$owner", owner));
 
     public Task MarkDelayWarnedAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) =>
         UpdateQueueRowsAsync(ids, "UPDATE outbound SET delay_warned = 1 WHERE id = $id;", _ => { });

@@ -56,12 +56,47 @@ internal static class SqliteSchema
 
         CREATE INDEX IF NOT EXISTS outbound_by_destination ON outbound (destination, next_attempt_at);
         CREATE INDEX IF NOT EXISTS outbound_by_message ON outbound (message_id);
+
+        -- The admin API finds queued mail by the queue id the 250 reply shows.
+        CREATE INDEX IF NOT EXISTS message_by_queue_id ON message (queue_id);
         """;
 
+    /// <summary>
+    /// Columns added after the first release, added in order when missing (SQLite has no ADD COLUMN IF NOT
+    /// EXISTS). <c>claim_owner</c>/<c>claim_until</c> (unix ms): the lease of a row being sent.
+    /// </summary>
+    private static readonly (string Table, string Column, string Definition)[] AddedColumns =
+    [
+        ("outbound", "claim_owner", "TEXT"),
+        ("outbound", "claim_until", "INTEGER"),
+    ];
+
+    /// <summary>
+    /// Creates or upgrades the schema, then ends every queue claim: the embedded store belongs to one process,
+    /// so a claim found at open was held by a process that is gone (killed), and its rows are due again at once.
+    /// </summary>
     public static void Apply(SqliteConnection connection)
     {
+        Execute(connection, Sql);
+        foreach (var (table, column, definition) in AddedColumns)
+        {
+            using var probe = connection.CreateCommand();
+            probe.CommandText = "SELECT count(*) FROM pragma_table_info($table) WHERE name = $column;";
+            probe.Parameters.AddWithValue("$table", table);
+            probe.Parameters.AddWithValue("$column", column);
+            if (Convert.ToInt64(probe.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {definition};");
+            }
+        }
+
+        Execute(connection, "UPDATE outbound SET claim_owner = NULL, claim_until = NULL WHERE claim_owner IS NOT NULL;");
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
         using var command = connection.CreateCommand();
-        command.CommandText = Sql;
+        command.CommandText = sql;
         command.ExecuteNonQuery();
     }
 }

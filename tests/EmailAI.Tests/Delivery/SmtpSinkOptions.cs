@@ -16,6 +16,15 @@ public sealed class SmtpSinkOptions
     public Func<string, string?>? RcptReply { get; set; }
 
     /// <summary>
+    /// Recipients accepted in one transaction; every RCPT after that many gets <see cref="TooManyRecipientsReply"/>
+    /// (RFC 5321 §4.5.3.1.10). Zero means no limit.
+    /// </summary>
+    public int MaxRecipientsPerTransaction { get; set; }
+
+    /// <summary>Reply to a RCPT past <see cref="MaxRecipientsPerTransaction"/>: 452 as RFC 5321 asks, or 552 as some servers answer.</summary>
+    public string TooManyRecipientsReply { get; set; } = "452 4.5.3 Too many recipients";
+
+    /// <summary>
     /// Reply to the end of DATA, given the message as it would be recorded. Null means "250 2.0.0 OK"; a reply that
     /// is not 2xx means the message is not recorded (the client was told it was not accepted).
     /// </summary>
@@ -35,6 +44,9 @@ public sealed class SmtpSinkOptions
     /// "554 5.3.2 no service") is sent and the connection is then closed (RFC 5321 §3.1).
     /// </summary>
     public string? Greeting { get; set; }
+
+    /// <summary>Offer 8BITMIME (RFC 6152) and SMTPUTF8 (RFC 6531); false makes a 7-bit-only server.</summary>
+    public bool EightBitMime { get; set; } = true;
 
     /// <summary>Offer STARTTLS (RFC 3207) with an in-memory self-signed certificate for "localhost" and 127.0.0.1.</summary>
     public bool Tls { get; set; }

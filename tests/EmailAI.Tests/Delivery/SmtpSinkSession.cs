@@ -135,10 +135,13 @@ internal sealed class SmtpSinkSession
         {
             $"{HostName} greets {domain}",
             "PIPELINING",
-            "8BITMIME",
-            "SMTPUTF8",
             options.MaxMessageSize > 0 ? $"SIZE {options.MaxMessageSize}" : "SIZE",
         };
+        if (options.EightBitMime)
+        {
+            lines.InsertRange(2, ["8BITMIME", "SMTPUTF8"]);
+        }
+
         if (options.Tls && !_tls)
         {
             lines.Add("STARTTLS");
@@ -238,7 +241,10 @@ internal sealed class SmtpSinkSession
         }
 
         _rcptSeen = true;
-        var reply = _sink.Options.RcptReply?.Invoke(forwardPath) ?? "250 2.1.5 OK";
+        var options = _sink.Options;
+        var reply = options.MaxRecipientsPerTransaction > 0 && _recipients.Count >= options.MaxRecipientsPerTransaction
+            ? options.TooManyRecipientsReply
+            : options.RcptReply?.Invoke(forwardPath) ?? "250 2.1.5 OK";
         if (IsPositive(reply))
         {
             _recipients.Add(forwardPath);

@@ -65,6 +65,86 @@ public sealed class SmtpDeliveryClientTests
     }
 
     [Fact]
+    public async Task Send_EightBitContentToServerWithout8BitMime_ConvertedToSevenBitWithoutBodyParameter()
+    {
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { EightBitMime = false });
+        await using var client = await ConnectAsync(sink.Port);
+        var content = Encoding.UTF8.GetBytes("Subject: plain\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+            "Content-Transfer-Encoding: 8bit\r\n\r\nGrüße aus Köln\r\n.ünïcödé after a dot\r\n");
+
+        var replies = await client.SendAsync(Sender, ["alice@remote.test"], content, CancellationToken.None);
+
+        Assert.Equal([Ok], replies);
+        var recorded = Assert.Single(sink.Messages);
+        Assert.False(SmtpDataEncoding.HasEightBitOctets(recorded.Data));
+        Assert.DoesNotContain("BODY=8BITMIME", recorded.MailParameters);
+        Assert.Equal("Grüße aus Köln\r\n.ünïcödé after a dot\r\n", Assert.IsType<MimeKit.TextPart>(MimeKit.MimeMessage.Load(new MemoryStream(recorded.Data)).Body).Text.ReplaceLineEndings("\r\n"));
+    }
+
+    [Fact]
+    public async Task Send_TenThousandOctetLinesAndEightBitToA7BitServerThatRefusesLongLines_AcceptedAndDecodesToTheOriginal()
+    {
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { EightBitMime = false, MaxLineLength = 1000 });
+        await using var client = await ConnectAsync(sink.Port);
+        var eightBitLine = string.Concat(Enumerable.Repeat("é", 5_000));
+        var longAscii = new string('x', 10_000);
+        var content = Encoding.UTF8.GetBytes(
+            "Subject: long\r\nX-Long: " + new string('h', 2_000) + "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
+            "--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + eightBitLine + "\r\n" +
+            "--b\r\nContent-Type: text/plain\r\n\r\n" + longAscii + "\r\n--b--\r\n");
+
+        Assert.Equal([Ok], await client.SendAsync(Sender, ["alice@remote.test"], content, CancellationToken.None));
+
+        var recorded = Assert.Single(sink.Messages);
+        Assert.False(SmtpDataEncoding.HasEightBitOctets(recorded.Data));
+        var parts = Assert.IsType<MimeKit.Multipart>(MimeKit.MimeMessage.Load(new MemoryStream(recorded.Data)).Body).Cast<MimeKit.TextPart>().ToList();
+        Assert.Equal(eightBitLine, parts[0].Text.TrimEnd());
+        Assert.Equal(longAscii.Length, parts[1].Text.Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal).Length);
+    }
+
+    [Fact]
+    public async Task Send_EightBitHeaderToServerWithout8BitMime_Refused563AndNothingSent()
+    {
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { EightBitMime = false });
+        await using var client = await ConnectAsync(sink.Port);
+        var content = Encoding.UTF8.GetBytes("Subject: Grüße\r\n\r\nbody\r\n");
+
+        var replies = await client.SendAsync(Sender, ["alice@remote.test", "bob@remote.test"], content, CancellationToken.None);
+
+        Assert.All(replies, r => Assert.Equal((554, "5.6.3"), (r.Code, r.EnhancedCode)));
+        Assert.Equal(2, replies.Count);
+        Assert.Empty(sink.Messages);
+    }
+
+    [Fact]
+    public async Task Send_SevenBitContentToServerWithout8BitMime_ByteForByte()
+    {
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { EightBitMime = false });
+        await using var client = await ConnectAsync(sink.Port);
+
+        Assert.Equal([Ok], await client.SendAsync(Sender, ["alice@remote.test"], DottedContent, CancellationToken.None));
+
+        Assert.Equal(DottedContent, Assert.Single(sink.Messages).Data);
+    }
+
+    [Theory]
+    [InlineData("452 4.5.3 Too many recipients", "452 4.5.3 Too many recipients")]
+    [InlineData("552 5.5.3 Too many recipients", "452 4.5.3 Too many recipients")]
+    public async Task Transact_RcptPast_TheServersLimit_PostponedAsA452(string tooMany, string reported)
+    {
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { MaxRecipientsPerTransaction = 1, TooManyRecipientsReply = tooMany });
+        await using var client = await ConnectAsync(sink.Port);
+
+        var result = await client.TransactAsync(Sender, ["a@remote.test", "b@remote.test"], DottedContent, CancellationToken.None);
+
+        Assert.Equal([Ok, SmtpReplyOf(reported)], result.Replies);
+        Assert.Equal([false, true], result.Postponed);
+        Assert.True(result.AnyRecipientAccepted);
+    }
+
+    private static SmtpReply SmtpReplyOf(string line) => new(int.Parse(line[..3], System.Globalization.CultureInfo.InvariantCulture), line[4..9], line[10..]);
+
+    [Fact]
     public async Task Send_SevenBitContentToServerWithSizeLimit_SizeButNoBody()
     {
         await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { MaxMessageSize = 1_000_000 });

@@ -339,6 +339,122 @@ public sealed class RelayDeliveryTests
     }
 
     [Fact]
+    public async Task RowDeletedWhileItsTransactionIsInFlight_RefusedAfterwards_NoDsnAndNothingRecorded()
+    {
+        ServerProcess? server = null;
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions
+        {
+            // The admin deletes the message while the remote server holds the data, then the server refuses it.
+            DataReply = _ =>
+            {
+                foreach (var entry in server!.Admin.GetFromJsonAsync<JsonElement>("/api/v1/queue").GetAwaiter().GetResult().EnumerateArray())
+                {
+                    using var deleted = server.Admin.DeleteAsync($"/api/v1/queue/{entry.GetProperty("id").GetInt64()}").GetAwaiter().GetResult();
+                    Assert.Equal(System.Net.HttpStatusCode.NoContent, deleted.StatusCode);
+                }
+
+                return "554 5.7.1 Refused after the data";
+            },
+        });
+        server = await StartAsync(sink);
+        await using var running = server;
+        await RelayAsync(server, "Subject: deleted in flight\r\n\r\nbody\r\n.\r\n", "gone@remote.example");
+
+        var deadline = DateTime.UtcNow + Patience;
+        while (!server.Log.Contains("not in the sender notice", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the bounce of the deleted row was not dropped: " + server.Log);
+            await Task.Delay(100);
+        }
+
+        Assert.Empty(await SmtpConversation.ReadMaildropAsync(server, Sender));
+        await WaitForEmptyQueueAsync(server);
+        Assert.Empty(sink.Messages);
+    }
+
+    // ── Recipients per transaction ─────────────────────────────────────────────────────────────
+
+    /// <summary>No retry within the test: everything that arrives came without waiting for a backoff.</summary>
+    private static readonly Dictionary<string, string> NoBackoffWithinTheTest = new()
+    {
+        ["EmailAI:Delivery:MinimalBackoff"] = "01:00:00",
+        ["EmailAI:Delivery:MaximalBackoff"] = "02:00:00",
+    };
+
+    private static string[] Recipients(int count) => [.. Enumerable.Range(0, count).Select(i => $"r{i:000}@remote.example")];
+
+    [Fact]
+    public async Task OneHundredFiftyRecipients_DefaultCapOfFifty_ThreeTransactionsOnOneConnectionAtOnce()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        await using var server = await StartAsync(sink, NoBackoffWithinTheTest);
+        await RelayAsync(server, "Subject: to many\r\n\r\nbody\r\n.\r\n", Recipients(150));
+
+        var received = await sink.WaitForMessagesAsync(3, Patience);
+        Assert.Equal([50, 50, 50], received.Select(m => m.Recipients.Count));
+        Assert.Equal(Recipients(150), received.SelectMany(m => m.Recipients).Order());
+        Assert.Single(received.Select(m => m.ConnectionNumber).Distinct());
+        await WaitForEmptyQueueAsync(server);
+    }
+
+    [Fact]
+    public async Task CapOfFiftyOneRecipientOver_TwoTransactions()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        await using var server = await StartAsync(sink, new(NoBackoffWithinTheTest) { ["EmailAI:Delivery:MaxRecipientsPerTransaction"] = "50" });
+        await RelayAsync(server, "Subject: 51\r\n\r\nbody\r\n.\r\n", Recipients(51));
+
+        var received = await sink.WaitForMessagesAsync(2, Patience);
+        Assert.Equal([50, 1], received.Select(m => m.Recipients.Count));
+        await WaitForEmptyQueueAsync(server);
+    }
+
+    [Theory]
+    [InlineData("452 4.5.3 Too many recipients")]
+    [InlineData("552 5.5.3 Too many recipients")]
+    public async Task ServerTakesFortyPerTransaction_RestRefusedWith452Or552_SentInFurtherTransactionsAtOnceEachOnce(string tooMany)
+    {
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { MaxRecipientsPerTransaction = 40, TooManyRecipientsReply = tooMany });
+        await using var server = await StartAsync(sink, NoBackoffWithinTheTest);
+        await RelayAsync(server, "Subject: forty at a time\r\n\r\nbody\r\n.\r\n", Recipients(100));
+
+        // 50 offered, 40 taken; the 10 left and 50 more: 40 taken; the last 20.
+        var received = await sink.WaitForMessagesAsync(3, Patience);
+        Assert.Equal([40, 40, 20], received.Select(m => m.Recipients.Count));
+        Assert.Equal(Recipients(100), received.SelectMany(m => m.Recipients).Order());
+        await WaitForEmptyQueueAsync(server);
+        Assert.Empty(await SmtpConversation.ReadMaildropAsync(server, Sender));
+    }
+
+    [Theory]
+    [InlineData("452 4.5.3 No more recipients now")]
+    [InlineData("552 5.5.3 No more recipients now")]
+    public async Task ServerRefusesEveryRcptWith452Or552_OneTransaction_AllDeferredNeverBounced(string refusal)
+    {
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { RcptReply = _ => refusal });
+        await using var server = await StartAsync(sink, NoBackoffWithinTheTest);
+        await RelayAsync(server, "Subject: refused\r\n\r\nbody\r\n.\r\n", Recipients(70));
+
+        await WaitForQueueAsync(server, e => e.GetProperty("attempts").GetInt32() == 1);
+        var deadline = DateTime.UtcNow + Patience;
+        JsonElement queue;
+        while ((queue = await server.Admin.GetFromJsonAsync<JsonElement>("/api/v1/queue")).EnumerateArray().Any(e => e.GetProperty("attempts").GetInt32() == 0))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "not all deferred: " + queue);
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(70, queue.GetArrayLength());
+        Assert.All(queue.EnumerateArray(), e =>
+        {
+            Assert.Equal(1, e.GetProperty("attempts").GetInt32());
+            Assert.StartsWith("452 4.5.3 No more recipients now", e.GetProperty("lastError").GetString());
+        });
+        Assert.Empty(sink.Messages);
+        Assert.Empty(await SmtpConversation.ReadMaildropAsync(server, Sender));
+    }
+
+    [Fact]
     public async Task AdvancedDelivery_ForwardDomain_AcceptedFromAnyoneAndDeliveredToItsServer()
     {
         await using var sink = await SmtpSink.StartAsync();

@@ -469,4 +469,130 @@ public abstract class MessageStoreContractTests : IAsyncLifetime
             Assert.Equal(T0.AddSeconds(i), row.NextAttemptAt);
         }
     }
+
+    // Claims (leases) on queue rows: two activations of one destination never send one row twice.
+
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task ClaimAsync_RowHeldByAnotherOwner_NotClaimedUntilTheClaimLapsesAtItsEnd()
+    {
+        await EnqueueAsync("x\r\n", T0, "a@far.test");
+        var id = Assert.Single(await AllQueuedAsync()).Id;
+
+        Assert.Equal([id], await Store.ClaimAsync([id], "silo-a", T0, T0 + Lease));
+        Assert.Empty(await Store.ClaimAsync([id], "silo-b", T0 + Lease - TimeSpan.FromMilliseconds(1), T0 + Lease * 2));
+        Assert.Equal([id], await Store.ClaimAsync([id], "silo-b", T0 + Lease, T0 + Lease * 2));
+        Assert.Empty(await Store.ClaimAsync([id], "silo-a", T0 + Lease, T0 + Lease * 2));
+    }
+
+    [Fact]
+    public async Task ClaimAsync_SameOwnerAgain_ExtendsItsClaim()
+    {
+        await EnqueueAsync("x\r\n", T0, "a@far.test");
+        var id = Assert.Single(await AllQueuedAsync()).Id;
+
+        await Store.ClaimAsync([id], "silo-a", T0, T0 + Lease);
+        Assert.Equal([id], await Store.ClaimAsync([id], "silo-a", T0.AddMinutes(1), T0.AddMinutes(1) + Lease));
+
+        Assert.Empty(await Store.ClaimAsync([id], "silo-b", T0 + Lease, T0 + Lease * 2));
+        Assert.Equal(T0.AddMinutes(1) + Lease, await Store.GetNextAttemptAsync("far.test"));
+    }
+
+    [Fact]
+    public async Task ClaimAsync_DeletedRow_NotClaimed()
+    {
+        await EnqueueAsync("x\r\n", T0, "a@far.test", "b@far.test");
+        var rows = await AllQueuedAsync();
+        await Store.CompleteAsync([rows[0].Id]);
+
+        Assert.Equal([rows[1].Id], await Store.ClaimAsync([rows[0].Id, rows[1].Id], "silo-a", T0, T0 + Lease));
+    }
+
+    [Fact]
+    public async Task ListDueAsync_ClaimedRow_LeftOutUntilTheClaimLapses()
+    {
+        await EnqueueAsync("x\r\n", T0, "a@far.test", "b@far.test");
+        var rows = await AllQueuedAsync();
+        await Store.ClaimAsync([rows[0].Id], "silo-a", T0, T0 + Lease);
+
+        Assert.Equal([rows[1].Id], (await Store.ListDueAsync("far.test", T0.AddMinutes(1), 10)).Select(r => r.Id));
+        Assert.Equal([rows[0].Id, rows[1].Id], (await Store.ListDueAsync("far.test", T0 + Lease, 10)).Select(r => r.Id));
+        await Store.ClaimAsync([rows[1].Id], "silo-a", T0, T0 + Lease);
+        Assert.Empty(await Store.ListDueDestinationsAsync(T0.AddMinutes(1), 10));
+        Assert.Equal(["far.test"], await Store.ListDueDestinationsAsync(T0 + Lease, 10));
+        Assert.Equal(T0 + Lease, await Store.GetNextAttemptAsync("far.test"));
+    }
+
+    [Fact]
+    public async Task DeferAsync_ClaimedRow_ClaimEnds()
+    {
+        await EnqueueAsync("x\r\n", T0, "a@far.test");
+        var id = Assert.Single(await AllQueuedAsync()).Id;
+        await Store.ClaimAsync([id], "silo-a", T0, T0 + Lease);
+
+        await Store.DeferAsync([id], T0.AddSeconds(10), "451 4.3.0 later");
+
+        Assert.Equal(T0.AddSeconds(10), await Store.GetNextAttemptAsync("far.test"));
+        Assert.Equal([id], (await Store.ListDueAsync("far.test", T0.AddSeconds(10), 10)).Select(r => r.Id));
+        Assert.Equal([id], await Store.ClaimAsync([id], "silo-b", T0.AddSeconds(10), T0 + Lease));
+    }
+
+    [Fact]
+    public async Task ReleaseClaimAsync_OnlyTheOwnersClaimEnds()
+    {
+        await EnqueueAsync("x\r\n", T0, "a@far.test");
+        var id = Assert.Single(await AllQueuedAsync()).Id;
+        await Store.ClaimAsync([id], "silo-a", T0, T0 + Lease);
+
+        Assert.Equal(0, await Store.ReleaseClaimAsync([id], "silo-b"));
+        Assert.Empty(await Store.ListDueAsync("far.test", T0, 10));
+        Assert.Equal(1, await Store.ReleaseClaimAsync([id, id], "silo-a"));
+        Assert.Equal([id], (await Store.ListDueAsync("far.test", T0, 10)).Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task ClaimAsync_EightOwnersRacingForTheSameRows_EachRowClaimedExactlyOnce()
+    {
+        await EnqueueAsync("x\r\n", T0, [.. Enumerable.Range(0, 60).Select(i => $"r{i}@far.test")]);
+        long[] ids = [.. (await AllQueuedAsync()).Select(r => r.Id)];
+
+        using var start = new ManualResetEventSlim();
+        var racers = Enumerable.Range(0, 8).Select(owner => Task.Run(async () =>
+        {
+            start.Wait();
+            var won = new List<long>();
+            foreach (var chunk in (owner % 2 == 0 ? ids : ids.Reverse()).Chunk(7))
+            {
+                won.AddRange(await Store.ClaimAsync(chunk, $"silo-{owner}", T0, T0 + Lease));
+            }
+
+            return won;
+        })).ToList();
+        start.Set();
+        var claims = await Task.WhenAll(racers);
+
+        var all = claims.SelectMany(c => c).ToList();
+        Assert.Equal(ids.Length, all.Count);
+        Assert.Equal(ids.Order(), all.Order());
+    }
+
+    [Fact]
+    public async Task CommitAsync_RequiresRowsAndOneIsGone_ThrowsAndWritesNothing()
+    {
+        await EnqueueAsync("x\r\n", T0, "a@far.test", "b@far.test", "c@far.test");
+        var rows = await AllQueuedAsync();
+        await Store.CompleteAsync([rows[0].Id]);
+        var dsn = new StoredMessage("Q3", "", T0, Encoding.UTF8.GetBytes("dsn\r\n"));
+
+        var gone = await Assert.ThrowsAsync<QueueRowsGoneException>(() => Store.CommitAsync(
+            new StoreDelivery(dsn, ["bob@x.test"], null, [rows[0].Id, rows[1].Id]) { MarksDelayWarned = [rows[2].Id], RequiresRows = true }));
+
+        Assert.Equal(1, gone.Missing);
+        Assert.Equal([rows[1].Id, rows[2].Id], (await AllQueuedAsync()).Select(r => r.Id));
+        Assert.False((await Store.GetQueuedAsync(rows[2].Id))!.DelayWarned);
+        Assert.Empty(await Store.ListMaildropAsync("bob@x.test"));
+        await Store.CommitAsync(new StoreDelivery(dsn, ["bob@x.test"], null, [rows[1].Id]) { RequiresRows = true });
+        Assert.Single(await Store.ListMaildropAsync("bob@x.test"));
+    }
 }

@@ -30,12 +30,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreContractTests
     public async Task CommitAsync_QueueRow_SurvivesReopenWithHistoryAndContent()
     {
         var at = new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero);
-        var outbound = new OutboundMessage(
-            new StoredMessage("Q9", "bob@remote.test", at, Encoding.UTF8.GetBytes("queued\r\n")),
-            [new OutboundRecipient("Carol@far.test", "far.test")],
-            at);
-        await Store.CommitAsync(new StoreDelivery(null, [], outbound, []));
-        var row = Assert.Single(await Store.ListQueueAsync(0, 10));
+        var row = (await Store.GetQueuedAsync(await EnqueueOneAsync(at, "queued\r\n")))!;
         await Store.DeferAsync([row.Id], at.AddMinutes(15), "451 4.3.0 try later");
         await Store.MarkDelayWarnedAsync([row.Id]);
 
@@ -66,5 +61,30 @@ public sealed class SqliteMessageStoreTests : MessageStoreContractTests
             return (reader.GetString(0), reader.GetInt64(1), reader.GetString(2));
         });
         Assert.Equal(("integer", at.ToUnixTimeMilliseconds(), "integer"), stored);
+    }
+
+    [Fact]
+    public async Task Reopen_ClaimHeldByTheProcessBefore_Ended()
+    {
+        var at = new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero);
+        var id = await EnqueueOneAsync(at, "x\r\n");
+        await Store.ClaimAsync([id], "killed-process", at, at.AddHours(1));
+
+        // The embedded store has one process: a claim found at open belongs to one that was killed.
+        var store = await ReopenAsync();
+
+        Assert.Equal([id], (await store.ListDueAsync("far.test", at, 10)).Select(r => r.Id));
+        Assert.Equal([id], await store.ClaimAsync([id], "next-process", at, at.AddMinutes(2)));
+    }
+
+    /// <summary>Queues one message for carol@far.test, due at <paramref name="at"/>; returns its row id.</summary>
+    private async Task<long> EnqueueOneAsync(DateTimeOffset at, string content)
+    {
+        var outbound = new OutboundMessage(
+            new StoredMessage("Q9", "bob@remote.test", at, Encoding.UTF8.GetBytes(content)),
+            [new OutboundRecipient("carol@far.test", "far.test")],
+            at);
+        await Store.CommitAsync(new StoreDelivery(null, [], outbound, []));
+        return Assert.Single(await Store.ListQueueAsync(0, 10)).Id;
     }
 }
