@@ -1,3 +1,4 @@
+using EmailAI.Protocols.Common;
 using EmailAI.Contracts;
 using EmailAI.Protocols.Pop3;
 using Microsoft.Extensions.Logging;
@@ -48,7 +49,7 @@ public sealed class GrainPop3Backend(
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning(ex, "POP3 login check for user={User} failed", Pop3LogText.Escape(credentials.User));
+            logger.LogWarning(ex, "POP3 login check for user={User} failed", LogText.EscapeToken(credentials.User));
             return new Pop3AuthResult(Pop3AuthStatus.TemporaryFailure);
         }
 

@@ -1,3 +1,4 @@
+using EmailAI.Protocols.Common;
 using EmailAI.Protocols.Pop3;
 using Microsoft.Extensions.Logging;
 
@@ -6,7 +7,7 @@ namespace EmailAI.Gateway.Pop3;
 /// <summary>
 /// Logs and counts POP3 logins as the session reports them: a success only once the maildrop is locked, a
 /// refusal with its reason (wrong credentials, locked by another session, plaintext not allowed on this
-/// connection, throttled, temporary trouble). The user name is escaped (<see cref="Pop3LogText"/>); the
+/// connection, throttled, temporary trouble). The user name is escaped (<see cref="LogText.EscapeToken"/>); the
 /// password never reaches it. Counted in <c>emailai.pop3.logins</c> with <c>result</c> = success | failure
 /// and, for a failure, <c>reason</c>.
 /// </summary>
@@ -14,7 +15,7 @@ public sealed class Pop3LoginLog(ILogger logger) : IPop3LoginObserver
 {
     public void OnLogin(Pop3LoginAttempt attempt)
     {
-        var user = Pop3LogText.Escape(attempt.User);
+        var user = LogText.EscapeToken(attempt.User);
         if (attempt.Outcome == Pop3LoginOutcome.LoggedIn)
         {
             GatewayTelemetry.Pop3Logins.Add(1, new KeyValuePair<string, object?>("result", "success"));

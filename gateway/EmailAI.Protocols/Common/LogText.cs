@@ -9,7 +9,8 @@ namespace EmailAI.Protocols.Common;
 /// them) become <c>\xNN</c>; other invisible format characters (bidi overrides such as U+202E, U+2028/2029)
 /// and lone surrogates become <c>\uNNNN</c>; a backslash is doubled so that an escape cannot be forged. A
 /// terminal escape sequence or a forged log line therefore cannot reach the log, and the original value can
-/// be read back. Printable text, non-ASCII letters included, is unchanged.
+/// be read back. Printable text, non-ASCII letters included, is unchanged. <see cref="EscapeToken"/> also
+/// escapes spaces, for a value that stands after a <c>key=</c> and must stay one token.
 /// </summary>
 public static class LogText
 {
@@ -17,14 +18,23 @@ public static class LogText
     public const int MaxLength = 512;
 
     /// <summary>The escaped form of <paramref name="value"/>; an empty string for null.</summary>
-    public static string Escape(string? value)
+    public static string Escape(string? value) => Escape(value, spaces: false);
+
+    /// <summary>
+    /// Like <see cref="Escape(string?)"/>, and a space becomes <c>\x20</c> too, so the value stays one token after
+    /// its <c>user=</c> and cannot spell the rest of a line ("x from 10.0.0.1 …", possible through a SASL PLAIN
+    /// identity).
+    /// </summary>
+    public static string EscapeToken(string? value) => Escape(value, spaces: true);
+
+    private static string Escape(string? value, bool spaces)
     {
         if (string.IsNullOrEmpty(value))
         {
             return "";
         }
 
-        if (!NeedsEscaping(value) && value.Length <= MaxLength)
+        if (!NeedsEscaping(value, spaces) && value.Length <= MaxLength)
         {
             return value;
         }
@@ -41,7 +51,7 @@ public static class LogText
             {
                 builder.Append("\\\\");
             }
-            else if (c <= '\u00FF' && IsControl(c))
+            else if (c <= '\u00FF' && (IsControl(c) || (spaces && c == ' ')))
             {
                 builder.Append("\\x").Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
             }
@@ -63,7 +73,7 @@ public static class LogText
         return builder.ToString();
     }
 
-    private static bool NeedsEscaping(string value)
+    private static bool NeedsEscaping(string value, bool spaces)
     {
         for (var i = 0; i < value.Length; i++)
         {
@@ -72,7 +82,7 @@ public static class LogText
             {
                 i++;
             }
-            else if (c == '\\' || IsControl(c) || IsInvisible(c))
+            else if (c == '\\' || IsControl(c) || IsInvisible(c) || (spaces && c == ' '))
             {
                 return true;
             }

@@ -21,7 +21,7 @@ public sealed class Pop3LogTests(Pop3Fixture fixture) : IClassFixture<Pop3Fixtur
 
         Assert.StartsWith("-ERR [AUTH]", await client.CommandAsync("PASS guess"));
 
-        await WaitForLogAsync(@"POP3 login refused: user=\x1b[2J\x1b[31mFAKE\x00\x7f\x9b from 127.0.0.41 via USER: wrong credentials");
+        await WaitForLogAsync(@"POP3 login refused: user=\x1B[2J\x1B[31mFAKE\x00\x7F\x9B from 127.0.0.41 via USER: wrong credentials");
         Assert.DoesNotContain("\u001b[2J", Server.Log, StringComparison.Ordinal);
         Assert.DoesNotContain('\0', Server.Log);
     }

@@ -69,7 +69,7 @@ public sealed class Pop3LoginLogTests
         new Pop3LoginLog(logger).OnLogin(new Pop3LoginAttempt("\u001b[2J\u001b[31mFAKE\0\r\nPOP3 login user=root", "USER", Client, Pop3LoginOutcome.WrongCredentials));
 
         var message = Assert.Single(logger.Entries).Message;
-        Assert.Equal(@"POP3 login refused: user=\x1b[2J\x1b[31mFAKE\x00\x0d\x0aPOP3\x20login\x20user=root from 192.0.2.77 via USER: wrong credentials", message);
+        Assert.Equal(@"POP3 login refused: user=\x1B[2J\x1B[31mFAKE\x00\x0D\x0APOP3\x20login\x20user=root from 192.0.2.77 via USER: wrong credentials", message);
         Assert.DoesNotContain(message, c => char.IsControl(c));
         Assert.DoesNotContain("POP3 login user=", message, StringComparison.Ordinal);
     }
