@@ -1,16 +1,5 @@
 namespace EmailAI.Contracts;
 
-/// <summary>Outcome of an admin change, mapped one-to-one to HTTP (201/200/204, 400, 404, 409).</summary>
-public enum AdminOutcome
-{
-    Created,
-    Updated,
-    Deleted,
-    Invalid,
-    NotFound,
-    Conflict,
-}
-
 /// <summary>
 /// The verdict of an admin call. On <see cref="AdminOutcome.Invalid"/>, <see cref="AdminOutcome.NotFound"/>
 /// and <see cref="AdminOutcome.Conflict"/> nothing was changed and <see cref="Error"/> says why.

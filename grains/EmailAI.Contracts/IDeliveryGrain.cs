@@ -15,7 +15,3 @@ public interface IDeliveryGrain : IGrainWithStringKey
     /// <summary>What the destination is doing now (for the admin API and tests).</summary>
     Task<DeliveryActivity> GetActivityAsync();
 }
-
-/// <summary>Open connections, the current connection limit (slow start), and messages loaded and waiting for a connection.</summary>
-[GenerateSerializer, Immutable]
-public sealed record DeliveryActivity(int Connections, int ConnectionLimit, int Waiting);

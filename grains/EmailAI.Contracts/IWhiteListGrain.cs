@@ -25,17 +25,3 @@ public interface IWhiteListGrain : IGrainWithStringKey
     /// <summary>Forgets the whole list (the account was deleted).</summary>
     Task ClearAsync();
 }
-
-/// <summary>One white-listed address: when and how it was added, and when mail from it last matched.</summary>
-[GenerateSerializer, Immutable]
-public sealed record WhiteListEntry(string Address, DateTimeOffset AddedAt, string Source, DateTimeOffset? LastMatchedAt);
-
-/// <summary>How an entry came to be on a white list.</summary>
-public static class WhiteListSources
-{
-    /// <summary>The owner relayed mail to the address.</summary>
-    public const string Relayed = "relayed";
-
-    /// <summary>An admin added it through the API.</summary>
-    public const string Admin = "admin";
-}

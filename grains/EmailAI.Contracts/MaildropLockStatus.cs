@@ -8,7 +8,3 @@ public enum MaildropLockStatus
     /// <summary>Another session holds it and its lease has not expired.</summary>
     InUse,
 }
-
-/// <summary>The answer to a lock request: on <see cref="MaildropLockStatus.Locked"/>, the maildrop as it is now.</summary>
-[GenerateSerializer, Immutable]
-public sealed record MaildropSnapshot(MaildropLockStatus Status, IReadOnlyList<MaildropEntry> Messages);

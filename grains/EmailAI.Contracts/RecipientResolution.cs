@@ -1,21 +1,5 @@
 namespace EmailAI.Contracts;
 
-/// <summary>What a local domain says about one local part.</summary>
-public enum RecipientKind
-{
-    /// <summary>The domain is not local (or was deleted): the address is a relay destination.</summary>
-    NotLocal,
-
-    /// <summary>Local domain, no such account: 550 5.1.1.</summary>
-    UnknownUser,
-
-    /// <summary>Deliver to the maildrop named by <see cref="RecipientResolution.Mailbox"/>.</summary>
-    Mailbox,
-
-    /// <summary>The domain forwards all its mail to an internal server (Advanced Delivery).</summary>
-    Forward,
-}
-
 /// <summary>The domain grain's answer for one recipient, with the maildrop key when it is a mailbox.</summary>
 [GenerateSerializer, Immutable]
 public sealed record RecipientResolution(RecipientKind Kind, string? Mailbox = null, DeliverySettings? Route = null)

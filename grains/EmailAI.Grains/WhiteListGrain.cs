@@ -128,11 +128,3 @@ public sealed class WhiteListGrain(
         return key.Length > 0;
     }
 }
-
-/// <summary>Persisted white list: entries by normalised address.</summary>
-[GenerateSerializer]
-public sealed class WhiteListState
-{
-    [Id(0)]
-    public Dictionary<string, WhiteListEntry> Entries { get; set; } = new(StringComparer.Ordinal);
-}

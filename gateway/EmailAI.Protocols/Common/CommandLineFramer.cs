@@ -3,22 +3,6 @@ using System.Text;
 
 namespace EmailAI.Protocols.Common;
 
-/// <summary>The outcome of one <see cref="CommandLineFramer.TryRead"/>.</summary>
-public enum FramedLineKind
-{
-    /// <summary>No complete line yet; offer the unconsumed bytes again with more appended.</summary>
-    NeedMoreData,
-
-    /// <summary>A command line, decoded.</summary>
-    Line,
-
-    /// <summary>A line over the limit was discarded (up to its LF); answer with a "line too long" error.</summary>
-    TooLong,
-
-    /// <summary>A line that is not valid UTF-8 was discarded.</summary>
-    Undecodable,
-}
-
 /// <summary>
 /// Frames command lines for line-based protocols (SMTP commands, POP3). A line ends at LF, with an
 /// optional CR before it: a person at a terminal can type commands. A line longer than the limit

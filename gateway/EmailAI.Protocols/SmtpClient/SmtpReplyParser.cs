@@ -137,6 +137,3 @@ public sealed class SmtpReplyParser
 
     private static string Truncate(string line) => line.Length <= 80 ? line : line[..80] + "…";
 }
-
-/// <summary>A remote server broke the SMTP protocol (a reply that cannot be parsed, or one out of bounds).</summary>
-public sealed class SmtpProtocolException(string message) : Exception(message);

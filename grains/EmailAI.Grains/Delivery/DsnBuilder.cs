@@ -10,9 +10,6 @@ using MimeKit.Utils;
 
 namespace EmailAI.Grains.Delivery;
 
-/// <summary>One recipient's line in a delivery status notification.</summary>
-public sealed record DsnRecipient(string Recipient, SmtpReply Reply, string? RemoteMta, DateTimeOffset LastAttempt);
-
 /// <summary>
 /// Delivery status notifications (RFC 3464) in a multipart/report (RFC 6522): a text part for people, the
 /// machine-readable message/delivery-status, and the original message's headers (text/rfc822-headers, as

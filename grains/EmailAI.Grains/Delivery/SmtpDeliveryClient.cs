@@ -444,18 +444,3 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
         }
     }
 }
-
-/// <summary>Where one connection goes: the host name (for logs, TLS SNI and DSNs), the address, the port.</summary>
-public sealed record DeliveryTarget(string Host, IPAddress Address, int Port)
-{
-    public override string ToString() => Host == Address.ToString() ? $"[{Address}]:{Port}" : $"{Host}[{Address}]:{Port}";
-}
-
-/// <summary>The server refused the session itself (greeting, HELO or RSET), with its reply.</summary>
-public sealed class SmtpRejectedException(string stage, SmtpReply reply) : Exception($"{stage} refused: {reply.ToString().TrimEnd()}")
-{
-    public SmtpReply Reply { get; } = reply;
-}
-
-/// <summary>STARTTLS was agreed but the TLS handshake failed; opportunistic TLS then tries again in plaintext.</summary>
-public sealed class TlsHandshakeException(string message, Exception inner) : Exception(message, inner);

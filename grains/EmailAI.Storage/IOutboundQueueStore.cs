@@ -3,57 +3,6 @@ using EmailAI.Contracts;
 namespace EmailAI.Storage;
 
 /// <summary>
-/// Everything one received message becomes, committed in one transaction: maildrop rows for local
-/// mailboxes and outbound queue rows for recipients delivered over SMTP (relay and Advanced Delivery).
-/// Local and outbound copies differ only by the Return-Path header that final delivery adds, so the
-/// outbound copy is its own content row. Queue rows listed in <see cref="Completes"/> are removed in the
-/// same transaction: a bounce (DSN) replaces the queue rows it reports on, never both or neither.
-/// An <see cref="Outbound"/> with no recipients counts as none: no content row is written for it.
-/// </summary>
-/// <param name="Message">Content and envelope of the maildrop copy; required when <paramref name="Mailboxes"/> is not empty.</param>
-/// <param name="Mailboxes">Local maildrops to append the message to.</param>
-/// <param name="Outbound">The copy to send onwards, with its recipients; null when there are none.</param>
-/// <param name="Completes">Queue row ids to remove in the same transaction (may be empty; unknown ids are ignored).</param>
-public sealed record StoreDelivery(
-    StoredMessage? Message,
-    IReadOnlyList<string> Mailboxes,
-    OutboundMessage? Outbound,
-    IReadOnlyCollection<long> Completes)
-{
-    /// <summary>
-    /// More maildrop copies with content of their own, committed in the same transaction: for recipients whose
-    /// copy differs (a white-list trace header). Their uids follow those of <see cref="Mailboxes"/>, in order.
-    /// </summary>
-    public IReadOnlyList<LocalCopy> AdditionalCopies { get; init; } = [];
-
-    /// <summary>Queue rows to mark as warned of delay in the same transaction, so the warning this delivery carries goes once.</summary>
-    public IReadOnlyCollection<long> MarksDelayWarned { get; init; } = [];
-
-    /// <summary>
-    /// When true, the commit changes nothing and throws <see cref="QueueRowsGoneException"/> if any row of
-    /// <see cref="Completes"/> or <see cref="MarksDelayWarned"/> no longer exists: a notice about a row an admin
-    /// deleted meanwhile is not sent.
-    /// </summary>
-    public bool RequiresRows { get; init; }
-}
-
-/// <summary>A maildrop copy: content and envelope, and the maildrops it is appended to.</summary>
-public sealed record LocalCopy(StoredMessage Message, IReadOnlyList<string> Mailboxes);
-
-/// <summary>
-/// A message to send onwards: its content (exactly the bytes to transmit) and one entry per recipient. All
-/// recipients share one content row, removed with the last of their queue rows.
-/// </summary>
-public sealed record OutboundMessage(StoredMessage Message, IReadOnlyList<OutboundRecipient> Recipients, DateTimeOffset FirstAttemptAt);
-
-/// <summary>
-/// One recipient of an outbound message. <paramref name="Recipient"/> is the address as it will appear in
-/// RCPT TO (local part case preserved); <paramref name="Destination"/> is the queue it waits in, the
-/// recipient's normalised domain, which is what one delivery grain owns and connects to.
-/// </summary>
-public sealed record OutboundRecipient(string Recipient, string Destination);
-
-/// <summary>
 /// Queue operations of <see cref="IMessageStore"/>. Every write is durable when its task completes, and each
 /// call is atomic. Calls taking ids ignore unknown ids and count a repeated id once, so a retried call is
 /// harmless (except <see cref="DeferAsync"/>, which counts the attempt again). Times are stored in UTC to the

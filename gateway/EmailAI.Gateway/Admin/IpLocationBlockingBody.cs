@@ -1,0 +1,3 @@
+namespace EmailAI.Gateway.Admin;
+
+public sealed record IpLocationBlockingBody(List<string>? BlockedCountries, string? Message);

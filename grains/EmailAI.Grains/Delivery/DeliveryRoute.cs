@@ -1,0 +1,15 @@
+using System.Globalization;
+using System.Net;
+using DnsClient;
+using DnsClient.Protocol;
+using EmailAI.Contracts;
+using EmailAI.Protocols.Smtp;
+using Microsoft.Extensions.Options;
+
+namespace EmailAI.Grains.Delivery;
+
+/// <summary>Where mail for one destination goes: the hosts to try in order, or why it cannot go anywhere (4xx: try later; 5xx: bounce).</summary>
+public sealed record DeliveryRoute(IReadOnlyList<DeliveryTarget> Targets, SmtpReply? Failure, bool FromMx)
+{
+    public static DeliveryRoute Fail(int code, string enhanced, string text) => new([], new SmtpReply(code, enhanced, text), false);
+}

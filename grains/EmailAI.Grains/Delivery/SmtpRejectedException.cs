@@ -1,0 +1,16 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using EmailAI.Protocols.Smtp;
+using EmailAI.Protocols.SmtpClient;
+
+namespace EmailAI.Grains.Delivery;
+
+/// <summary>The server refused the session itself (greeting, HELO or RSET), with its reply.</summary>
+public sealed class SmtpRejectedException(string stage, SmtpReply reply) : Exception($"{stage} refused: {reply.ToString().TrimEnd()}")
+{
+    public SmtpReply Reply { get; } = reply;
+}

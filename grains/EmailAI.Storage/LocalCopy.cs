@@ -1,0 +1,6 @@
+using EmailAI.Contracts;
+
+namespace EmailAI.Storage;
+
+/// <summary>A maildrop copy: content and envelope, and the maildrops it is appended to.</summary>
+public sealed record LocalCopy(StoredMessage Message, IReadOnlyList<string> Mailboxes);
