@@ -252,7 +252,28 @@ public static class AdminApi
             body.AutoWhiteListRecipients,
             body.IpLocationBlocking?.BlockedCountries,
             body.IpLocationBlocking?.Message));
+        if (result.Outcome is AdminOutcome.Updated or AdminOutcome.Created && await ClusterHasSeveralSilosAsync(grains))
+        {
+            // Every silo decides from its cached copy of the policy, which is never used once older than the
+            // bound: waiting that long makes "the PUT returned" mean "in force on every node", so a script that
+            // changes the list and then sends mail never races a silo's cache. One silo has it at once.
+            await Task.Delay(RelayPolicySnapshot.PropagationBound);
+        }
+
         return await ToResultAsync(result, async () => ToJson(await grain.GetAsync()));
+    }
+
+    private static async Task<bool> ClusterHasSeveralSilosAsync(IGrainFactory grains)
+    {
+        try
+        {
+            return (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count > 1;
+        }
+        catch (Exception)
+        {
+            // Not knowing is no reason to fail a change that is already stored: wait as for a cluster.
+            return true;
+        }
     }
 
     private static async Task<IResult> ListWhiteListAsync(string owner, IGrainFactory grains)

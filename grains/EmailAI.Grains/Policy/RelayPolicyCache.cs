@@ -21,7 +21,7 @@ public sealed partial class RelayPolicyCache(IGrainFactory grains, TimeProvider 
     /// The longest a version is used without being confirmed current: the bound, stated in the README, within
     /// which a change made through the admin API takes effect on every node.
     /// </summary>
-    public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxAge = RelayPolicySnapshot.PropagationBound;
 
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private volatile Entry? _entry;
