@@ -47,6 +47,14 @@ public sealed class SmtpOptions
     public int MaxRecipients { get; set; } = 1000;
 
     /// <summary>
+    /// RCPTs a session may send past <see cref="MaxRecipients"/> (each answered 452 4.5.3) before every further
+    /// one counts toward <see cref="MaxErrors"/> (Postfix's smtpd_recipient_overshoot_limit, 1000). Counted over
+    /// the whole session, not per transaction. Without it a client could send RCPTs past the limit for ever,
+    /// each one a reply and a log line, and never be disconnected.
+    /// </summary>
+    public int MaxRecipientOvershoot { get; set; } = 1000;
+
+    /// <summary>
     /// Received fields a message may already carry when it arrives (RFC 5321 §6.3: count them to detect mail
     /// loops; Postfix's hopcount_limit is 50). One more and the message is refused with 554 5.4.6.
     /// </summary>

@@ -35,6 +35,7 @@ public sealed class SmtpSession
     private string? _heloName;
     private bool _extended;
     private int _errors;
+    private int _excessRecipients;
 
     // Current transaction (RFC 5321 §3.3).
     private SmtpPath? _sender;
@@ -222,9 +223,11 @@ public sealed class SmtpSession
 
         Deadline = _time.GetUtcNow() + (_inData ? _options.DataIdleTimeout : _options.CommandTimeout);
 
-        // The client's errors count toward the limit; our own temporary trouble and the recipient limit do not.
+        // The client's errors count toward the limit; our own temporary trouble does not, and neither does the
+        // recipient limit until the client has gone MaxRecipientOvershoot past it in this session.
+        var overshoot = reply.Equals(SmtpReplies.TooManyRecipients) && ++_excessRecipients > _options.MaxRecipientOvershoot;
         var clientError = reply.Code >= 400 && reply.Code != 421
-            && !reply.Equals(SmtpReplies.TooManyRecipients) && !reply.Equals(SmtpReplies.TemporaryFailure);
+            && (!reply.Equals(SmtpReplies.TooManyRecipients) || overshoot) && !reply.Equals(SmtpReplies.TemporaryFailure);
         if (clientError && !_closed)
         {
             _errors++;

@@ -177,6 +177,53 @@ public sealed class SmtpLimitTests
         Assert.Single(harness.Sink.Deliveries);
     }
 
+    /// <summary>
+    /// Regression (black-box attack): RCPTs past the recipient limit never counted as errors, so one connection
+    /// could send them for ever — 1.37 million 452s and 543 MB of log lines in 10 s. Past
+    /// MaxRecipientOvershoot each one counts (Postfix's smtpd_recipient_overshoot_limit).
+    /// </summary>
+    [Theory, ChunkSizes]
+    public async Task Rcpt_PastTheOvershootLimit_CountsTowardErrorsAndCloses(int chunkSize)
+    {
+        var transcript = Transcript.Parse("""
+            S: 220 mx.example.com ESMTP EmailAI ready
+            C: HELO client.example.net
+            S: 250 mx.example.com Hello [192.0.2.10]
+            C: MAIL FROM:<sender@remote.example>
+            S: 250 2.1.0 Sender OK
+            C: RCPT TO:<alice@example.com>
+            S: 250 2.1.5 Recipient OK
+            """);
+
+        // Three over the limit are tolerated (the overshoot), in this transaction and the next.
+        transcript.Client("RCPT TO:<bob@example.com>").Server("452 4.5.3 Too many recipients");
+        transcript.Client("RCPT TO:<bob@example.com>").Server("452 4.5.3 Too many recipients");
+        transcript.Append("""
+            C: RSET
+            S: 250 2.0.0 Reset OK
+            C: MAIL FROM:<sender@remote.example>
+            S: 250 2.1.0 Sender OK
+            C: RCPT TO:<alice@example.com>
+            S: 250 2.1.5 Recipient OK
+            """);
+        transcript.Client("RCPT TO:<bob@example.com>").Server("452 4.5.3 Too many recipients");
+
+        // The fourth and fifth excess RCPTs are errors; with MaxErrors 2 the fifth ends the session.
+        transcript.Client("RCPT TO:<bob@example.com>").Server("452 4.5.3 Too many recipients");
+        transcript.Client("RCPT TO:<bob@example.com>").Server("452 4.5.3 Too many recipients");
+        transcript.Server("421 4.7.0 Too many errors, closing connection");
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize, o =>
+        {
+            o.MaxRecipients = 1;
+            o.MaxRecipientOvershoot = 3;
+            o.MaxErrors = 2;
+        });
+
+        Assert.True(harness.Session.IsClosed);
+        Assert.Empty(harness.Sink.Deliveries);
+    }
+
     [Theory, ChunkSizes]
     public async Task Errors_TwentiethError_Returns421ClosesAndIgnoresFurtherInput(int chunkSize)
     {
