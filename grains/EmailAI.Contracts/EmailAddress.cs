@@ -66,12 +66,7 @@ public sealed record EmailAddress
             return false;
         }
 
-        string ascii;
-        try
-        {
-            ascii = Idn.GetAscii(domain).ToLowerInvariant();
-        }
-        catch (ArgumentException)
+        if (!TryMapPlainAscii(domain, out var ascii) && !TryMapWithIcu(domain, out ascii))
         {
             return false;
         }
@@ -91,6 +86,69 @@ public sealed record EmailAddress
         }
 
         normalized = ascii;
+        return true;
+    }
+
+    /// <summary>
+    /// UTS #46 mapping by ICU: any Unicode input, A-labels checked by decoding them. False if ICU refuses it.
+    /// </summary>
+    internal static bool TryMapWithIcu(string domain, [NotNullWhen(true)] out string? ascii)
+    {
+        try
+        {
+            ascii = Idn.GetAscii(domain).ToLowerInvariant();
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            ascii = null;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The common case without a call into ICU: every label is 1–63 ASCII letters, digits and hyphens, with no
+    /// hyphen at either end and no "--" anywhere (so no A-label, which must be decoded to be checked). For such
+    /// a name UTS #46 with STD3 rules is exactly lower-casing. False (not "invalid") for anything else, which
+    /// then goes to ICU; property tests check that both paths agree.
+    /// </summary>
+    internal static bool TryMapPlainAscii(string domain, [NotNullWhen(true)] out string? ascii)
+    {
+        ascii = null;
+        var labelLength = 0;
+        var previous = '.';
+        foreach (var c in domain)
+        {
+            if (c == '.')
+            {
+                if (labelLength == 0 || previous == '-')
+                {
+                    return false;
+                }
+
+                labelLength = 0;
+            }
+            else if (char.IsAsciiLetterOrDigit(c) || (c == '-' && labelLength > 0 && previous != '-'))
+            {
+                if (++labelLength > 63)
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                return false;
+            }
+
+            previous = c;
+        }
+
+        if (labelLength == 0 || previous == '-')
+        {
+            return false;
+        }
+
+        ascii = domain.ToLowerInvariant();
         return true;
     }
 

@@ -100,4 +100,25 @@ public sealed class EmailAddressPropertyTests
             }
         });
     }
+
+    [Fact]
+    public void TryNormalizeDomain_PlainAsciiFastPath_AgreesWithIcu()
+    {
+        Gen.String[Gen.Char["abzABZ09-."], 1, 30].Sample(domain =>
+        {
+            if (EmailAddress.TryMapPlainAscii(domain, out var fast))
+            {
+                Assert.True(EmailAddress.TryMapWithIcu(domain, out var icu), domain);
+                Assert.Equal(icu, fast);
+            }
+        });
+        Domain.Sample(domain =>
+        {
+            if (EmailAddress.TryMapPlainAscii(domain, out var fast))
+            {
+                Assert.True(EmailAddress.TryMapWithIcu(domain, out var icu), domain);
+                Assert.Equal(icu, fast);
+            }
+        });
+    }
 }
