@@ -1,5 +1,3 @@
-using Orleans.Concurrency;
-
 namespace EmailAI.Contracts;
 
 /// <summary>Open connections, the current connection limit (slow start), and messages loaded and waiting for a connection.</summary>

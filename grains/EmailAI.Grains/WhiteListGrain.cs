@@ -122,7 +122,7 @@ public sealed class WhiteListGrain(
     }
 
     /// <summary>An outside address as a white-list key: <see cref="EmailAddress"/>'s normal form.</summary>
-    public static bool TryNormalize(string? address, out string key)
+    private static bool TryNormalize(string? address, out string key)
     {
         key = EmailAddress.TryParse(address, out var parsed) ? parsed.Key : "";
         return key.Length > 0;

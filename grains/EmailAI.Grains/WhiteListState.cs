@@ -1,6 +1,4 @@
 using EmailAI.Contracts;
-using EmailAI.Grains.Policy;
-using Microsoft.Extensions.Logging;
 
 namespace EmailAI.Grains;
 

@@ -1,5 +1,3 @@
-using EmailAI.Contracts;
-
 namespace EmailAI.Storage;
 
 /// <summary>A maildrop copy: content and envelope, and the maildrops it is appended to.</summary>

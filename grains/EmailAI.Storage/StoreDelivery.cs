@@ -1,5 +1,3 @@
-using EmailAI.Contracts;
-
 namespace EmailAI.Storage;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Text;
-
 namespace EmailAI.Protocols.Common;
 
 /// <summary>The outcome of one <see cref="CommandLineFramer.TryRead"/>.</summary>

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace EmailAI.Protocols.Pop3;
 
 /// <summary>A login verdict; <see cref="Mailbox"/> is the maildrop key when it succeeded.</summary>

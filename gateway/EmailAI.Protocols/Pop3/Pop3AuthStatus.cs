@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace EmailAI.Protocols.Pop3;
 
 /// <summary>Outcome of a login attempt.</summary>

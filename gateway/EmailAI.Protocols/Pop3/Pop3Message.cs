@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace EmailAI.Protocols.Pop3;
 
 /// <summary>One message of a locked maildrop: its never-reused uid and exact size in octets.</summary>

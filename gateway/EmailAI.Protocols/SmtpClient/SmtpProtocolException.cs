@@ -1,7 +1,3 @@
-using System.Buffers;
-using System.Text;
-using EmailAI.Protocols.Smtp;
-
 namespace EmailAI.Protocols.SmtpClient;
 
 /// <summary>A remote server broke the SMTP protocol (a reply that cannot be parsed, or one out of bounds).</summary>

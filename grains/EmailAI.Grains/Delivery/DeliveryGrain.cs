@@ -45,10 +45,6 @@ public sealed class DeliveryGrain(
 
     public Task<DeliveryActivity> GetActivityAsync() => Task.FromResult(Scheduler.Activity);
 
-    /// <summary>What one recipient's reply means; see <see cref="DeliveryDecision.Classify"/>.</summary>
-    public static (DeliveryOutcome Outcome, SmtpReply Reply) Classify(QueuedRecipient row, SmtpReply reply, DateTimeOffset now, DeliveryOptions options) =>
-        DeliveryDecision.Classify(row, reply, now, options);
-
     private void Schedule(TimeSpan due)
     {
         _timer?.Dispose();

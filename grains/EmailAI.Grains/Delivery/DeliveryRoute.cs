@@ -1,10 +1,4 @@
-using System.Globalization;
-using System.Net;
-using DnsClient;
-using DnsClient.Protocol;
-using EmailAI.Contracts;
 using EmailAI.Protocols.Smtp;
-using Microsoft.Extensions.Options;
 
 namespace EmailAI.Grains.Delivery;
 

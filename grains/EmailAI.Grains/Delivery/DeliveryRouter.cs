@@ -3,7 +3,6 @@ using System.Net;
 using DnsClient;
 using DnsClient.Protocol;
 using EmailAI.Contracts;
-using EmailAI.Protocols.Smtp;
 using Microsoft.Extensions.Options;
 
 namespace EmailAI.Grains.Delivery;

@@ -1,11 +1,4 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using System.Net;
-using System.Net.Security;
-using System.Net.Sockets;
-using System.Text;
-using EmailAI.Protocols.Smtp;
-using EmailAI.Protocols.SmtpClient;
 
 namespace EmailAI.Grains.Delivery;
 

@@ -2,9 +2,7 @@ using EmailAI.Contracts;
 using System.Globalization;
 using System.Text;
 using EmailAI.Protocols.Common;
-using EmailAI.Protocols.Smtp;
 using EmailAI.Protocols.SmtpClient;
-using EmailAI.Storage;
 using MimeKit;
 using MimeKit.Utils;
 

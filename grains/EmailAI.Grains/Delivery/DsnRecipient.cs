@@ -1,12 +1,4 @@
-using EmailAI.Contracts;
-using System.Globalization;
-using System.Text;
-using EmailAI.Protocols.Common;
 using EmailAI.Protocols.Smtp;
-using EmailAI.Protocols.SmtpClient;
-using EmailAI.Storage;
-using MimeKit;
-using MimeKit.Utils;
 
 namespace EmailAI.Grains.Delivery;
 

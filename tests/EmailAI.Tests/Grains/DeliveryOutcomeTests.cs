@@ -18,10 +18,10 @@ public sealed class DeliveryOutcomeTests
         var row = Row(receivedAt: clock.GetUtcNow());
 
         clock.Advance(TimeSpan.FromDays(5) - TimeSpan.FromSeconds(1));
-        Assert.Equal(DeliveryOutcome.Deferred, DeliveryGrain.Classify(row, Temporary, clock.GetUtcNow(), Defaults).Outcome);
+        Assert.Equal(DeliveryOutcome.Deferred, DeliveryDecision.Classify(row, Temporary, clock.GetUtcNow(), Defaults).Outcome);
 
         clock.Advance(TimeSpan.FromSeconds(1));
-        var (outcome, reply) = DeliveryGrain.Classify(row, Temporary, clock.GetUtcNow(), Defaults);
+        var (outcome, reply) = DeliveryDecision.Classify(row, Temporary, clock.GetUtcNow(), Defaults);
         Assert.Equal(DeliveryOutcome.Bounced, outcome);
         Assert.Equal((550, "5.4.7"), (reply.Code, reply.EnhancedCode));
         Assert.Contains("5 days", reply.Lines[0]);
@@ -39,8 +39,8 @@ public sealed class DeliveryOutcomeTests
     {
         var now = DateTimeOffset.UnixEpoch.AddDays(1);
         var reply = new SmtpReply(code, null, "text");
-        Assert.Equal(expected, DeliveryGrain.Classify(Row(now), reply, now, Defaults).Outcome);
-        Assert.Same(reply, DeliveryGrain.Classify(Row(now), reply, now, Defaults).Reply);
+        Assert.Equal(expected, DeliveryDecision.Classify(Row(now), reply, now, Defaults).Outcome);
+        Assert.Same(reply, DeliveryDecision.Classify(Row(now), reply, now, Defaults).Reply);
     }
 
     [Fact]
