@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using System.Runtime.CompilerServices;
 using EmailAI.Protocols.Pop3;
 using Microsoft.AspNetCore.Connections;
 
@@ -65,6 +64,13 @@ public sealed class Pop3ResponseWriter(PipeWriter output, Pop3Options options, T
     {
         _unflushed = 0;
         var flush = output.FlushAsync();
+        if (flush.IsCompleted && flush.Result.IsCanceled)
+        {
+            // A previous flush's deadline fired just after that flush completed; its cancel carries over to
+            // the next flush (PipeWriter.CancelPendingFlush's contract). It is stale: flush again.
+            flush = output.FlushAsync();
+        }
+
         FlushResult result;
         if (flush.IsCompleted)
         {
@@ -72,22 +78,14 @@ public sealed class Pop3ResponseWriter(PipeWriter output, Pop3Options options, T
         }
         else
         {
-            var expired = new StrongBox<bool>();
-            using (time.CreateTimer(
-                state =>
-                {
-                    var box = (StrongBox<bool>)state!;
-                    Volatile.Write(ref box.Value, true);
-                    output.CancelPendingFlush();
-                },
-                expired,
-                options.WriteTimeout,
-                Timeout.InfiniteTimeSpan))
+            using (time.CreateTimer(static state => ((PipeWriter)state!).CancelPendingFlush(), output, options.WriteTimeout, Timeout.InfiniteTimeSpan))
             {
                 result = await flush;
             }
 
-            if (Volatile.Read(ref expired.Value) || result.IsCanceled)
+            // Only a flush that was cancelled timed out; a deadline that fired after the client made room is
+            // not a timeout (and its cancel is dealt with by the next flush, above).
+            if (result.IsCanceled)
             {
                 TimedOut = true;
                 throw new TimeoutException($"The client read nothing for {options.WriteTimeout}.");

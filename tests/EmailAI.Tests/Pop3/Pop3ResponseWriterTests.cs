@@ -39,29 +39,61 @@ public sealed class Pop3ResponseWriterTests
     [Fact]
     public async Task WriteAsync_ClientReadsAPieceEveryFourMinutes_CompletesWithoutTimeout()
     {
+        // The writer's continuations run only when the test runs them, so the clock never moves while the
+        // writer is between "the client made room" and "the next flush is waiting" (the clock moving there
+        // is a client that read exactly at the deadline, not one that reads every four minutes).
         var time = new FakeTimeProvider();
-        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1024, resumeWriterThreshold: 512));
+        var scheduler = new ManualScheduler();
+        var pipe = new Pipe(new PipeOptions(writerScheduler: scheduler, pauseWriterThreshold: 1024, resumeWriterThreshold: 512, useSynchronizationContext: false));
         var writer = new Pop3ResponseWriter(pipe.Writer, new Pop3Options { ResponseBufferSize = 4096 }, time);
         var response = Retr(40 * 1024);
         var total = response.StatusLine.Length + 2 + (40 * 1024) + 3;
         var received = 0L;
 
-        var write = Task.Run(async () =>
-        {
-            await writer.WriteAsync(response);
-            await writer.FlushAsync();
-        });
+        var write = WriteAndFlush(writer, response);
         while (received < total)
         {
             time.Advance(TimeSpan.FromMinutes(4));
             var result = await pipe.Reader.ReadAsync().AsTask().WaitAsync(Bounded);
             received += result.Buffer.Length;
             pipe.Reader.AdvanceTo(result.Buffer.End);
+            scheduler.RunAll();
         }
 
         await write.WaitAsync(Bounded);
         Assert.Equal(total, received);
         Assert.Equal(total, writer.BytesWritten);
+        Assert.False(writer.TimedOut);
+    }
+
+    private static async Task WriteAndFlush(Pop3ResponseWriter writer, Pop3Response response)
+    {
+        await writer.WriteAsync(response);
+        await writer.FlushAsync();
+    }
+
+    /// <summary>
+    /// A flush's deadline that fires just after the flush completed leaves a cancel on the pipe
+    /// (<see cref="PipeWriter.CancelPendingFlush"/> cancels the next flush when none is pending). That stale
+    /// cancel must not make the next flush a timeout, nor let it skip waiting for the client.
+    /// </summary>
+    [Fact]
+    public async Task FlushAsync_StaleCancelFromAnEarlierDeadline_NextFlushStillWaitsAndIsNoTimeout()
+    {
+        var time = new FakeTimeProvider();
+        var scheduler = new ManualScheduler();
+        var pipe = new Pipe(new PipeOptions(writerScheduler: scheduler, pauseWriterThreshold: 1024, resumeWriterThreshold: 512, useSynchronizationContext: false));
+        var writer = new Pop3ResponseWriter(pipe.Writer, new Pop3Options { ResponseBufferSize = 4096 }, time);
+        pipe.Writer.CancelPendingFlush();
+
+        var write = writer.WriteLineAsync(new string('b', 2000)).AsTask();
+
+        Assert.False(write.IsCompleted, "the stale cancel let a flush skip waiting for the client");
+        var read = await pipe.Reader.ReadAsync();
+        pipe.Reader.AdvanceTo(read.Buffer.End);
+        scheduler.RunAll();
+        await write.WaitAsync(Bounded);
+        Assert.False(writer.TimedOut);
     }
 
     [Fact]
@@ -102,6 +134,37 @@ public sealed class Pop3ResponseWriterTests
         await pipe.Reader.CompleteAsync();
 
         await Assert.ThrowsAsync<Microsoft.AspNetCore.Connections.ConnectionResetException>(() => writer.WriteLineAsync("+OK").AsTask());
+    }
+
+    /// <summary>Holds the writer's continuations until the test runs them, to order them against the clock.</summary>
+    private sealed class ManualScheduler : PipeScheduler
+    {
+        private readonly Queue<(Action<object?> Action, object? State)> _queue = new();
+
+        public override void Schedule(Action<object?> action, object? state)
+        {
+            lock (_queue)
+            {
+                _queue.Enqueue((action, state));
+            }
+        }
+
+        public void RunAll()
+        {
+            while (true)
+            {
+                (Action<object?> Action, object? State) next;
+                lock (_queue)
+                {
+                    if (!_queue.TryDequeue(out next))
+                    {
+                        return;
+                    }
+                }
+
+                next.Action(next.State);
+            }
+        }
     }
 
     private static Pop3Response Retr(int size)
