@@ -107,6 +107,12 @@ public sealed class SmtpOptions
     /// </summary>
     public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Whether AUTH is offered and accepted on a connection without TLS (default false: credentials would cross
+    /// the network in clear). The same rule as <c>EmailAI:Pop3:AllowInsecureAuth</c>.
+    /// </summary>
+    public bool AllowInsecureAuth { get; set; }
+
     /// <summary>Whether SMTPUTF8 (RFC 6531) is offered.</summary>
     public bool EnableSmtpUtf8 { get; set; } = true;
 }

@@ -44,6 +44,10 @@ public sealed class SmtpSession
     private DateTimeOffset _receivedAt;
 
     private readonly SmtpDataFramer _dataFramer;
+    private readonly SmtpSessionContext _context;
+
+    // TLS (STARTTLS, RFC 3207, or an implicit-TLS listener): null until a handshake completed.
+    private TlsSessionInfo? _tls;
     private readonly ISmtpSessionEvents? _events;
 
     // For the log (ISmtpSessionEvents): the command being answered and what it named, and the session's counts.
@@ -64,7 +68,22 @@ public sealed class SmtpSession
         IMessageSink sink,
         TimeProvider time,
         ISmtpSessionEvents? events = null)
+        : this(options, SmtpSessionContext.Plain, sessionId, remoteAddress, policy, sink, time, events)
     {
+    }
+
+    public SmtpSession(
+        SmtpOptions options,
+        SmtpSessionContext context,
+        string sessionId,
+        System.Net.IPAddress remoteAddress,
+        IRecipientPolicy policy,
+        IMessageSink sink,
+        TimeProvider time,
+        ISmtpSessionEvents? events = null)
+    {
+        _context = context;
+        _tls = context.ImplicitTls;
         _events = events;
         _options = options;
         _sessionId = sessionId;
@@ -84,6 +103,29 @@ public sealed class SmtpSession
     public bool InData => _inData;
 
     public SmtpState State => _state;
+
+    /// <summary>True once the connection is under TLS (after STARTTLS, or from the start on port 465).</summary>
+    public bool IsTls => _tls is not null;
+
+    /// <summary>The listener and services this session was set up with.</summary>
+    public SmtpSessionContext Context => _context;
+
+    /// <summary>
+    /// True after the 220 reply to STARTTLS: <see cref="ProcessAsync"/> consumed nothing past the STARTTLS line and
+    /// takes no more input until <see cref="TlsStarted"/>. The host writes the replies, discards whatever else the
+    /// client sent before the handshake (never executed: CVE-2011-0411), runs the handshake and calls
+    /// <see cref="TlsStarted"/>, or closes the connection if the handshake fails.
+    /// </summary>
+    public bool TlsRequested { get; private set; }
+
+    /// <summary>
+    /// The handshake after STARTTLS completed: the session is back in the state after the greeting (RFC 3207
+    /// §4.2: HELO name, transaction and extensions forgotten), and a new EHLO is required.
+    /// </summary>
+    public void TlsStarted(TlsSessionInfo tls)
+    {
+        throw new NotImplementedException("issue 10: STARTTLS");
+    }
 
     /// <summary>
     /// When the session gives up waiting: <see cref="SmtpOptions.CommandTimeout"/> after the last reply in

@@ -1,0 +1,26 @@
+using EmailAI.Protocols.Auth;
+using EmailAI.Protocols.Common;
+
+namespace EmailAI.Protocols.Smtp;
+
+/// <summary>
+/// How a session is set up by its listener, beyond the options every SMTP session shares.
+/// </summary>
+/// <param name="Endpoint">The listener the client connected to.</param>
+/// <param name="TlsAvailable">True when the node has a certificate, so STARTTLS can be offered.</param>
+/// <param name="ImplicitTls">The handshake's result on an implicit-TLS listener (465): the session starts under TLS.</param>
+/// <param name="Credentials">Checks AUTH credentials; null offers no AUTH.</param>
+/// <param name="Senders">Decides the envelope sender of an authenticated session; null accepts any.</param>
+public sealed record SmtpSessionContext(
+    SmtpEndpoint Endpoint,
+    bool TlsAvailable,
+    TlsSessionInfo? ImplicitTls = null,
+    ICredentialVerifier? Credentials = null,
+    ISenderPolicy? Senders = null)
+{
+    /// <summary>Port 25 without TLS or AUTH: what a session got before issue 10 (most engine tests).</summary>
+    public static readonly SmtpSessionContext Plain = new(SmtpEndpoint.Mta, TlsAvailable: false);
+
+    /// <summary>True on the submission listeners, where AUTH is required before MAIL (530 5.7.0).</summary>
+    public bool RequiresAuth => Endpoint is SmtpEndpoint.Submission or SmtpEndpoint.Submissions;
+}
