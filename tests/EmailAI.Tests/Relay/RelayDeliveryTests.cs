@@ -224,7 +224,10 @@ public sealed class RelayDeliveryTests
     [Fact]
     public async Task Kill9WhileDelivering_AfterRestart_EveryRelayedMessageArrives_OnlyThoseInFlightTwice()
     {
-        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { DataDelay = TimeSpan.FromMilliseconds(100) });
+        // The sink answers each message 3 s after taking it, so the 16 connections (4 destinations x 4) take at
+        // most 16 messages per 3 s: the kill below lands with messages still queued even on a loaded machine
+        // (with 100 ms, a CI run at load 23 had all 40 delivered before the kill).
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { DataDelay = TimeSpan.FromSeconds(3) });
         await using var server = await StartAsync(sink, new() { ["EmailAI:Delivery:MaxConnectionsPerDestination"] = "4" });
         using (var client = await SmtpConversation.ConnectAsync(server))
         {
@@ -237,7 +240,7 @@ public sealed class RelayDeliveryTests
         await sink.WaitForMessagesAsync(5, Patience);
         server.Kill();
 
-        // What the sink takes from the dead process: messages still in its 100 ms reply delay are kept too.
+        // What the sink takes from the dead process: messages still in its reply delay are kept too.
         await sink.WaitForIdleAsync(Patience);
         var snapshot = sink.Messages;
         var atKill = snapshot.Select(m => m.Recipients.Single()).ToHashSet();
