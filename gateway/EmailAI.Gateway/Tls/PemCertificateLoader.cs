@@ -59,7 +59,7 @@ public static class PemCertificateLoader
             using var ephemeral = X509Certificate2.CreateFromPem(certificateText, keyText);
             leaf = X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), null);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
             file = keyPath;
             reason = "the key cannot be used with the certificate " + certificatePath + " (not a PEM key, or a key that does not match it): " + ex.Message;

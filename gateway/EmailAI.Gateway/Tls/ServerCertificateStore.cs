@@ -117,6 +117,11 @@ public sealed class ServerCertificateStore : IDisposable
                 _logger.LogWarning("TLS certificate file {File} not loaded: {Reason}; still using {Previous} (SHA-256 {Fingerprint})", file, reason, Current.Source, Current.Sha256Fingerprint);
             }
         }
+        catch (Exception ex)
+        {
+            // A timer callback: whatever a reload runs into must not end the process; the current certificate stays.
+            _logger.LogWarning(ex, "TLS certificate reload failed; still using {Previous}", Current.Source);
+        }
         finally
         {
             _poll.Exit();
