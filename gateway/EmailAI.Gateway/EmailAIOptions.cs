@@ -18,6 +18,17 @@ public sealed class EmailAIOptions
 
     public ListenerOptions Pop3 { get; set; } = new() { Port = 110 };
 
+    /// <summary>Message submission (RFC 6409) with STARTTLS; AUTH before MAIL. The SMTP limits (EmailAI:Smtp) apply.</summary>
+    public ListenerOptions Submission { get; set; } = new() { Port = 587 };
+
+    /// <summary>Message submission over implicit TLS (RFC 8314 §3.3); AUTH before MAIL.</summary>
+    public ListenerOptions Submissions { get; set; } = new() { Port = 465 };
+
+    /// <summary>POP3 over implicit TLS (RFC 8314 §3.3). The POP3 limits (EmailAI:Pop3) apply.</summary>
+    public ListenerOptions Pop3s { get; set; } = new() { Port = 995 };
+
+    public Tls.TlsOptions Tls { get; set; } = new();
+
     public AdminOptions Admin { get; set; } = new();
 
     public StorageOptions Storage { get; set; } = new();

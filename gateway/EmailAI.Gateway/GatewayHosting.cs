@@ -3,6 +3,7 @@ using EmailAI.Contracts;
 using EmailAI.Gateway.Admin;
 using EmailAI.Gateway.Pop3;
 using EmailAI.Gateway.Smtp;
+using EmailAI.Gateway.Tls;
 using EmailAI.Protocols.Pop3;
 using EmailAI.Protocols.Smtp;
 using Microsoft.AspNetCore.Builder;
@@ -38,6 +39,9 @@ public static class GatewayHosting
         builder.Services.Configure<Pop3Options>(section.GetSection("Pop3"));
         builder.Services.PostConfigure<Pop3Options>(pop3 => pop3.ServerDomain = options.ServerDomain);
         builder.Services.Configure<Pop3LoginOptions>(section.GetSection("Pop3"));
+        builder.Services.Configure<TlsOptions>(section.GetSection("Tls"));
+        builder.Services.AddSingleton<ServerCertificateStore>();
+        builder.Services.AddSingleton<TlsHandshake>();
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AdminToken>();
@@ -58,15 +62,13 @@ public static class GatewayHosting
         {
             kestrel.AddServerHeader = false;
             Listen(kestrel, options.Admin.ListenAddress, options.Admin.Port, _ => { });
-            if (options.Smtp.Enabled)
-            {
-                Listen(kestrel, options.Smtp.ListenAddress, options.Smtp.Port, l => l.UseConnectionHandler<SmtpConnectionHandler>());
-            }
-
-            if (options.Pop3.Enabled)
-            {
-                Listen(kestrel, options.Pop3.ListenAddress, options.Pop3.Port, l => l.UseConnectionHandler<Pop3ConnectionHandler>());
-            }
+            // The certificate is loaded (or generated) now, so its log line comes at start, not at the first STARTTLS.
+            _ = kestrel.ApplicationServices.GetRequiredService<ServerCertificateStore>();
+            ListenProtocol<SmtpConnectionHandler>(kestrel, options.Smtp, new ListenerEndpoint("Smtp", ImplicitTls: false, SmtpEndpoint.Mta));
+            ListenProtocol<SmtpConnectionHandler>(kestrel, options.Submission, new ListenerEndpoint("Submission", ImplicitTls: false, SmtpEndpoint.Submission));
+            ListenProtocol<SmtpConnectionHandler>(kestrel, options.Submissions, new ListenerEndpoint("Submissions", ImplicitTls: true, SmtpEndpoint.Submissions));
+            ListenProtocol<Pop3ConnectionHandler>(kestrel, options.Pop3, new ListenerEndpoint("Pop3", ImplicitTls: false, SmtpEndpoint.Mta));
+            ListenProtocol<Pop3ConnectionHandler>(kestrel, options.Pop3s, new ListenerEndpoint("Pop3s", ImplicitTls: true, SmtpEndpoint.Mta));
         });
 
         builder.AddEmailAITelemetry();
@@ -135,6 +137,29 @@ public static class GatewayHosting
 
     private static bool HasOtlpEndpoint(IConfiguration configuration) =>
         !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+    /// <summary>
+    /// Binds one protocol listener when it is enabled; each connection carries its <see cref="ListenerEndpoint"/>
+    /// as a feature, so one handler serves 25/587/465 (or 110/995) and knows which one it is on.
+    /// </summary>
+    private static void ListenProtocol<THandler>(KestrelServerOptions kestrel, ListenerOptions listener, ListenerEndpoint endpoint)
+        where THandler : ConnectionHandler
+    {
+        if (!listener.Enabled)
+        {
+            return;
+        }
+
+        Listen(kestrel, listener.ListenAddress, listener.Port, l =>
+        {
+            l.Use(next => connection =>
+            {
+                connection.Features.Set(endpoint);
+                return next(connection);
+            });
+            l.UseConnectionHandler<THandler>();
+        });
+    }
 
     private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
     {

@@ -45,6 +45,12 @@ public static class GatewayTelemetry
     public static readonly Counter<long> Pop3Deleted =
         Meter.CreateCounter<long>("emailai.pop3.messages_deleted", "{message}", "Messages removed at POP3 QUIT");
 
+    public static readonly Counter<long> TlsHandshakes =
+        Meter.CreateCounter<long>("emailai.tls.handshakes", "{handshake}", "TLS handshakes, by protocol (smtp, pop3), TLS version and result (ok, failed, timeout)");
+
+    public static readonly Counter<long> StartTlsSessions =
+        Meter.CreateCounter<long>("emailai.tls.upgraded_sessions", "{session}", "Sessions that switched to TLS with STARTTLS (SMTP) or STLS (POP3), by protocol");
+
     public static readonly Histogram<double> CommitDuration =
         Meter.CreateHistogram<double>("emailai.smtp.commit.duration", "ms", "End of DATA to durable commit");
 }

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Text;
 using EmailAI.Gateway.Smtp;
+using EmailAI.Gateway.Tls;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
@@ -10,10 +11,12 @@ namespace EmailAI.Gateway;
 
 /// <summary>
 /// What every protocol listener does around its session pump: normalise the client address, enforce the
-/// connection limits (refusing with the protocol's own line), run the session, treat a vanished client as
-/// the normal end it is, and always release the slot and complete both pipes.
+/// connection limits (refusing with the protocol's own line; on an implicit-TLS listener, where a line in clear
+/// would only be a failed handshake to the client, by closing), run the TLS handshake first on 465/995, run the
+/// session, treat a vanished client as the normal end it is, and always release the slot and complete both pipes
+/// (the TLS layer's and the connection's own).
 /// </summary>
-public abstract class LimitedConnectionHandler(ConnectionLimiter limiter, ClusterConnection cluster, ILogger logger) : ConnectionHandler
+public abstract class LimitedConnectionHandler(ConnectionLimiter limiter, ClusterConnection cluster, TlsHandshake tls, ILogger logger) : ConnectionHandler
 {
     /// <summary>The line (without CRLF) that refuses a session while the cluster is unreachable.</summary>
     protected abstract string UnavailableLine { get; }
@@ -26,8 +29,11 @@ public abstract class LimitedConnectionHandler(ConnectionLimiter limiter, Cluste
 
     protected abstract (int Total, int PerClient) Limits { get; }
 
-    /// <summary>Runs the session until it ends; I/O failures of a vanished client may escape.</summary>
-    protected abstract Task RunSessionAsync(ConnectionContext connection, IPAddress remote);
+    /// <summary>
+    /// Runs the session until it ends; I/O failures of a vanished client may escape. <paramref name="implicitTls"/>
+    /// is the handshake's result on 465/995, null elsewhere.
+    /// </summary>
+    protected abstract Task RunSessionAsync(ConnectionContext connection, IPAddress remote, ListenerEndpoint endpoint, Protocols.Common.TlsSessionInfo? implicitTls);
 
     public sealed override async Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -37,9 +43,14 @@ public abstract class LimitedConnectionHandler(ConnectionLimiter limiter, Cluste
             remote = remote.MapToIPv4();
         }
 
+        var endpoint = connection.Features.Get<ListenerEndpoint>() ?? ListenerEndpoint.Plain;
         if (!cluster.IsConnected)
         {
-            await WriteLineAsync(connection.Transport.Output, UnavailableLine, connection.ConnectionClosed);
+            if (!endpoint.ImplicitTls)
+            {
+                await WriteLineAsync(connection.Transport.Output, UnavailableLine, connection.ConnectionClosed);
+            }
+
             await connection.Transport.Output.CompleteAsync();
             return;
         }
@@ -49,15 +60,30 @@ public abstract class LimitedConnectionHandler(ConnectionLimiter limiter, Cluste
         {
             GatewayTelemetry.ConnectionsRefused.Add(1, new KeyValuePair<string, object?>("protocol", Protocol));
             logger.LogWarning("{Protocol} connection from {RemoteAddress} refused: connection limit reached", Protocol, remote);
-            await WriteLineAsync(connection.Transport.Output, RefusalLine, connection.ConnectionClosed);
+            if (!endpoint.ImplicitTls)
+            {
+                await WriteLineAsync(connection.Transport.Output, RefusalLine, connection.ConnectionClosed);
+            }
+
             await connection.Transport.Output.CompleteAsync();
             return;
         }
 
         using var scope = logger.BeginScope("{Protocol} session {SessionId} from {RemoteAddress}", Protocol, connection.ConnectionId, remote);
+        var original = connection.Transport;
         try
         {
-            await RunSessionAsync(connection, remote);
+            Protocols.Common.TlsSessionInfo? implicitTls = null;
+            if (endpoint.ImplicitTls)
+            {
+                implicitTls = await tls.AuthenticateAsync(connection, TlsProtocol, remote);
+                if (implicitTls is null)
+                {
+                    return;
+                }
+            }
+
+            await RunSessionAsync(connection, remote, endpoint, implicitTls);
         }
         catch (ConnectionResetException)
         {
@@ -73,9 +99,44 @@ public abstract class LimitedConnectionHandler(ConnectionLimiter limiter, Cluste
         finally
         {
             limiter.Release(remote);
-            await connection.Transport.Input.CompleteAsync();
-            await connection.Transport.Output.CompleteAsync();
+            if (connection.Transport is TlsTransport secured)
+            {
+                await secured.Input.CompleteAsync();
+                await secured.Output.CompleteAsync();
+                await secured.DisposeAsync();
+            }
+
+            await original.Input.CompleteAsync();
+            await original.Output.CompleteAsync();
         }
+    }
+
+    private string TlsProtocol => Protocol.ToLowerInvariant();
+
+    /// <summary>
+    /// After the session's STARTTLS/STLS reply has been flushed: drops what the client pipelined behind the command
+    /// (already read, never executed: CVE-2011-0411; a warning with the octet count, as Postfix logs it), then runs
+    /// the handshake. Null when the handshake failed: the caller ends the session.
+    /// </summary>
+    protected async Task<Protocols.Common.TlsSessionInfo?> StartTlsAsync(ConnectionContext connection, IPAddress remote, long pipelinedOctets)
+    {
+        if (pipelinedOctets > 0)
+        {
+            logger.LogWarning(
+                "{Protocol} client {RemoteAddress} sent {Octets} octets after {Command} before the TLS handshake; discarded, never executed (CVE-2011-0411)",
+                Protocol,
+                remote,
+                pipelinedOctets,
+                Protocol == "SMTP" ? "STARTTLS" : "STLS");
+        }
+
+        var info = await tls.AuthenticateAsync(connection, TlsProtocol, remote);
+        if (info is not null)
+        {
+            GatewayTelemetry.StartTlsSessions.Add(1, new KeyValuePair<string, object?>("protocol", TlsProtocol));
+        }
+
+        return info;
     }
 
     protected static async ValueTask WriteLineAsync(PipeWriter output, string line, CancellationToken cancellationToken)

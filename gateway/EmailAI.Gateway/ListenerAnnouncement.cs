@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 namespace EmailAI.Gateway;
 
 /// <summary>
-/// Says at start-up what each listener is, once it listens: <c>SMTP on 0.0.0.0:25 and [::]:25</c>,
-/// <c>POP3 on 127.0.0.1:110</c>, <c>Admin API on http://127.0.0.1:8080</c>, then that the server has
+/// Says at start-up what each listener is, once it listens: <c>SMTP on 0.0.0.0:25 and [::]:25 (STARTTLS)</c>,
+/// <c>POP3 on 127.0.0.1:995 (implicit TLS)</c>, <c>Admin API on http://127.0.0.1:8080</c>, then that the server has
 /// started, and later that it is stopping. The host's own lifetime lines (category
 /// <see cref="HostLifetimeCategory"/>) are filtered out, because they call the SMTP and POP3 ports http.
 /// </summary>
@@ -28,18 +28,22 @@ public sealed partial class ListenerAnnouncement(IHostApplicationLifetime lifeti
     private void Announce()
     {
         var o = options.Value;
-        if (o.Smtp.Enabled)
-        {
-            LogListener(logger, "SMTP", Where(o.Smtp.ListenAddress, o.Smtp.Port));
-        }
-
-        if (o.Pop3.Enabled)
-        {
-            LogListener(logger, "POP3", Where(o.Pop3.ListenAddress, o.Pop3.Port));
-        }
+        Announce(o.Smtp, "SMTP", "STARTTLS");
+        Announce(o.Submission, "SMTP submission", "STARTTLS, AUTH required");
+        Announce(o.Submissions, "SMTP submission", "implicit TLS, AUTH required");
+        Announce(o.Pop3, "POP3", "STLS");
+        Announce(o.Pop3s, "POP3", "implicit TLS");
 
         LogListener(logger, "Admin API", Where(o.Admin.ListenAddress, o.Admin.Port, "http://"));
         LogStarted(logger, o.ServerDomain);
+    }
+
+    private void Announce(ListenerOptions listener, string name, string tls)
+    {
+        if (listener.Enabled)
+        {
+            LogListener(logger, name, Where(listener.ListenAddress, listener.Port) + " (" + tls + ")");
+        }
     }
 
     /// <summary>The endpoints a ListenAddress setting binds, as GatewayHosting.Listen binds them.</summary>

@@ -1,6 +1,8 @@
 using System.IO.Pipelines;
 using System.Net;
 using EmailAI.Gateway.Smtp;
+using EmailAI.Gateway.Tls;
+using EmailAI.Protocols.Common;
 using EmailAI.Protocols.Pop3;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,8 +19,10 @@ namespace EmailAI.Gateway.Pop3;
 /// at the end of the read. The maildrop lock's lease is kept alive by <see cref="LeaseRenewingPop3Backend"/>;
 /// the lock is released without deleting anything when the connection ends any other way than QUIT (RFC
 /// 1939 §6). The client's FIN (a half-close after QUIT) does not cancel anything: the commands it sent are
-/// answered, and the UPDATE of its QUIT commits. Plaintext logins count as secure only on loopback until TLS
-/// exists (see <see cref="Pop3Options.AllowInsecureAuth"/>).
+/// answered, and the UPDATE of its QUIT commits. Plaintext logins are allowed under TLS (STLS, or port 995) and on
+/// loopback (see <see cref="Pop3Options.AllowInsecureAuth"/> for the rest). After <c>+OK</c> to STLS the response
+/// is flushed, whatever the client pipelined behind STLS is dropped unexecuted, and the handshake runs; the
+/// session goes on over <see cref="Tls.TlsTransport"/> with a new response writer on it.
 /// </summary>
 public sealed class Pop3ConnectionHandler(
     IOptions<Pop3Options> pop3Options,
@@ -28,7 +32,8 @@ public sealed class Pop3ConnectionHandler(
     IHostApplicationLifetime lifetime,
     [FromKeyedServices(Pop3ConnectionHandler.LimiterKey)] ConnectionLimiter connectionLimiter,
     ClusterConnection cluster,
-    ILogger<Pop3ConnectionHandler> logger) : LimitedConnectionHandler(connectionLimiter, cluster, logger)
+    TlsHandshake tls,
+    ILogger<Pop3ConnectionHandler> logger) : LimitedConnectionHandler(connectionLimiter, cluster, tls, logger)
 {
     private readonly Pop3LoginLog _logins = new(logger);
 
@@ -42,11 +47,12 @@ public sealed class Pop3ConnectionHandler(
 
     protected override (int Total, int PerClient) Limits => (pop3Options.Value.MaxConnections, pop3Options.Value.MaxConnectionsPerClient);
 
-    protected override async Task RunSessionAsync(ConnectionContext connection, IPAddress remote)
+    protected override async Task RunSessionAsync(ConnectionContext connection, IPAddress remote, ListenerEndpoint endpoint, TlsSessionInfo? implicitTls)
     {
         var options = pop3Options.Value;
         await using var maildrop = new LeaseRenewingPop3Backend(backend, backend.RenewAsync, loginOptions.Value.LockLease, time, logger);
-        var session = new Pop3Session(options, connection.ConnectionId, remote, IPAddress.IsLoopback(remote), maildrop, time, _logins);
+        // The certificate store always holds a certificate (configured or self-signed), so STLS is always offered.
+        var session = new Pop3Session(options, connection.ConnectionId, remote, IPAddress.IsLoopback(remote), maildrop, time, _logins, tlsAvailable: true, implicitTls);
         var input = connection.Transport.Input;
         var writer = new Pop3ResponseWriter(connection.Transport.Output, options, time);
         var stopping = lifetime.ApplicationStopping;
@@ -100,6 +106,7 @@ public sealed class Pop3ConnectionHandler(
 
                 var buffer = result.Buffer;
                 var answered = false;
+                long pipelined = 0;
                 try
                 {
                     // One command at a time; its response goes to the writer (which pushes back) before the next runs.
@@ -130,10 +137,26 @@ public sealed class Pop3ConnectionHandler(
                 }
                 finally
                 {
-                    input.AdvanceTo(buffer.Start, result.Buffer.End);
+                    // RFC 2595 §4: nothing the client sent in clear after STLS is read as a command.
+                    pipelined = session.TlsRequested ? buffer.Length : 0;
+                    input.AdvanceTo(session.TlsRequested ? result.Buffer.End : buffer.Start, result.Buffer.End);
                 }
 
-                if (result.IsCompleted || result.IsCanceled)
+                if (session.TlsRequested && !result.IsCompleted)
+                {
+                    if (await StartTlsAsync(connection, remote, pipelined) is not { } started)
+                    {
+                        ending = "TLS handshake failed";
+                        break;
+                    }
+
+                    session.TlsStarted(started);
+                    input = connection.Transport.Input;
+                    writer = new Pop3ResponseWriter(connection.Transport.Output, options, time, writer.BytesWritten);
+                    continue;
+                }
+
+                if (result.IsCompleted || result.IsCanceled || session.TlsRequested)
                 {
                     break;
                 }

@@ -12,7 +12,8 @@ namespace EmailAI.Gateway.Pop3;
 /// not reading), which is what slows a pipelining client to the pace of its own reading; no flush waits
 /// longer than <see cref="Pop3Options.WriteTimeout"/>. Not thread-safe: one per connection loop.
 /// </summary>
-public sealed class Pop3ResponseWriter(PipeWriter output, Pop3Options options, TimeProvider time)
+/// <param name="bytesWritten">Octets already sent on this connection by a previous writer (the one used before STLS).</param>
+public sealed class Pop3ResponseWriter(PipeWriter output, Pop3Options options, TimeProvider time, long bytesWritten = 0)
 {
     private long _unflushed;
 
@@ -20,7 +21,7 @@ public sealed class Pop3ResponseWriter(PipeWriter output, Pop3Options options, T
     public bool TimedOut { get; private set; }
 
     /// <summary>Octets handed to the transport so far.</summary>
-    public long BytesWritten { get; private set; }
+    public long BytesWritten { get; private set; } = bytesWritten;
 
     /// <summary>Writes one response, flushing as it goes (see the class summary).</summary>
     /// <exception cref="TimeoutException">A flush waited <see cref="Pop3Options.WriteTimeout"/> for the client to read.</exception>

@@ -1,6 +1,10 @@
 using System.IO.Pipelines;
 using System.Net;
+using EmailAI.Gateway.Tls;
+using EmailAI.Protocols.Auth;
+using EmailAI.Protocols.Common;
 using EmailAI.Protocols.Smtp;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,6 +24,11 @@ namespace EmailAI.Gateway.Smtp;
 /// was only ever in memory.
 /// On shutdown, a session waiting for a command gets 421 4.3.2 at once; a session inside DATA may finish
 /// its message (until its own deadline) and then gets the 421.
+/// After a 220 to STARTTLS the replies are flushed, whatever the client pipelined behind STARTTLS is dropped
+/// unexecuted, the handshake runs and the session continues over <see cref="Tls.TlsTransport"/> (the same
+/// deadlines, write timeout and reply bound apply); a failed handshake ends the connection.
+/// AUTH's services (<see cref="ICredentialVerifier"/>, <see cref="ISenderPolicy"/>) are taken from DI when
+/// registered; without them the session offers no AUTH.
 /// </summary>
 public sealed class SmtpConnectionHandler(
     IOptions<SmtpOptions> smtpOptions,
@@ -29,7 +38,9 @@ public sealed class SmtpConnectionHandler(
     IHostApplicationLifetime lifetime,
     ConnectionLimiter connectionLimiter,
     ClusterConnection cluster,
-    ILogger<SmtpConnectionHandler> logger) : LimitedConnectionHandler(connectionLimiter, cluster, logger)
+    TlsHandshake tls,
+    IServiceProvider services,
+    ILogger<SmtpConnectionHandler> logger) : LimitedConnectionHandler(connectionLimiter, cluster, tls, logger)
 {
     protected override string UnavailableLine => SmtpReplies.ServiceUnavailable.ToString().TrimEnd();
 
@@ -39,11 +50,13 @@ public sealed class SmtpConnectionHandler(
 
     protected override (int Total, int PerClient) Limits => (smtpOptions.Value.MaxConnections, smtpOptions.Value.MaxConnectionsPerClient);
 
-    protected override async Task RunSessionAsync(ConnectionContext connection, IPAddress remote)
+    protected override async Task RunSessionAsync(ConnectionContext connection, IPAddress remote, ListenerEndpoint endpoint, TlsSessionInfo? implicitTls)
     {
         var options = smtpOptions.Value;
         var log = new SmtpSessionLog(logger);
-        var session = new SmtpSession(options, connection.ConnectionId, remote, policy, sink, time, log);
+        // The certificate store always holds a certificate (configured or self-signed), so TLS is always available.
+        var context = new SmtpSessionContext(endpoint.Smtp, TlsAvailable: true, implicitTls, services.GetService<ICredentialVerifier>(), services.GetService<ISenderPolicy>());
+        var session = new SmtpSession(options, context, connection.ConnectionId, remote, policy, sink, time, log);
         var input = connection.Transport.Input;
         var stopping = lifetime.ApplicationStopping;
         var replies = new List<SmtpReply>();
@@ -109,14 +122,29 @@ public sealed class SmtpConnectionHandler(
 
                     writable = await WriteAsync(connection, replies);
                     replies.Clear();
-                    if (!writable || session.IsClosed || buffer.IsEmpty)
+                    if (!writable || session.IsClosed || session.TlsRequested || buffer.IsEmpty)
                     {
                         break;
                     }
                 }
 
+                if (session.TlsRequested && writable && !result.IsCompleted)
+                {
+                    // RFC 3207 §4: nothing the client sent in clear after STARTTLS is read as a command.
+                    var pipelined = buffer.Length;
+                    input.AdvanceTo(result.Buffer.End);
+                    if (await StartTlsAsync(connection, remote, pipelined) is not { } started)
+                    {
+                        break;
+                    }
+
+                    session.TlsStarted(started);
+                    input = connection.Transport.Input;
+                    continue;
+                }
+
                 input.AdvanceTo(buffer.Start, result.Buffer.End);
-                if (!writable || result.IsCompleted || result.IsCanceled)
+                if (!writable || result.IsCompleted || result.IsCanceled || session.TlsRequested)
                 {
                     break;
                 }

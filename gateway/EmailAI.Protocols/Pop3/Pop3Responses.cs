@@ -17,6 +17,7 @@ public static class Pop3Responses
     public const string SaslContinue = "+ ";
     public const string Reset = "+OK maildrop reset";
     public const string Bye = "+OK bye";
+    public const string BeginTls = "+OK Begin TLS negotiation";
 
     public static string SignedOff(string serverDomain, int deleted) => $"+OK {serverDomain} signing off ({deleted} messages deleted)";
 
@@ -48,5 +49,7 @@ public static class Pop3Responses
     public const string TooManyErrors = "-ERR Too many errors, closing connection";
     public const string Autologout = "-ERR Disconnected for inactivity";
     public const string TooManyConnections = "-ERR [SYS/TEMP] Too many connections, try again later";
+    public const string TlsNotAvailable = "-ERR TLS not available";
+    public const string TlsAlreadyActive = "-ERR Command not permitted when TLS active";
     public const string ShuttingDown = "-ERR [SYS/TEMP] Server shutting down";
 }

@@ -30,6 +30,11 @@ public sealed class Pop3Session
 
     private const string SaslPlain = "AUTH PLAIN";
 
+    private readonly bool _tlsAvailable;
+
+    // Null until a TLS handshake completed (STLS, or from the start on port 995).
+    private TlsSessionInfo? _tls;
+
     private Prefetched? _prefetch;
     private string? _user;
     private bool _saslPending;
@@ -37,8 +42,22 @@ public sealed class Pop3Session
     private IReadOnlyList<Pop3Message> _messages = [];
     private bool[] _deleted = [];
 
-    public Pop3Session(Pop3Options options, string sessionId, IPAddress remoteAddress, bool secure, IPop3Backend backend, TimeProvider time, IPop3LoginObserver? logins = null)
+    /// <param name="secure">True when plaintext logins are safe on this connection without TLS (loopback).</param>
+    /// <param name="tlsAvailable">True when the node has a certificate, so STLS (RFC 2595) is offered.</param>
+    /// <param name="implicitTls">The handshake's result on an implicit-TLS listener (995): the session starts under TLS.</param>
+    public Pop3Session(
+        Pop3Options options,
+        string sessionId,
+        IPAddress remoteAddress,
+        bool secure,
+        IPop3Backend backend,
+        TimeProvider time,
+        IPop3LoginObserver? logins = null,
+        bool tlsAvailable = false,
+        TlsSessionInfo? implicitTls = null)
     {
+        _tlsAvailable = tlsAvailable;
+        _tls = implicitTls;
         _logins = logins;
         _options = options;
         SessionId = sessionId;
@@ -77,7 +96,36 @@ public sealed class Pop3Session
     /// <summary>The autologout deadline: <see cref="Pop3Options.AutologoutTimeout"/> after the last command.</summary>
     public DateTimeOffset Deadline { get; private set; }
 
-    private bool PlaintextAllowed => _secure || _options.AllowInsecureAuth;
+    /// <summary>True once the connection is under TLS (after STLS, or from the start on port 995).</summary>
+    public bool IsTls => _tls is not null;
+
+    /// <summary>
+    /// True after <c>+OK</c> to STLS: <see cref="ProcessAsync"/> consumed nothing past the STLS line and takes no
+    /// more input until <see cref="TlsStarted"/>. The host writes the response, discards whatever else the client
+    /// sent before the handshake (never executed: CVE-2011-0411), runs the handshake and calls
+    /// <see cref="TlsStarted"/>, or closes the connection if the handshake fails.
+    /// </summary>
+    public bool TlsRequested { get; private set; }
+
+    /// <summary>
+    /// The handshake after STLS completed: the session stays in AUTHORIZATION (RFC 2595 §4), and USER/PASS and
+    /// SASL PLAIN are allowed from any address from now on.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No STLS was answered +OK.</exception>
+    public void TlsStarted(TlsSessionInfo tls)
+    {
+        ArgumentNullException.ThrowIfNull(tls);
+        if (!TlsRequested)
+        {
+            throw new InvalidOperationException("TlsStarted without an STLS answered +OK.");
+        }
+
+        TlsRequested = false;
+        _tls = tls;
+        Deadline = _time.GetUtcNow() + _options.AutologoutTimeout;
+    }
+
+    private bool PlaintextAllowed => _secure || _tls is not null || _options.AllowInsecureAuth;
 
     /// <summary>The greeting line (without CRLF).</summary>
     public string Start() => Pop3Responses.Greeting(_options.ServerDomain, _apopTimestamp);
@@ -120,7 +168,7 @@ public sealed class Pop3Session
     public async ValueTask<SequencePosition> ProcessAsync(ReadOnlySequence<byte> input, List<Pop3Response> responses, CancellationToken cancellationToken)
     {
         var position = input.Start;
-        if (IsClosed)
+        if (IsClosed || TlsRequested)
         {
             return position;
         }
@@ -195,6 +243,7 @@ public sealed class Pop3Session
         return verb switch
         {
             "QUIT" => await QuitAsync(cancellationToken),
+            "STLS" => StartTls(argument),
             "NOOP" when State == Pop3State.Transaction => Pop3Responses.Ok,
             "USER" or "PASS" or "APOP" or "AUTH" when State != Pop3State.Authorization => Pop3Responses.NotInThisState,
             "USER" => User(argument),
@@ -208,6 +257,36 @@ public sealed class Pop3Session
         };
     }
 
+    /// <summary>
+    /// RFC 2595 §4: only in AUTHORIZATION, before USER, with no argument, and not twice; <c>+OK</c> then nothing
+    /// more in clear (<see cref="TlsRequested"/>).
+    /// </summary>
+    private string StartTls(string argument)
+    {
+        if (!_tlsAvailable && _tls is null)
+        {
+            return Pop3Responses.TlsNotAvailable;
+        }
+
+        if (_tls is not null)
+        {
+            return Pop3Responses.TlsAlreadyActive;
+        }
+
+        if (State != Pop3State.Authorization || _user is not null)
+        {
+            return Pop3Responses.NotInThisState;
+        }
+
+        if (argument.Length > 0)
+        {
+            return Pop3Responses.Syntax;
+        }
+
+        TlsRequested = true;
+        return Pop3Responses.BeginTls;
+    }
+
     private void EndSasl()
     {
         _saslPending = false;
@@ -218,6 +297,11 @@ public sealed class Pop3Session
     private Pop3Response Capabilities()
     {
         List<string> lines = [Pop3Responses.CapabilityList, "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING"];
+        if (_tlsAvailable && _tls is null && State == Pop3State.Authorization)
+        {
+            lines.Add("STLS");                                         // RFC 2595 §4
+        }
+
         if (State == Pop3State.Authorization && PlaintextAllowed)
         {
             lines.Add("USER");

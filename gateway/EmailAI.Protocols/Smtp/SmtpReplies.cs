@@ -72,6 +72,11 @@ public static class SmtpReplies
 
     public static readonly SmtpReply CrossProtocol = new(221, "2.7.0", "This is an SMTP server, closing connection");
 
+    // STARTTLS (RFC 3207 §4).
+    public static readonly SmtpReply ReadyToStartTls = new(220, "2.0.0", "Ready to start TLS");
+    public static readonly SmtpReply StartTlsSyntax = new(501, "5.5.4", "Syntax: STARTTLS");
+    public static readonly SmtpReply TlsAlreadyActive = new(503, "5.5.1", "TLS already active");
+
     // Recipient verdicts.
     public static readonly SmtpReply UnknownUser = new(550, "5.1.1", "Recipient address rejected: user unknown");
     public static readonly SmtpReply RelayDenied = new(554, "5.7.1", "Relay access denied");

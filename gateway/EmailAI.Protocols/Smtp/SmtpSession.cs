@@ -122,9 +122,22 @@ public sealed class SmtpSession
     /// The handshake after STARTTLS completed: the session is back in the state after the greeting (RFC 3207
     /// §4.2: HELO name, transaction and extensions forgotten), and a new EHLO is required.
     /// </summary>
+    /// <exception cref="InvalidOperationException">No STARTTLS was answered 220 (the host has nothing to start).</exception>
     public void TlsStarted(TlsSessionInfo tls)
     {
-        throw new NotImplementedException("issue 10: STARTTLS");
+        ArgumentNullException.ThrowIfNull(tls);
+        if (!TlsRequested)
+        {
+            throw new InvalidOperationException("TlsStarted without a STARTTLS answered 220.");
+        }
+
+        TlsRequested = false;
+        _tls = tls;
+        ResetTransaction();
+        _heloName = null;
+        _extended = false;
+        _state = SmtpState.Connected;
+        Deadline = _time.GetUtcNow() + _options.CommandTimeout;
     }
 
     /// <summary>
@@ -174,7 +187,8 @@ public sealed class SmtpSession
         var position = input.Start;
         var replied = replies.Count;
         var replyBytes = 0;
-        while (!_closed)
+        // After 220 to STARTTLS nothing more is read in clear: what follows belongs to the handshake.
+        while (!_closed && !TlsRequested)
         {
             for (; replied < replies.Count; replied++)
             {
@@ -322,7 +336,9 @@ public sealed class SmtpSession
                 // Cross-protocol requests (a browser or proxy aimed at the SMTP port): hang up at once.
                 _closed = true;
                 return SmtpReplies.CrossProtocol;
-            case "EXPN" or "TURN" or "ETRN" or "ATRN" or "BDAT" or "STARTTLS" or "AUTH" or "SEND" or "SOML" or "SAML":
+            case "STARTTLS":
+                return StartTls(args);
+            case "EXPN" or "TURN" or "ETRN" or "ATRN" or "BDAT" or "AUTH" or "SEND" or "SOML" or "SAML":
                 return SmtpReplies.CommandNotImplemented;
             default:
                 return SmtpReplies.CommandUnrecognized;
@@ -355,12 +371,42 @@ public sealed class SmtpSession
             "8BITMIME",                                                // RFC 6152
             "ENHANCEDSTATUSCODES",                                     // RFC 2034
         ];
+        if (_context.TlsAvailable && _tls is null)
+        {
+            keywords.Add("STARTTLS");                                  // RFC 3207
+        }
+
         if (_options.EnableSmtpUtf8)
         {
             keywords.Add("SMTPUTF8");                                  // RFC 6531
         }
 
         return SmtpReplies.Ehlo(_options.ServerDomain, ip, keywords);
+    }
+
+    /// <summary>
+    /// RFC 3207 §4: 220 and then nothing more in clear (<see cref="TlsRequested"/>); not offered (502), with
+    /// parameters (501) or under TLS already (503, as Postfix answers) it is refused and the session goes on.
+    /// </summary>
+    private SmtpReply StartTls(string args)
+    {
+        if (!_context.TlsAvailable && _tls is null)
+        {
+            return SmtpReplies.CommandNotImplemented;
+        }
+
+        if (args.Length > 0)
+        {
+            return SmtpReplies.StartTlsSyntax;
+        }
+
+        if (_tls is not null)
+        {
+            return SmtpReplies.TlsAlreadyActive;
+        }
+
+        TlsRequested = true;
+        return SmtpReplies.ReadyToStartTls;
     }
 
     private SmtpReply Mail(string args)

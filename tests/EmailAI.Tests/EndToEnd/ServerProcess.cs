@@ -28,6 +28,9 @@ public sealed class ServerProcess : IAsyncDisposable
         SmtpPort = FreePort();
         Pop3Port = FreePort();
         AdminPort = FreePort();
+        SubmissionPort = FreePort();
+        SubmissionsPort = FreePort();
+        Pop3sPort = FreePort();
         _settings = new Dictionary<string, string>
         {
             ["EmailAI:DataDirectory"] = DataDirectory,
@@ -36,6 +39,12 @@ public sealed class ServerProcess : IAsyncDisposable
             ["EmailAI:Smtp:ListenAddress"] = "127.0.0.1",
             ["EmailAI:Pop3:Port"] = Pop3Port.ToString(),
             ["EmailAI:Pop3:ListenAddress"] = "127.0.0.1",
+            ["EmailAI:Submission:Port"] = SubmissionPort.ToString(),
+            ["EmailAI:Submission:ListenAddress"] = "127.0.0.1",
+            ["EmailAI:Submissions:Port"] = SubmissionsPort.ToString(),
+            ["EmailAI:Submissions:ListenAddress"] = "127.0.0.1",
+            ["EmailAI:Pop3s:Port"] = Pop3sPort.ToString(),
+            ["EmailAI:Pop3s:ListenAddress"] = "127.0.0.1",
             ["EmailAI:Admin:Port"] = AdminPort.ToString(),
             ["EmailAI:Admin:Token"] = Token,
             ["EmailAI:Cluster:SiloPort"] = FreePort().ToString(),
@@ -56,6 +65,15 @@ public sealed class ServerProcess : IAsyncDisposable
     public int Pop3Port { get; }
 
     public int AdminPort { get; }
+
+    /// <summary>Submission with STARTTLS (587 by default).</summary>
+    public int SubmissionPort { get; }
+
+    /// <summary>Submission over implicit TLS (465 by default).</summary>
+    public int SubmissionsPort { get; }
+
+    /// <summary>POP3 over implicit TLS (995 by default).</summary>
+    public int Pop3sPort { get; }
 
     /// <summary>An HTTP client for the admin API with the bearer token set.</summary>
     public HttpClient Admin { get; }
