@@ -14,18 +14,12 @@ public static class SmtpAuthHarness
 {
     public static readonly TlsSessionInfo Tls13 = new("TLSv1.3", "TLS_AES_256_GCM_SHA384", 256);
 
-    /// <summary>Greeting and EHLO when AUTH is offered.</summary>
-    public const string EhloWithAuth = """
-        S: 220 mx.example.com ESMTP EmailAI ready
-        C: EHLO client.example.net
-        S: 250-mx.example.com Hello [192.0.2.10]
-        S: 250-PIPELINING
-        S: 250-SIZE 10240000
-        S: 250-8BITMIME
-        S: 250-ENHANCEDSTATUSCODES
-        S: 250-SMTPUTF8
-        S: 250 AUTH PLAIN LOGIN SCRAM-SHA-256
-        """;
+    /// <summary>Greeting and EHLO when AUTH is offered: <see cref="SmtpOpenings.Ehlo"/> with the AUTH keyword last.</summary>
+    public static readonly string EhloWithAuth =
+        SmtpOpenings.Ehlo.Replace("S: 250 SMTPUTF8", "S: 250-SMTPUTF8\nS: 250 AUTH PLAIN LOGIN SCRAM-SHA-256", StringComparison.Ordinal);
+
+    /// <summary>The server's lines of <see cref="EhloWithAuth"/>'s EHLO reply alone, for a second EHLO.</summary>
+    public static readonly string EhloReplyWithAuth = EhloWithAuth[EhloWithAuth.IndexOf("S: 250-", StringComparison.Ordinal)..];
 
     /// <summary>The PLAIN response for the fake verifier's account.</summary>
     public static readonly string AlicePlain = Base64("\0alice@example.com\0correct horse");
