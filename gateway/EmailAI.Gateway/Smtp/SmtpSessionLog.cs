@@ -9,7 +9,7 @@ namespace EmailAI.Gateway.Smtp;
 /// Writes one SMTP session's story the way Postfix's smtpd does, so an admin can answer "why?": connect,
 /// every refusal as a <c>NOQUEUE: reject:</c> line (or the queue id's, for a message refused at its final dot)
 /// with client, HELO, sender, recipient, reply and reason, one <c>accepted</c> line per recipient with its
-/// route under the queue id the 250 showed, and disconnect with the session's counts. Every value that came
+/// route and the authenticated user (sasl_username, <c>-</c> for none) under the queue id the 250 showed, and disconnect with the session's counts. Every value that came
 /// from the client is escaped with <see cref="LogText.Escape"/>, so control characters cannot reach the log.
 /// </summary>
 public sealed class SmtpSessionLog(ILogger logger) : ISmtpSessionEvents
@@ -40,14 +40,15 @@ public sealed class SmtpSessionLog(ILogger logger) : ISmtpSessionEvents
         foreach (var recipient in envelope.Recipients)
         {
             logger.LogInformation(
-                "{QueueId}: accepted from={Sender} to={Recipient} route={Route} size={Size} client=[{ClientAddress}] helo=<{Helo}>",
+                "{QueueId}: accepted from={Sender} to={Recipient} route={Route} size={Size} client=[{ClientAddress}] helo=<{Helo}> sasl_username={User}",
                 envelope.QueueId,
                 LogText.Escape(envelope.Sender.ToString()),
                 LogText.Escape(recipient.Path.ToString()),
                 LogText.Escape(recipient.Route.ToString()),
                 size,
                 envelope.RemoteAddress,
-                LogText.Escape(envelope.HeloName));
+                LogText.Escape(envelope.HeloName),
+                LogText.Escape(envelope.AuthenticatedIdentity ?? "-"));
         }
     }
 }

@@ -68,6 +68,24 @@ public static class HeaderFields
         return content[..end];
     }
 
+    /// <summary>
+    /// <paramref name="content"/> with <paramref name="fields"/> (whole fields, each ending in CRLF) inserted at the
+    /// end of the header block, before the empty line (after everything when there is none), as Postfix's cleanup
+    /// adds the fields a submission lacks. The rest of the content is copied unchanged.
+    /// </summary>
+    public static byte[] AppendToHeader(ReadOnlySpan<byte> content, ReadOnlySpan<byte> fields)
+    {
+        var end = HeaderBlock(content).Length;
+        // A last header line without a line ending (only in content that did not come through DATA) gets one.
+        ReadOnlySpan<byte> separator = end > 0 && content[end - 1] != (byte)'\n' ? "\r\n"u8 : [];
+        var result = new byte[content.Length + separator.Length + fields.Length];
+        content[..end].CopyTo(result);
+        separator.CopyTo(result.AsSpan(end));
+        fields.CopyTo(result.AsSpan(end + separator.Length));
+        content[end..].CopyTo(result.AsSpan(end + separator.Length + fields.Length));
+        return result;
+    }
+
     /// <summary>The lines of the header block, as (start, length) with their line ending, up to the first empty line.</summary>
     private static List<(int Start, int Length)> HeaderLines(ReadOnlySpan<byte> content)
     {

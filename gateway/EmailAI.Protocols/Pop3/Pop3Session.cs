@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using EmailAI.Protocols.Auth;
 using EmailAI.Protocols.Common;
 
 namespace EmailAI.Protocols.Pop3;
@@ -406,38 +407,18 @@ public sealed class Pop3Session
             return Pop3Responses.SaslCancelled;
         }
 
-        byte[] decoded;
-        try
-        {
-            decoded = Convert.FromBase64String(response == "=" ? "" : response);
-        }
-        catch (FormatException)
+        if (!SaslBase64.TryDecodeInitial(response, out var decoded) || !SaslPlainMessage.TryParse(decoded, out var message))
         {
             return Pop3Responses.SaslMalformed;
         }
 
-        string[] fields;
-        try
-        {
-            fields = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(decoded).Split('\0');
-        }
-        catch (DecoderFallbackException)
-        {
-            return Pop3Responses.SaslMalformed;
-        }
-
-        if (fields.Length != 3 || fields[1].Length == 0)
-        {
-            return Pop3Responses.SaslMalformed;
-        }
-
-        if (fields[0].Length > 0 && !fields[0].Equals(fields[1], StringComparison.OrdinalIgnoreCase))
+        if (message.IsProxyAuthorization)
         {
             // Logging in as one user on behalf of another (proxy authorization) is not offered.
-            return Refuse(fields[1], SaslPlain, Pop3LoginOutcome.WrongCredentials, Pop3Responses.AuthFailed);
+            return Refuse(message.User, SaslPlain, Pop3LoginOutcome.WrongCredentials, Pop3Responses.AuthFailed);
         }
 
-        return await LoginAsync(new Pop3Credentials(fields[1], fields[2], null, null, _remoteAddress), SaslPlain, cancellationToken);
+        return await LoginAsync(new Pop3Credentials(message.User, message.Password, null, null, _remoteAddress), SaslPlain, cancellationToken);
     }
 
     /// <summary>Checks the credentials, then locks the maildrop; only both together are a login.</summary>

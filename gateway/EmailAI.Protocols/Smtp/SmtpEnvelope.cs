@@ -2,7 +2,10 @@ using System.Net;
 
 namespace EmailAI.Protocols.Smtp;
 
-/// <summary>One completed mail transaction's envelope (RFC 5321 §2.3.1).</summary>
+/// <summary>
+/// One completed mail transaction's envelope (RFC 5321 §2.3.1). <see cref="AuthenticatedIdentity"/> is the
+/// account the session authenticated as (SMTP AUTH), for the log: it is never written into the message.
+/// </summary>
 public sealed record SmtpEnvelope(
     string QueueId,
     SmtpPath Sender,
@@ -10,4 +13,8 @@ public sealed record SmtpEnvelope(
     string? HeloName,
     IPAddress RemoteAddress,
     bool Utf8,
-    DateTimeOffset ReceivedAt);
+    DateTimeOffset ReceivedAt)
+{
+    /// <summary>The account of an authenticated session (Postfix's sasl_username), or null.</summary>
+    public string? AuthenticatedIdentity { get; init; }
+}

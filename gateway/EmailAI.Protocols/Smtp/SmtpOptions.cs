@@ -113,6 +113,14 @@ public sealed class SmtpOptions
     /// </summary>
     public bool AllowInsecureAuth { get; set; }
 
+    /// <summary>
+    /// Longest SASL response line a client may send during AUTH, in base64 octets without the CRLF (Postfix's
+    /// smtpd_sasl_response_limit, 12288; RFC 4954 §4 has servers take AUTH lines of at least 12288 octets). The
+    /// AUTH command line itself may be this much longer than <see cref="MaxCommandLineLength"/>, for its initial
+    /// response. Longer: 500 5.5.6 and the exchange ends, so a client cannot make the server buffer without bound.
+    /// </summary>
+    public int MaxSaslResponseLength { get; set; } = 12288;
+
     /// <summary>Whether SMTPUTF8 (RFC 6531) is offered.</summary>
     public bool EnableSmtpUtf8 { get; set; } = true;
 }

@@ -82,6 +82,30 @@ public static class SmtpReplies
     public static readonly SmtpReply RelayDenied = new(554, "5.7.1", "Relay access denied");
     public static readonly SmtpReply AddressLiteralRelayDenied = new(554, "5.7.1", "Relay access denied: address literals are not relayed");
 
+    // SMTP AUTH (RFC 4954 §4 and §6) and submission (RFC 6409 §4).
+    public static SmtpReply AuthChallenge(string base64) => new(334, null, base64);
+
+    public static readonly SmtpReply AuthSucceeded = new(235, "2.7.0", "Authentication successful");
+    public static readonly SmtpReply AuthInvalid = new(535, "5.7.8", "Authentication credentials invalid");
+    public static readonly SmtpReply AuthRequired = new(530, "5.7.0", "Authentication required");
+    public static readonly SmtpReply EncryptionRequired =
+        new(538, "5.7.11", "Encryption required for requested authentication mechanism");
+    public static readonly SmtpReply AuthSyntax = new(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");
+    public static readonly SmtpReply UnknownMechanism = new(504, "5.5.4", "Unrecognized authentication type");
+    public static readonly SmtpReply SendEhloFirst = new(503, "5.5.1", "Send EHLO first");
+    public static readonly SmtpReply AlreadyAuthenticated = new(503, "5.5.1", "Already authenticated");
+    public static readonly SmtpReply AuthInTransaction = new(503, "5.5.1", "AUTH not permitted during a mail transaction");
+    public static readonly SmtpReply AuthBadBase64 = new(501, "5.5.2", "Invalid base64 data in response");
+    public static readonly SmtpReply AuthMalformed = new(501, "5.5.2", "Malformed authentication response");
+    public static readonly SmtpReply AuthCancelled = new(501, "5.0.0", "Authentication cancelled");
+    public static readonly SmtpReply AuthLineTooLong = new(500, "5.5.6", "Authentication exchange line is too long");
+
+    // 454 4.7.0 both (RFC 4954 §6), worded apart: the client's repeated failures count toward MaxErrors, our own
+    // trouble does not (replies are told apart by their text).
+    public static readonly SmtpReply AuthThrottled =
+        new(454, "4.7.0", "Temporary authentication failure, too many failed attempts, try again later");
+    public static readonly SmtpReply AuthTemporaryFailure = new(454, "4.7.0", "Temporary authentication failure");
+
     // Temporary trouble on our side (RFC 3463 §3.4: 4.3.0 other or undefined mail system status).
     public static readonly SmtpReply TemporaryFailure =
         new(451, "4.3.0", "Temporary local problem, please try again later");

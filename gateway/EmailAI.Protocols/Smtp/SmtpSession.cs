@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
+using EmailAI.Protocols.Auth;
 using EmailAI.Protocols.Common;
 
 namespace EmailAI.Protocols.Smtp;
@@ -49,6 +51,12 @@ public sealed class SmtpSession
     // TLS (STARTTLS, RFC 3207, or an implicit-TLS listener): null until a handshake completed.
     private TlsSessionInfo? _tls;
     private readonly ISmtpSessionEvents? _events;
+
+    // SMTP AUTH (RFC 4954): the account once authenticated; the exchange in progress (its next line is a SASL
+    // response, never a command) and, after a server-final challenge, the outcome that the client's next line ends.
+    private string? _authenticated;
+    private ISaslMechanism? _sasl;
+    private SaslStep? _saslFinal;
 
     // For the log (ISmtpSessionEvents): the command being answered and what it named, and the session's counts.
     private string _command = "CONNECT";
@@ -136,6 +144,10 @@ public sealed class SmtpSession
         ResetTransaction();
         _heloName = null;
         _extended = false;
+
+        // Nothing learnt in clear survives the handshake (RFC 3207 §4.2), an AUTH given in clear with
+        // AllowInsecureAuth included: the client authenticates again under TLS.
+        _authenticated = null;
         _state = SmtpState.Connected;
         Deadline = _time.GetUtcNow() + _options.CommandTimeout;
     }
@@ -147,7 +159,17 @@ public sealed class SmtpSession
     /// </summary>
     public DateTimeOffset Deadline { get; private set; }
 
-    public SmtpSessionInfo Info => new(_sessionId, _remoteAddress, _heloName);
+    public SmtpSessionInfo Info => new(_sessionId, _remoteAddress, _heloName) { Tls = _tls is not null, AuthenticatedIdentity = _authenticated };
+
+    /// <summary>
+    /// Makes the SCRAM-SHA-256 mechanism of this session's AUTH exchanges. A seam for tests only: the RFC 7677 §3
+    /// vector needs a fixed server nonce (<see cref="SaslScramSha256"/>'s constructor); by default it is random.
+    /// </summary>
+    internal Func<ICredentialVerifier, LoginRequest, ISaslMechanism> ScramFactory { get; set; } =
+        (verifier, request) => new SaslScramSha256(verifier, request);
+
+    /// <summary>True when EHLO lists AUTH: a verifier is set up and the connection is under TLS, or insecure AUTH is allowed.</summary>
+    public bool AuthOffered => _context.Credentials is not null && (_tls is not null || _options.AllowInsecureAuth);
 
     /// <summary>What the session did so far, for the disconnect log line.</summary>
     public SmtpSessionCounts Counts => new(_commands, _acceptedRecipients, _messages, _errors);
@@ -220,10 +242,22 @@ public sealed class SmtpSession
                 continue;
             }
 
-            switch (_framer.TryRead(input, ref position, out var text))
+            _framer.MaxLineLength = LineLimit(rest);
+            var kind = _framer.TryRead(input, ref position, out var text);
+            if (kind == FramedLineKind.NeedMoreData)
             {
-                case FramedLineKind.NeedMoreData:
-                    return position;
+                return position;
+            }
+
+            if (_sasl is not null)
+            {
+                // RFC 4954 §4: while an exchange runs, every line (pipelined ones too) is a SASL response.
+                AddReply(replies, await SaslResponseAsync(kind, text, cancellationToken));
+                continue;
+            }
+
+            switch (kind)
+            {
                 case FramedLineKind.TooLong:
                     BeginCommand("(line too long)");
                     _logReason = $"command line longer than {_options.MaxCommandLineLength} octets";
@@ -241,6 +275,30 @@ public sealed class SmtpSession
         }
 
         return position;
+    }
+
+    /// <summary>
+    /// The framing limit for the next line: a SASL response's during an exchange, and for an AUTH command line
+    /// (when AUTH exists here) room for its initial response on top of the command limit (RFC 4954 §4).
+    /// </summary>
+    private int LineLimit(ReadOnlySequence<byte> rest)
+    {
+        if (_sasl is not null)
+        {
+            return _options.MaxSaslResponseLength + 2;
+        }
+
+        if (_context.Credentials is not null && rest.Length >= 5)
+        {
+            Span<byte> verb = stackalloc byte[5];
+            rest.Slice(0, 5).CopyTo(verb);
+            if (Ascii.EqualsIgnoreCase(verb, "AUTH "u8))
+            {
+                return _options.MaxCommandLineLength + _options.MaxSaslResponseLength;
+            }
+        }
+
+        return _options.MaxCommandLineLength;
     }
 
     /// <summary>Starts the log context of a command: the line as the client sent it, except AUTH's secrets.</summary>
@@ -283,7 +341,8 @@ public sealed class SmtpSession
         // recipient limit until the client has gone MaxRecipientOvershoot past it in this session.
         var overshoot = reply.Equals(SmtpReplies.TooManyRecipients) && ++_excessRecipients > _options.MaxRecipientOvershoot;
         var clientError = reply.Code >= 400 && reply.Code != 421
-            && (!reply.Equals(SmtpReplies.TooManyRecipients) || overshoot) && !reply.Equals(SmtpReplies.TemporaryFailure);
+            && (!reply.Equals(SmtpReplies.TooManyRecipients) || overshoot)
+            && !reply.Equals(SmtpReplies.TemporaryFailure) && !reply.Equals(SmtpReplies.AuthTemporaryFailure);
         if (clientError && !_closed)
         {
             _errors++;
@@ -309,7 +368,9 @@ public sealed class SmtpSession
             case "HELO":
                 return Hello(args, extended: false);
             case "MAIL":
-                return Mail(args);
+                return await MailAsync(args, cancellationToken);
+            case "AUTH":
+                return await AuthAsync(args, cancellationToken);
             case "RCPT":
                 return await RcptAsync(args, cancellationToken);
             case "DATA":
@@ -338,7 +399,7 @@ public sealed class SmtpSession
                 return SmtpReplies.CrossProtocol;
             case "STARTTLS":
                 return StartTls(args);
-            case "EXPN" or "TURN" or "ETRN" or "ATRN" or "BDAT" or "AUTH" or "SEND" or "SOML" or "SAML":
+            case "EXPN" or "TURN" or "ETRN" or "ATRN" or "BDAT" or "SEND" or "SOML" or "SAML":
                 return SmtpReplies.CommandNotImplemented;
             default:
                 return SmtpReplies.CommandUnrecognized;
@@ -381,6 +442,13 @@ public sealed class SmtpSession
             keywords.Add("SMTPUTF8");                                  // RFC 6531
         }
 
+        if (AuthOffered)
+        {
+            // RFC 4954 §3. PLAIN first for clients that take the first mechanism they know: it works for every
+            // account, SCRAM only for passwords set since SCRAM keys are kept; MailKit and Thunderbird pick SCRAM.
+            keywords.Add("AUTH PLAIN LOGIN SCRAM-SHA-256");
+        }
+
         return SmtpReplies.Ehlo(_options.ServerDomain, ip, keywords);
     }
 
@@ -409,11 +477,17 @@ public sealed class SmtpSession
         return SmtpReplies.ReadyToStartTls;
     }
 
-    private SmtpReply Mail(string args)
+    private async ValueTask<SmtpReply> MailAsync(string args, CancellationToken cancellationToken)
     {
         if (_state == SmtpState.Connected)
         {
             return SmtpReplies.SendHeloFirst;
+        }
+
+        if (_context.RequiresAuth && _authenticated is null)
+        {
+            // RFC 6409 §4.3 (and RFC 4954 §6): a submission port takes mail only from authenticated clients.
+            return SmtpReplies.AuthRequired;
         }
 
         if (_state == SmtpState.InTransaction)
@@ -490,10 +564,197 @@ public sealed class SmtpSession
             return SmtpReplies.Utf8NotAnnounced;
         }
 
+        // Postfix's reject_sender_login_mismatch does not apply to the null sender: a bounce or receipt from the
+        // user's client names no address to impersonate, so <> is accepted from any authenticated session.
+        if (_authenticated is not null && _context.Senders is { } senders && !path.IsNull)
+        {
+            SenderVerdict verdict;
+            try
+            {
+                verdict = await senders.CheckSenderAsync(Info, path, cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                _logReason = "sender policy failed: " + ex.Message;
+                return SmtpReplies.TemporaryFailure;
+            }
+
+            if (!verdict.Accepted)
+            {
+                _logReason = verdict.Reason;
+                return verdict.Reply;
+            }
+        }
+
         _sender = path;
         _utf8 = utf8;
         _state = SmtpState.InTransaction;
         return SmtpReplies.SenderOk;
+    }
+
+    /// <summary>AUTH mechanism [initial-response] (RFC 4954 §4).</summary>
+    private async ValueTask<SmtpReply> AuthAsync(string args, CancellationToken cancellationToken)
+    {
+        if (_context.Credentials is not { } verifier)
+        {
+            return SmtpReplies.CommandNotImplemented;
+        }
+
+        if (!_extended)
+        {
+            return _state == SmtpState.Connected ? SmtpReplies.SendHeloFirst : SmtpReplies.SendEhloFirst;
+        }
+
+        if (_authenticated is not null)
+        {
+            return SmtpReplies.AlreadyAuthenticated;
+        }
+
+        if (_state == SmtpState.InTransaction)
+        {
+            return SmtpReplies.AuthInTransaction;
+        }
+
+        var space = args.IndexOf(' ');
+        var name = (space < 0 ? args : args[..space]).ToUpperInvariant();
+        var initial = space < 0 ? null : args[(space + 1)..];
+        if (name.Length == 0 || initial is { Length: 0 } || initial?.Contains(' ') == true)
+        {
+            return SmtpReplies.AuthSyntax;
+        }
+
+        var request = new LoginRequest("SMTP", LoginMechanism.Plain, "", _remoteAddress, _sessionId, _tls is not null);
+        ISaslMechanism? mechanism = name switch
+        {
+            "PLAIN" => new SaslPlain(verifier, request),
+            "LOGIN" => new SaslLogin(verifier, request),
+            "SCRAM-SHA-256" => ScramFactory(verifier, request),
+            _ => null,
+        };
+        if (mechanism is null)
+        {
+            return SmtpReplies.UnknownMechanism;
+        }
+
+        _command = "AUTH " + name;
+        if (!AuthOffered)
+        {
+            // RFC 4954 §6: refused before any credential is looked at, so nothing in clear is ever checked.
+            _logReason = "AUTH without TLS (AllowInsecureAuth is off)";
+            return SmtpReplies.EncryptionRequired;
+        }
+
+        if (initial is null)
+        {
+            return SaslContinue(mechanism, mechanism.Start());
+        }
+
+        if (!SaslBase64.TryDecodeInitial(initial, out var response))
+        {
+            _logReason = "initial response is not base64";
+            return SmtpReplies.AuthBadBase64;
+        }
+
+        return await SaslRespondAsync(mechanism, response, cancellationToken);
+    }
+
+    /// <summary>One line of a running exchange: never a command, never logged (it may hold a password).</summary>
+    private async ValueTask<SmtpReply> SaslResponseAsync(FramedLineKind kind, string line, CancellationToken cancellationToken)
+    {
+        var mechanism = _sasl!;
+        var final = _saslFinal;
+        _logSender = null;
+        _logRecipient = null;
+        _logQueueId = null;
+        _logReason = null;
+        EndSasl();
+        if (kind == FramedLineKind.TooLong)
+        {
+            _logReason = $"SASL response longer than {_options.MaxSaslResponseLength} octets";
+            return SmtpReplies.AuthLineTooLong;
+        }
+
+        // After the server-final challenge (SCRAM v= or e=): a failure stands whatever the client answers (it
+        // usually cancels); the client's empty line completes a success.
+        if (final is not null && (final.Outcome != SaslOutcome.Succeeded || (kind == FramedLineKind.Line && line.Length == 0)))
+        {
+            return SaslFinish(final);
+        }
+
+        if (kind == FramedLineKind.Line && line == SaslBase64.Cancel)
+        {
+            _logReason = "client cancelled the exchange";
+            return SmtpReplies.AuthCancelled;
+        }
+
+        if (final is not null)
+        {
+            return SaslFinish(SaslStep.Malformed("non-empty response to the server-final message", final.User));
+        }
+
+        if (kind != FramedLineKind.Line || !SaslBase64.TryDecode(line, out var response))
+        {
+            _logReason = "SASL response is not base64";
+            return SmtpReplies.AuthBadBase64;
+        }
+
+        return await SaslRespondAsync(mechanism, response, cancellationToken);
+    }
+
+    private async ValueTask<SmtpReply> SaslRespondAsync(ISaslMechanism mechanism, byte[] response, CancellationToken cancellationToken)
+    {
+        SaslStep step;
+        try
+        {
+            step = await mechanism.RespondAsync(response, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The verifier's failures are temporary by contract. Only the exception's type is logged: a message
+            // could quote what it was given.
+            step = new SaslStep(SaslOutcome.TemporaryFailure, Reason: "credential verifier failed: " + ex.GetType().Name);
+        }
+
+        return SaslContinue(mechanism, step);
+    }
+
+    /// <summary>Sends a challenge and keeps the exchange open, or ends it with the step's outcome.</summary>
+    private SmtpReply SaslContinue(ISaslMechanism mechanism, SaslStep step)
+    {
+        if (step.Challenge is null)
+        {
+            return SaslFinish(step);
+        }
+
+        _sasl = mechanism;
+        _saslFinal = step.IsFinal ? step : null;
+        return SmtpReplies.AuthChallenge(SaslBase64.Encode(step.Challenge));
+    }
+
+    private SmtpReply SaslFinish(SaslStep step)
+    {
+        EndSasl();
+        _logReason = step.User is null ? step.Reason : $"{step.Reason}, sasl_username={step.User}";
+        switch (step.Outcome)
+        {
+            case SaslOutcome.Succeeded:
+                _authenticated = step.Account;
+                return SmtpReplies.AuthSucceeded;
+            case SaslOutcome.Failed:
+                return SmtpReplies.AuthInvalid;
+            case SaslOutcome.Throttled:
+                return SmtpReplies.AuthThrottled;
+            case SaslOutcome.TemporaryFailure:
+                return SmtpReplies.AuthTemporaryFailure;
+            default:
+                return SmtpReplies.AuthMalformed;
+        }
+    }
+
+    private void EndSasl()
+    {
+        _sasl = null;
+        _saslFinal = null;
     }
 
     private async ValueTask<SmtpReply> RcptAsync(string args, CancellationToken cancellationToken)
@@ -593,10 +854,22 @@ public sealed class SmtpSession
     /// </summary>
     private void WriteTraceHeader()
     {
-        var protocol = _utf8 ? "UTF8SMTP" : _extended ? "ESMTP" : "SMTP";
+        var protocol = TraceProtocol(_extended, _utf8, _tls is not null, _authenticated is not null);
         var builder = new StringBuilder(256);
         var literal = _remoteAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IPv6:" + _remoteAddress : _remoteAddress.ToString();
         builder.Append("Received: from ").Append(TraceSafe(_heloName)).Append(" ([").Append(literal).Append("])\r\n");
+        if (_tls is not null)
+        {
+            // As Postfix writes it (smtpd_tls_received_header); the values come from our TLS stack, not the client.
+            builder.Append("\t(using ").Append(_tls.Protocol).Append(" with cipher ").Append(_tls.CipherSuite);
+            if (_tls.KeyBits > 0)
+            {
+                builder.Append(" (").Append(_tls.KeyBits).Append('/').Append(_tls.KeyBits).Append(" bits)");
+            }
+
+            builder.Append(")\r\n");
+        }
+
         builder.Append("\tby ").Append(_options.ServerDomain).Append(" (EmailAI) with ").Append(protocol)
             .Append(" id ").Append(_queueId);
         if (_recipients.Count == 1)
@@ -607,6 +880,22 @@ public sealed class SmtpSession
         builder.Append("; ").Append(FormatDate(_receivedAt)).Append("\r\n");
         var bytes = Encoding.UTF8.GetBytes(builder.ToString());
         _message.Write(bytes);
+    }
+
+    /// <summary>
+    /// The protocol of the "with" clause: RFC 3848 (ESMTPS under TLS, ESMTPA authenticated, ESMTPSA both) and
+    /// RFC 6531 §3.7.3 (UTF8SMTP, UTF8SMTPS, UTF8SMTPA, UTF8SMTPSA when SMTPUTF8 was used). HELO is plain SMTP:
+    /// RFC 3848 defines the suffixes for ESMTP only. The authenticated user is not named (Postfix's
+    /// smtpd_sasl_authenticated_header is off by default): the log says who sent what.
+    /// </summary>
+    internal static string TraceProtocol(bool extended, bool utf8, bool tls, bool authenticated)
+    {
+        if (!extended && !utf8)
+        {
+            return "SMTP";
+        }
+
+        return (utf8 ? "UTF8SMTP" : "ESMTP") + (tls ? "S" : "") + (authenticated ? "A" : "");
     }
 
     /// <summary>
@@ -666,10 +955,14 @@ public sealed class SmtpSession
         }
         else
         {
-            var envelope = new SmtpEnvelope(_queueId, _sender!, [.. _recipients], _heloName, _remoteAddress, _utf8, _receivedAt);
+            var envelope = new SmtpEnvelope(_queueId, _sender!, [.. _recipients], _heloName, _remoteAddress, _utf8, _receivedAt)
+            {
+                AuthenticatedIdentity = _authenticated,
+            };
+            var content = _context.RequiresAuth || _authenticated is not null ? CompleteSubmission(_message.WrittenMemory) : _message.WrittenMemory;
             try
             {
-                reply = await _sink.CommitAsync(envelope, _message.WrittenMemory, cancellationToken);
+                reply = await _sink.CommitAsync(envelope, content, cancellationToken);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -681,13 +974,44 @@ public sealed class SmtpSession
             if (reply.IsPositive)
             {
                 _messages++;
-                _events?.Accepted(envelope, _message.WrittenCount);
+                _events?.Accepted(envelope, content.Length);
             }
         }
 
         // RFC 5321 §4.1.1.4: the transaction ends whatever the outcome.
         ResetTransaction();
         return reply;
+    }
+
+    /// <summary>
+    /// RFC 6409 §8.2 and §8.3, for submitted mail only (a submission port, or any authenticated session): adds the
+    /// <c>Date:</c> (arrival time, RFC 5322 §3.3) and <c>Message-ID:</c> (<c>&lt;queueid.random@ServerDomain&gt;</c>)
+    /// a message lacks, at the end of its header section, where Postfix's cleanup adds them; the client's fields
+    /// keep their order and our Received stays first. Mail from the internet is never changed (RFC 5321 §6.1 has a
+    /// relay leave content alone), which the caller ensures.
+    /// </summary>
+    private ReadOnlyMemory<byte> CompleteSubmission(ReadOnlyMemory<byte> content)
+    {
+        var missingDate = HeaderFields.Count(content.Span, "Date") == 0;
+        var missingId = HeaderFields.Count(content.Span, "Message-ID") == 0;
+        if (!missingDate && !missingId)
+        {
+            return content;
+        }
+
+        var fields = new StringBuilder(128);
+        if (missingDate)
+        {
+            fields.Append("Date: ").Append(FormatDate(_receivedAt)).Append("\r\n");
+        }
+
+        if (missingId)
+        {
+            fields.Append("Message-ID: <").Append(_queueId).Append('.')
+                .Append(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))).Append('@').Append(_options.ServerDomain).Append(">\r\n");
+        }
+
+        return HeaderFields.AppendToHeader(content.Span, Encoding.UTF8.GetBytes(fields.ToString()));
     }
 
     private void ResetTransaction()

@@ -4,8 +4,8 @@ namespace EmailAI.Protocols.Smtp;
 
 /// <summary>
 /// The facts of a session that a policy decides from: where the client connects from, how it introduced
-/// itself, whether the connection is encrypted and who (if anyone) authenticated. The session fills what it
-/// knows; <see cref="Tls"/> and <see cref="AuthenticatedIdentity"/> stay false/null until TLS and AUTH exist.
+/// itself, whether the connection is encrypted and who (if anyone) authenticated (SMTP AUTH, RFC 4954: the
+/// account the credential verifier named, never what the client typed).
 /// </summary>
 public sealed record SmtpSessionInfo(string SessionId, IPAddress RemoteAddress, string? HeloName)
 {

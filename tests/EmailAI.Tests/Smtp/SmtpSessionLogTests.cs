@@ -56,10 +56,28 @@ public sealed class SmtpSessionLogTests
 
         Assert.Equal(
             [
-                "Q1D2: accepted from=<a@b.example> to=<c@d.example> route=mbx-c size=1234 client=[127.0.0.1] helo=<mx\\x9B.example>",
-                "Q1D2: accepted from=<a@b.example> to=<e@f.example> route=relay-f size=1234 client=[127.0.0.1] helo=<mx\\x9B.example>",
+                "Q1D2: accepted from=<a@b.example> to=<c@d.example> route=mbx-c size=1234 client=[127.0.0.1] helo=<mx\\x9B.example> sasl_username=-",
+                "Q1D2: accepted from=<a@b.example> to=<e@f.example> route=relay-f size=1234 client=[127.0.0.1] helo=<mx\\x9B.example> sasl_username=-",
             ],
             logger.Lines);
+    }
+
+    [Fact]
+    public void Accepted_AuthenticatedSession_NamesTheUserEscaped()
+    {
+        var logger = new CapturingLogger();
+        Assert.True(SmtpAddressParser.TryParseReversePath("<alice@example.com>", false, out var sender, out _));
+        Assert.True(SmtpAddressParser.TryParseForwardPath("<c@d.example>", false, out var c, out _));
+        var envelope = new SmtpEnvelope("Q1D3", sender, [new SmtpRecipient(c, new FakeRoute("relay-d"))], "laptop", IPAddress.Loopback, false, DateTimeOffset.UnixEpoch)
+        {
+            AuthenticatedIdentity = "alice@example.com\n",
+        };
+
+        new SmtpSessionLog(logger).Accepted(envelope, 10);
+
+        Assert.Equal(
+            "Q1D3: accepted from=<alice@example.com> to=<c@d.example> route=relay-d size=10 client=[127.0.0.1] helo=<laptop> sasl_username=alice@example.com\\x0A",
+            Assert.Single(logger.Lines));
     }
 
     [Fact]

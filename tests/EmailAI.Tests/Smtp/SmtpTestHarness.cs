@@ -25,14 +25,14 @@ public sealed class SmtpTestHarness
     private readonly StringBuilder _wire = new();
     private readonly List<SmtpReply> _replies = [];
 
-    public SmtpTestHarness(Action<SmtpOptions>? configure = null, string clientIp = ClientIp)
+    public SmtpTestHarness(Action<SmtpOptions>? configure = null, string clientIp = ClientIp, SmtpSessionContext? context = null)
     {
         Options = new SmtpOptions { ServerDomain = ServerDomain };
         configure?.Invoke(Options);
         Time = new FakeTimeProvider(StartTime);
         Policy = new FakeRecipientPolicy();
         Sink = new FakeMessageSink();
-        Session = new SmtpSession(Options, SessionId, IPAddress.Parse(clientIp), Policy, Sink, Time, Events);
+        Session = new SmtpSession(Options, context ?? SmtpSessionContext.Plain, SessionId, IPAddress.Parse(clientIp), Policy, Sink, Time, Events);
     }
 
     public SmtpOptions Options { get; }
