@@ -52,6 +52,7 @@ public static class GatewayHosting
         builder.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnection>());
         builder.Services.AddKeyedSingleton<ConnectionLimiter>(Pop3ConnectionHandler.LimiterKey);
         builder.Services.AddSingleton<GrainPop3Backend>();
+        Auth.LoginGatewayHosting.AddEmailAILogin(builder.Services);
         builder.Services.AddProblemDetails();
         builder.Services.AddHostedService<ListenerAnnouncement>();
 

@@ -17,12 +17,43 @@ public static class GrainKeys
     /// <summary>The single directory grain (list of local domains) key.</summary>
     public const long Directory = 0;
 
-    /// <summary>Login-throttle key of an account.</summary>
-    public static string ThrottleForAccount(string addressKey) => "account:" + addressKey;
+    /// <summary>Longest login name kept in a throttle key; longer names (never an account: 64 + 1 + 253) are cut.</summary>
+    public const int MaxThrottledNameLength = 320;
 
-    /// <summary>Login-throttle key of a client address (IPv4-mapped IPv6 folded to IPv4).</summary>
-    public static string ThrottleForClient(System.Net.IPAddress address) =>
-        "ip:" + (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+    /// <summary>
+    /// Login-throttle key of one login name tried from one client: the account's address key when the name is
+    /// one (so case and IDN spellings of it share a count), else the name lower-cased and cut to
+    /// <see cref="MaxThrottledNameLength"/>. The client as in <see cref="ThrottleForClient"/>.
+    /// </summary>
+    public static string ThrottleForLogin(string loginName, System.Net.IPAddress client)
+    {
+        var name = TryNormalizeAddress(loginName, out var key) ? key : loginName.ToLowerInvariant();
+        return "login:" + (name.Length > MaxThrottledNameLength ? name[..MaxThrottledNameLength] : name) + "|" + ClientPart(client);
+    }
+
+    /// <summary>
+    /// Login-throttle key of a client address: IPv4-mapped IPv6 folded to IPv4, and an IPv6 address counted by its
+    /// /64, the smallest prefix one host is commonly given (RFC 6177), or a single host could count afresh from
+    /// every address it owns.
+    /// </summary>
+    public static string ThrottleForClient(System.Net.IPAddress address) => "ip:" + ClientPart(address);
+
+    private static string ClientPart(System.Net.IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4().ToString();
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
+    }
 
     /// <summary>Normalises a domain name (<see cref="EmailAddress.TryNormalizeDomain"/>); false if it is not a valid host name.</summary>
     public static bool TryNormalizeDomain(string? domain, [NotNullWhen(true)] out string? key) =>

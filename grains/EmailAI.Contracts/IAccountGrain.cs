@@ -22,10 +22,24 @@ public interface IAccountGrain : IGrainWithStringKey
     Task<AdminResult> DeleteAsync();
 
     /// <summary>
-    /// Checks a password against the stored hash, or an APOP digest against the kept secret; constant-time,
-    /// and as slow for an unknown account as for a known one. False for an unknown account.
+    /// Checks a password against the stored hash, or an APOP digest against the kept secret; constant-time, and as
+    /// slow for an unknown account as for a known one (an unknown account is <see cref="CredentialCheck.Invalid"/>).
+    /// The slow hash runs on the silo's bounded hashing service, off the grain scheduler; <see cref="CredentialCheck.Busy"/>
+    /// when no slot came in time. Always interleaved: a login waiting for its hash never holds up the maildrop lock,
+    /// deliveries or other logins of this account; a password changed meanwhile makes the check Invalid. A good
+    /// password of an account without SCRAM keys derives and stores them (once).
     /// </summary>
-    Task<bool> AuthenticateAsync(AccountCredentials credentials);
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<CredentialCheck> AuthenticateAsync(AccountCredentials credentials);
+
+    /// <summary>The salt and iteration count of the account's SCRAM-SHA-256 keys, or null (no account, or no keys yet).</summary>
+    Task<ScramSalt?> GetScramSaltAsync();
+
+    /// <summary>
+    /// Checks a SCRAM-SHA-256 client proof over <paramref name="authMessage"/> against the stored keys (RFC 5802 §3):
+    /// a few HMACs, no slow hash. Not valid for an unknown account or one without keys.
+    /// </summary>
+    Task<ScramCheck> VerifyScramAsync(string authMessage, byte[] clientProof);
 
     /// <summary>
     /// Takes the maildrop's exclusive lock for <paramref name="sessionId"/> for <paramref name="lease"/>, or

@@ -14,6 +14,9 @@ public sealed record PolicyVerdict(PolicyOutcome Outcome, int Code, string Enhan
     /// <summary>An accepted recipient with its route (250 2.1.5).</summary>
     public static PolicyVerdict Accept(RecipientRoute route, string reason) => From(SmtpReplies.RecipientOk, reason, route);
 
+    /// <summary>An accepted envelope sender (250 2.1.0); it has no route.</summary>
+    public static PolicyVerdict AcceptSender(string reason) => From(SmtpReplies.SenderOk, reason, null);
+
     /// <summary>A refusal with a catalogue reply: 4xx is a temporary failure, 5xx a rejection.</summary>
     public static PolicyVerdict Refuse(SmtpReply reply, string reason) =>
         reply.IsPositive ? throw new ArgumentException("A refusal needs a 4xx or 5xx reply.", nameof(reply)) : From(reply, reason, null);

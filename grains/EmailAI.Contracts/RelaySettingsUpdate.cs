@@ -3,10 +3,12 @@ namespace EmailAI.Contracts;
 /// <summary>
 /// A change to the relay settings: members left null keep their current value. The grain merges and
 /// validates in one turn, so two admins changing different members at once never undo each other.
+/// <see cref="SubmissionSenders"/> is the admin's text (<c>own</c>, <c>domain</c> or <c>any</c>), validated there.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record RelaySettingsUpdate(
     IReadOnlyList<string>? AuthorisedIps = null,
     bool? AutoWhiteListRecipients = null,
     IReadOnlyList<string>? BlockedCountries = null,
-    string? BlockingMessage = null);
+    string? BlockingMessage = null,
+    string? SubmissionSenders = null);

@@ -1,5 +1,8 @@
 using EmailAI.Contracts;
+using EmailAI.Grains.Auth;
+using EmailAI.Protocols.Auth;
 using EmailAI.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace EmailAI.Grains;
 
@@ -8,12 +11,22 @@ namespace EmailAI.Grains;
 /// single place that reads and (later, for POP3) changes them, so one account's operations are serialised
 /// cluster-wide. A maildrop may exist without an account (postmaster mail before a postmaster account);
 /// deleting an account deletes its maildrop.
+/// <para>
+/// Logins (<see cref="AuthenticateAsync"/>) interleave with everything else, because their slow hash runs on the
+/// silo's <see cref="PasswordHashingService"/> and may wait for a slot: a non-reentrant grain would otherwise hold
+/// every call of the account (the owner's login, the maildrop lock) behind each guess. What that costs in care: a
+/// login reads the hash before its await and compares <see cref="_credentialsVersion"/> after it, so a password
+/// changed or an account deleted meanwhile is never confirmed; and every state write goes through
+/// <see cref="WriteAsync"/>, one at a time, because a login's SCRAM upgrade may write while an admin's PUT does.
+/// </para>
 /// </summary>
-public sealed class AccountGrain(
+public sealed partial class AccountGrain(
     [PersistentState(StorageNames.AccountState, StorageNames.Provider)] IPersistentState<AccountState> state,
     IGrainFactory grains,
     IMessageStore store,
-    TimeProvider time) : Grain, IAccountGrain
+    PasswordHashingService hashing,
+    TimeProvider time,
+    ILogger<AccountGrain> logger) : Grain, IAccountGrain
 {
     /// <summary>Shortest password an admin may set.</summary>
     public const int MinPasswordLength = 8;
@@ -29,6 +42,12 @@ public sealed class AccountGrain(
     // Successful logins, remembered briefly in memory only; forgotten when the password changes.
     private readonly RecentLogins _recentLogins = new(time);
 
+    // One state write at a time: the interleaved login path writes too (SCRAM upgrade).
+    private readonly SemaphoreSlim _writes = new(1, 1);
+
+    // Changes whenever the password hash does (set, account deleted); in memory, as a login in flight is.
+    private long _credentialsVersion;
+
     private string Address => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -39,7 +58,7 @@ public sealed class AccountGrain(
             // released or moved to another session meanwhile.
             _lock.Restore(handedOver);
             state.State.HandedOverLock = null;
-            await state.WriteStateAsync(cancellationToken);
+            await WriteAsync();
         }
     }
 
@@ -50,7 +69,7 @@ public sealed class AccountGrain(
         if (lease != state.State.HandedOverLock)
         {
             state.State.HandedOverLock = lease;
-            await state.WriteStateAsync(cancellationToken);
+            await WriteAsync();
         }
     }
 
@@ -103,8 +122,12 @@ public sealed class AccountGrain(
 
         if (password is not null)
         {
+            // Off the scheduler like a login's hash, but an admin's change waits for a slot rather than fail.
+            var (_, hashed) = await hashing.RunAsync(() => (PasswordHasher.Hash(password), ScramCredentials.Derive(password)), HashPurpose.SetPassword, waitForSlot: true);
             _recentLogins.Forget();
-            state.State.PasswordHash = PasswordHasher.Hash(password);
+            _credentialsVersion++;
+            state.State.PasswordHash = hashed.Item1;
+            state.State.Scram = hashed.Item2;
             state.State.ApopSecret = update.KeepApopSecret ? password : null;
         }
         else if (!update.KeepApopSecret)
@@ -118,14 +141,13 @@ public sealed class AccountGrain(
             state.State.CreatedAt = time.GetUtcNow();
         }
 
-        await state.WriteStateAsync();
+        await WriteAsync();
 
         // Registered with the domain after our own write: RCPT accepts the address only once the account is
         // durable. If the domain was deleted meanwhile, the account is undone.
         if (!await domain.AddAccountAsync(GrainKeys.LocalPartOf(Address), state.State.Delivery.IsForward ? state.State.Delivery : null))
         {
-            await state.ClearStateAsync();
-            state.State = new AccountState();
+            await ClearAsync();
             return AdminResult.Invalid($"domain '{GrainKeys.DomainOf(Address)}' is not a local domain");
         }
 
@@ -143,38 +165,134 @@ public sealed class AccountGrain(
         await grains.GetGrain<IDomainGrain>(GrainKeys.DomainOf(Address)).RemoveAccountAsync(GrainKeys.LocalPartOf(Address));
         await store.DeleteMessagesAsync(Address, uids: null);
         await grains.GetGrain<IWhiteListGrain>(Address).ClearAsync();
-        _recentLogins.Forget();
-        await state.ClearStateAsync();
-        state.State = new AccountState();
+        await ClearAsync();
         return new AdminResult(AdminOutcome.Deleted);
     }
 
-    public Task<bool> AuthenticateAsync(AccountCredentials credentials)
+    public async Task<CredentialCheck> AuthenticateAsync(AccountCredentials credentials)
     {
         if (credentials.ApopDigest is not null && credentials.ApopTimestamp is not null)
         {
+            // An MD5 digest: cheap, so checked in the turn.
             var secret = state.State.Exists ? state.State.ApopSecret : null;
-            return Task.FromResult(ApopDigest.Verify(credentials.ApopTimestamp, secret, credentials.ApopDigest));
+            return ApopDigest.Verify(credentials.ApopTimestamp, secret, credentials.ApopDigest) ? CredentialCheck.Valid : CredentialCheck.Invalid;
         }
 
-        if (credentials.Password is null)
+        var password = credentials.Password;
+        if (password is null)
         {
-            return Task.FromResult(false);
+            return CredentialCheck.Invalid;
         }
 
-        if (state.State.Exists && _recentLogins.Matches(credentials.Password))
+        var version = _credentialsVersion;
+        if (state.State.Exists && _recentLogins.Matches(password))
         {
-            return Task.FromResult(true);
+            await UpgradeScramAsync(password, version);
+            return CredentialCheck.Valid;
         }
 
-        var valid = PasswordHasher.Verify(credentials.Password, state.State.Exists ? state.State.PasswordHash : null);
-        if (valid)
+        // An unknown account is checked against a decoy hash: the same cost and the same answer as a wrong password.
+        var hash = state.State.Exists ? state.State.PasswordHash : null;
+        var (ran, valid) = await hashing.RunAsync(() => PasswordHasher.Verify(password, hash), HashPurpose.Login);
+        if (!ran)
         {
-            _recentLogins.Remember(credentials.Password, credentials.RememberSuccessFor);
+            return CredentialCheck.Busy;
         }
 
-        return Task.FromResult(valid);
+        if (!valid || version != _credentialsVersion || !state.State.Exists)
+        {
+            return CredentialCheck.Invalid;
+        }
+
+        _recentLogins.Remember(password, credentials.RememberSuccessFor);
+        await UpgradeScramAsync(password, version);
+        return CredentialCheck.Valid;
     }
+
+    public Task<ScramSalt?> GetScramSaltAsync() =>
+        Task.FromResult(state.State is { Exists: true, Scram: { } keys } ? new ScramSalt(keys.Salt, keys.Iterations) : null);
+
+    public Task<ScramCheck> VerifyScramAsync(string authMessage, byte[] clientProof)
+    {
+        if (state.State is not { Exists: true, Scram: { } keys } || !ScramSha256.VerifyProof(keys.StoredKey, authMessage, clientProof))
+        {
+            return Task.FromResult(new ScramCheck(false, null));
+        }
+
+        return Task.FromResult(new ScramCheck(true, ScramSha256.ServerSignature(keys.ServerKey, authMessage)));
+    }
+
+    /// <summary>
+    /// Derives and stores SCRAM keys for an account whose password predates them, now that a login proved the
+    /// password. Best effort: when no hashing slot is free, the write fails or the password changed meanwhile,
+    /// nothing is stored and the next good login tries again; the login itself stands.
+    /// </summary>
+    private async Task UpgradeScramAsync(string password, long version)
+    {
+        if (state.State.Scram is not null)
+        {
+            return;
+        }
+
+        var (ran, keys) = await hashing.RunAsync(() => ScramCredentials.Derive(password), HashPurpose.ScramUpgrade);
+        if (!ran || version != _credentialsVersion || !state.State.Exists || state.State.Scram is not null)
+        {
+            return;
+        }
+
+        state.State.Scram = keys;
+        try
+        {
+            await WriteAsync();
+            LogScramDerived(logger, Address);
+        }
+        catch (Exception ex)
+        {
+            if (ReferenceEquals(state.State.Scram, keys))
+            {
+                state.State.Scram = null;
+            }
+
+            LogScramNotStored(logger, Address, ex);
+        }
+    }
+
+    /// <summary>Writes the state; one write at a time (see the class comment).</summary>
+    private async Task WriteAsync()
+    {
+        await _writes.WaitAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>Clears the stored state and forgets every credential of the account.</summary>
+    private async Task ClearAsync()
+    {
+        _recentLogins.Forget();
+        _credentialsVersion++;
+        await _writes.WaitAsync();
+        try
+        {
+            await state.ClearStateAsync();
+            state.State = new AccountState();
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SCRAM-SHA-256 keys derived for {Account} at its login (its password predates them)")]
+    private static partial void LogScramDerived(ILogger logger, string account);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SCRAM-SHA-256 keys for {Account} could not be stored; the next login tries again")]
+    private static partial void LogScramNotStored(ILogger logger, string account, Exception exception);
 
     public async Task<MaildropSnapshot> LockMaildropAsync(string sessionId, TimeSpan lease)
     {

@@ -1,6 +1,9 @@
 namespace EmailAI.Grains;
 
-/// <summary>Persisted state of a local account. The password only ever as a <see cref="PasswordHasher"/> hash.</summary>
+/// <summary>
+/// Persisted state of a local account. The password only ever as a <see cref="PasswordHasher"/> hash and as SCRAM
+/// keys (<see cref="Auth.ScramCredentials"/>), except the APOP copy below.
+/// </summary>
 [GenerateSerializer]
 public sealed class AccountState
 {
@@ -27,4 +30,11 @@ public sealed class AccountState
     /// <summary>Where the account's mail goes: its maildrop, or an internal server (Advanced Delivery).</summary>
     [Id(5)]
     public EmailAI.Contracts.DeliverySettings Delivery { get; set; } = EmailAI.Contracts.DeliverySettings.MailboxDelivery;
+
+    /// <summary>
+    /// SCRAM-SHA-256 keys of the current password; null for an account whose password was set before they existed,
+    /// until its next good password login derives them. Replaced with the password, gone with the account.
+    /// </summary>
+    [Id(6)]
+    public Auth.ScramCredentials? Scram { get; set; }
 }

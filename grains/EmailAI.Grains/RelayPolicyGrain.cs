@@ -29,7 +29,8 @@ public sealed class RelayPolicyGrain(
             update.AutoWhiteListRecipients ?? current.AutoWhiteListRecipients,
             new IpLocationBlocking(
                 update.BlockedCountries ?? current.IpLocationBlocking.BlockedCountries,
-                update.BlockingMessage ?? current.IpLocationBlocking.Message));
+                update.BlockingMessage ?? current.IpLocationBlocking.Message),
+            current.SubmissionSenders);
         var patterns = Compile(settings.AuthorisedIps, out var errors);
         var blocking = settings.IpLocationBlocking;
         foreach (var country in blocking.BlockedCountries)
@@ -38,6 +39,12 @@ public sealed class RelayPolicyGrain(
             {
                 errors.Add($"'{country}' is not an ISO 3166-1 alpha-2 country code");
             }
+        }
+
+        var senders = current.SubmissionSenders;
+        if (update.SubmissionSenders is { } text && !TryParseSenders(text, out senders))
+        {
+            errors.Add($"submissionSenders must be \"own\", \"domain\" or \"any\", not '{text}'");
         }
 
         var message = string.IsNullOrWhiteSpace(blocking.Message) ? IpLocationBlocking.DefaultMessage : blocking.Message.Trim();
@@ -55,7 +62,8 @@ public sealed class RelayPolicyGrain(
         state.State.Settings = new RelaySettings(
             [.. patterns.Select(p => p.Text)],
             settings.AutoWhiteListRecipients,
-            new IpLocationBlocking([.. blocking.BlockedCountries.Select(c => c.ToUpperInvariant()).Distinct()], message));
+            new IpLocationBlocking([.. blocking.BlockedCountries.Select(c => c.ToUpperInvariant()).Distinct()], message),
+            senders);
         state.State.Version++;
         try
         {
@@ -70,6 +78,19 @@ public sealed class RelayPolicyGrain(
 
         cache.Publish(Snapshot());
         return new AdminResult(AdminOutcome.Updated);
+    }
+
+    /// <summary>The admin API's names of <see cref="SubmissionSenders"/>, case-insensitive; numbers are refused.</summary>
+    public static bool TryParseSenders(string text, out SubmissionSenders senders)
+    {
+        senders = text.ToLowerInvariant() switch
+        {
+            "own" => SubmissionSenders.Own,
+            "domain" => SubmissionSenders.Domain,
+            "any" => SubmissionSenders.Any,
+            _ => (SubmissionSenders)(-1),
+        };
+        return Enum.IsDefined(senders);
     }
 
     private RelayPolicySnapshot Snapshot() => new(state.State.Version, state.State.Settings);

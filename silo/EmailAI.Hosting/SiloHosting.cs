@@ -53,6 +53,7 @@ public static class SiloHosting
 
         AddDelivery(builder, options);
         AddPolicy(builder);
+        builder.AddEmailAIPasswordHashing();
         return builder;
     }
 

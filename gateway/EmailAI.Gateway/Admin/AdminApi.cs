@@ -251,7 +251,8 @@ public static class AdminApi
             body.AuthorisedIps,
             body.AutoWhiteListRecipients,
             body.IpLocationBlocking?.BlockedCountries,
-            body.IpLocationBlocking?.Message));
+            body.IpLocationBlocking?.Message,
+            body.SubmissionSenders));
         if (result.Outcome is AdminOutcome.Updated or AdminOutcome.Created && await ClusterHasSeveralSilosAsync(grains))
         {
             // Every silo decides from its cached copy of the policy, which is never used once older than the
@@ -414,6 +415,7 @@ public static class AdminApi
     {
         authorisedIps = settings.AuthorisedIps,
         autoWhiteListRecipients = settings.AutoWhiteListRecipients,
+        submissionSenders = settings.SubmissionSenders.ToString().ToLowerInvariant(),
         ipLocationBlocking = new { blockedCountries = settings.IpLocationBlocking.BlockedCountries, message = settings.IpLocationBlocking.Message },
     };
 

@@ -1,3 +1,3 @@
 namespace EmailAI.Gateway.Admin;
 
-public sealed record RelayBody(List<string>? AuthorisedIps, bool? AutoWhiteListRecipients, IpLocationBlockingBody? IpLocationBlocking);
+public sealed record RelayBody(List<string>? AuthorisedIps, bool? AutoWhiteListRecipients, IpLocationBlockingBody? IpLocationBlocking, string? SubmissionSenders = null);

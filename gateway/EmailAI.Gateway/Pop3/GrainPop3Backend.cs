@@ -1,5 +1,6 @@
-using EmailAI.Protocols.Common;
 using EmailAI.Contracts;
+using EmailAI.Gateway.Auth;
+using EmailAI.Protocols.Auth;
 using EmailAI.Protocols.Pop3;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,58 +8,37 @@ using Microsoft.Extensions.Options;
 namespace EmailAI.Gateway.Pop3;
 
 /// <summary>
-/// The POP3 engine's maildrop operations as grain calls: logins are checked by the account grain and
-/// throttled by login-throttle grains; the maildrop lock, snapshot, retrieval and UPDATE all go through the
-/// account grain, so any gateway can serve any account and the lock holds cluster-wide.
+/// The POP3 engine's maildrop operations as grain calls. Logins go through the gateway's one login service
+/// (<see cref="GrainCredentialVerifier"/>: throttle, account grain, log line and metric shared with SMTP AUTH); the
+/// maildrop lock, snapshot, retrieval and UPDATE all go through the account grain, so any gateway can serve any
+/// account and the lock holds cluster-wide.
 /// </summary>
 public sealed class GrainPop3Backend(
     IGrainFactory grains,
+    GrainCredentialVerifier verifier,
     IOptions<Pop3LoginOptions> options,
-    TimeProvider time,
     ILogger<GrainPop3Backend> logger) : IPop3Backend
 {
     public async ValueTask<Pop3AuthResult> AuthenticateAsync(Pop3Credentials credentials, CancellationToken cancellationToken)
     {
-        var policy = options.Value;
-        var clientThrottle = grains.GetGrain<ILoginThrottleGrain>(GrainKeys.ThrottleForClient(credentials.RemoteAddress));
-        GrainKeys.TryNormalizeAddress(credentials.User, out var address);
-        var accountThrottle = address is null ? null : grains.GetGrain<ILoginThrottleGrain>(GrainKeys.ThrottleForAccount(address));
-        try
+        var mechanism = credentials.ApopDigest is not null ? LoginMechanism.Apop
+            : credentials.Mechanism.StartsWith("AUTH", StringComparison.OrdinalIgnoreCase) ? LoginMechanism.Plain
+            : LoginMechanism.UserPass;
+
+        // POP3 over TLS does not exist yet on this listener; the TLS listener work fills this in.
+        var request = new LoginRequest("POP3", mechanism, credentials.User, credentials.RemoteAddress, credentials.SessionId, Tls: false);
+        var result = mechanism == LoginMechanism.Apop
+            ? await verifier.VerifyApopAsync(request, credentials.ApopTimestamp!, credentials.ApopDigest!, cancellationToken)
+            : await verifier.VerifyPasswordAsync(request, credentials.Password ?? "", cancellationToken);
+
+        // Success is not a login yet: the session logs and counts it once the maildrop is locked (Pop3LoginLog).
+        return result.Status switch
         {
-            // Both counters are asked at once: a login costs one round trip for them, not two.
-            var clientBlocked = clientThrottle.IsBlockedAsync(policy.MaxAuthFailuresPerClient, policy.AuthFailureWindow);
-            var accountBlocked = accountThrottle?.IsBlockedAsync(policy.MaxAuthFailures, policy.AuthFailureWindow) ?? Task.FromResult(false);
-            if (await clientBlocked | await accountBlocked)
-            {
-                // Logged (escaped) and counted by the session's login observer, like every refusal.
-                return new Pop3AuthResult(Pop3AuthStatus.Throttled);
-            }
-
-            var valid = address is not null && await grains.GetGrain<IAccountGrain>(address)
-                .AuthenticateAsync(new AccountCredentials(credentials.Password, credentials.ApopTimestamp, credentials.ApopDigest, policy.AuthCacheTtl));
-            if (valid)
-            {
-                // Not a login yet: it is logged and counted once the maildrop is locked (Pop3LoginLog).
-                await accountThrottle!.ResetAsync();
-                return new Pop3AuthResult(Pop3AuthStatus.Succeeded, address);
-            }
-
-            await Task.WhenAll(
-                clientThrottle.RecordFailureAsync(policy.AuthFailureWindow),
-                accountThrottle?.RecordFailureAsync(policy.AuthFailureWindow) ?? Task.CompletedTask);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            logger.LogWarning(ex, "POP3 login check for user={User} failed", LogText.EscapeToken(credentials.User));
-            return new Pop3AuthResult(Pop3AuthStatus.TemporaryFailure);
-        }
-
-        if (policy.AuthFailureDelay > TimeSpan.Zero)
-        {
-            await Task.Delay(policy.AuthFailureDelay, time, cancellationToken);
-        }
-
-        return new Pop3AuthResult(Pop3AuthStatus.Failed);
+            LoginStatus.Succeeded => new Pop3AuthResult(Pop3AuthStatus.Succeeded, result.Account),
+            LoginStatus.Throttled => new Pop3AuthResult(Pop3AuthStatus.Throttled),
+            LoginStatus.TemporaryFailure => new Pop3AuthResult(Pop3AuthStatus.TemporaryFailure),
+            _ => new Pop3AuthResult(Pop3AuthStatus.Failed),
+        };
     }
 
     public async ValueTask<Pop3OpenResult> OpenAsync(string mailbox, string sessionId, CancellationToken cancellationToken)

@@ -427,7 +427,7 @@ public sealed class Pop3Session
         Pop3AuthResult auth;
         try
         {
-            auth = await _backend.AuthenticateAsync(credentials, cancellationToken);
+            auth = await _backend.AuthenticateAsync(credentials with { Mechanism = mechanism, SessionId = SessionId }, cancellationToken);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {

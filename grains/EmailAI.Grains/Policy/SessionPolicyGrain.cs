@@ -6,7 +6,8 @@ namespace EmailAI.Grains.Policy;
 
 /// <summary>
 /// Decides the recipients no domain grain can take (address literals, names that are not host names) with the
-/// same <see cref="RecipientRules"/> as the domain grains. A stateless worker: every silo runs its own activations,
+/// same <see cref="RecipientRules"/> as the domain grains, and the envelope sender of an authenticated session
+/// (<see cref="SenderRules"/>), both from this silo's cached relay policy. A stateless worker: every silo runs its own activations,
 /// next to the gateway call. Reentrant: decisions share nothing mutable.
 /// </summary>
 [StatelessWorker]
@@ -15,6 +16,9 @@ public sealed partial class SessionPolicyGrain(RelayPolicyCache relayPolicy, ILo
 {
     public Task<PolicyVerdict> DecideRecipientAsync(RecipientRequest request) =>
         new RecipientRules(relayPolicy, ResolveAsync).DecideAsync(request);
+
+    public Task<PolicyVerdict> DecideSenderAsync(SenderRequest request) =>
+        new SenderRules(relayPolicy).DecideAsync(request);
 
     /// <summary>The domain grain's answer, or null when it could not be asked (logged here, answered 451).</summary>
     private async Task<RecipientResolution?> ResolveAsync(string domain, string localPart)

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Net;
+using EmailAI.Protocols.Auth;
+using EmailAI.Tests.EndToEnd;
+
+namespace EmailAI.Tests.Auth;
+
+/// <summary>
+/// The gateway's login service against a real server's grains: SCRAM-SHA-256 keys made when the admin API sets a
+/// password, replaced with it, gone with the account, and derived at the next password login for an account whose
+/// password predates them; made-up SCRAM parameters for unknown users; unknown user and wrong password alike.
+/// </summary>
+public sealed class CredentialVerifierTests
+{
+    private const string Password = "a-long-secret";
+
+    [Fact]
+    public async Task Scram_PasswordSetThroughAdminApi_RoundTripSucceedsWithServerSignature()
+    {
+        await using var login = await LoginServer.StartAsync();
+        const string alice = "alice@scram.test";
+        await login.Server.ProvisionAsync(alice, Password);
+        var verifier = login.Verifier();
+
+        // The name as a client may type it: the account's normalisation applies.
+        var request = Request("Alice@SCRAM.test", LoginMechanism.ScramSha256);
+        var parameters = await verifier.GetScramParametersAsync(request, default);
+        Assert.Equal(ScramSha256.DefaultIterations, parameters.Iterations);
+        Assert.Equal(ScramSha256.SaltBytes, parameters.Salt.Length);
+
+        var authMessage = AuthMessage("Alice@SCRAM.test", parameters);
+        var result = await verifier.VerifyScramAsync(request, authMessage, ScramSha256.ClientProof(Password, parameters.Salt, parameters.Iterations, authMessage), default);
+        Assert.Equal(LoginStatus.Succeeded, result.Status);
+        Assert.Equal(alice, result.Account);
+        var (_, serverKey) = ScramSha256.DeriveKeys(Password, parameters.Salt, parameters.Iterations);
+        Assert.Equal(ScramSha256.ServerSignature(serverKey, authMessage), result.ServerSignature);
+
+        var wrong = await verifier.VerifyScramAsync(request, authMessage, ScramSha256.ClientProof("not-the-secret", parameters.Salt, parameters.Iterations, authMessage), default);
+        Assert.Equal(LoginStatus.Failed, wrong.Status);
+        Assert.Null(wrong.ServerSignature);
+
+        // A new password replaces the keys: a new salt, the old password's proof no longer works.
+        using (var put = await login.Server.Admin.PutAsync($"/api/v1/accounts/{alice}", ServerProcess.Json("""{"password":"another-long-secret"}""")))
+        {
+            put.EnsureSuccessStatusCode();
+        }
+
+        var changed = await verifier.GetScramParametersAsync(request, default);
+        Assert.NotEqual(parameters.Salt, changed.Salt);
+        var changedMessage = AuthMessage("Alice@SCRAM.test", changed);
+        Assert.Equal(LoginStatus.Failed, (await verifier.VerifyScramAsync(request, changedMessage, ScramSha256.ClientProof(Password, changed.Salt, changed.Iterations, changedMessage), default)).Status);
+        Assert.Equal(LoginStatus.Succeeded, (await verifier.VerifyScramAsync(request, changedMessage, ScramSha256.ClientProof("another-long-secret", changed.Salt, changed.Iterations, changedMessage), default)).Status);
+
+        // Deleting the account removes them: what remains is the made-up answer any unknown name gets.
+        using (var delete = await login.Server.Admin.DeleteAsync($"/api/v1/accounts/{alice}"))
+        {
+            delete.EnsureSuccessStatusCode();
+        }
+
+        var gone = await verifier.GetScramParametersAsync(request, default);
+        Assert.NotEqual(changed.Salt, gone.Salt);
+        Assert.Equal(gone.Salt, (await verifier.GetScramParametersAsync(request, default)).Salt);
+        var goneMessage = AuthMessage("Alice@SCRAM.test", gone);
+        Assert.Equal(LoginStatus.Failed, (await verifier.VerifyScramAsync(request, goneMessage, ScramSha256.ClientProof("another-long-secret", gone.Salt, gone.Iterations, goneMessage), default)).Status);
+    }
+
+    [Fact]
+    public async Task Scram_UnknownUser_MadeUpSaltStableForTheNameOnEveryGateway()
+    {
+        await using var login = await LoginServer.StartAsync();
+        await login.Server.ProvisionAsync("alice@decoy.scram.test", Password);
+        var real = await login.Verifier().GetScramParametersAsync(Request("alice@decoy.scram.test", LoginMechanism.ScramSha256), default);
+
+        var first = await login.Verifier().GetScramParametersAsync(Request("nobody@decoy.scram.test", LoginMechanism.ScramSha256), default);
+        var again = await login.Verifier().GetScramParametersAsync(Request("NOBODY@decoy.scram.test", LoginMechanism.ScramSha256), default);
+        var other = await login.Verifier().GetScramParametersAsync(Request("somebody@decoy.scram.test", LoginMechanism.ScramSha256), default);
+        Assert.Equal(first.Salt, again.Salt);
+        Assert.NotEqual(first.Salt, other.Salt);
+        Assert.NotEqual(first.Salt, real.Salt);
+        Assert.Equal(ScramSha256.SaltBytes, first.Salt.Length);
+        Assert.Equal(real.Iterations, first.Iterations);
+
+        var authMessage = AuthMessage("nobody@decoy.scram.test", first);
+        var result = await login.Verifier().VerifyScramAsync(Request("nobody@decoy.scram.test", LoginMechanism.ScramSha256), authMessage,
+            ScramSha256.ClientProof(Password, first.Salt, first.Iterations, authMessage), default);
+        Assert.Equal(LoginStatus.Failed, result.Status);
+    }
+
+    [Fact]
+    public async Task Scram_AccountWhosePasswordPredatesKeys_KeysDerivedAtNextPasswordLogin()
+    {
+        await using var login = await LoginServer.StartAsync();
+        const string alice = "alice@legacy.scram.test";
+        await login.Server.ProvisionAsync(alice, Password);
+        var request = Request(alice, LoginMechanism.ScramSha256);
+        var original = await login.Verifier().GetScramParametersAsync(request, default);
+
+        // The state as the version before SCRAM wrote it: a password hash, no keys.
+        await login.RestartAsync(db => LoginServer.EditState(db, "account", json => Assert.True(json.Remove("scram"), "the stored account had SCRAM keys")));
+        var verifier = login.Verifier();
+        var before = await verifier.GetScramParametersAsync(request, default);
+        Assert.NotEqual(original.Salt, before.Salt);
+        var beforeMessage = AuthMessage(alice, before);
+        Assert.Equal(LoginStatus.Failed, (await verifier.VerifyScramAsync(request, beforeMessage, ScramSha256.ClientProof(Password, before.Salt, before.Iterations, beforeMessage), default)).Status);
+
+        // A password login (PLAIN, POP3 …) has the password in hand: the keys are derived and stored then.
+        Assert.Equal(LoginStatus.Succeeded, (await verifier.VerifyPasswordAsync(Request(alice, LoginMechanism.Plain), Password, default)).Status);
+        var after = await verifier.GetScramParametersAsync(request, default);
+        Assert.NotEqual(before.Salt, after.Salt);
+        var afterMessage = AuthMessage(alice, after);
+        var result = await verifier.VerifyScramAsync(request, afterMessage, ScramSha256.ClientProof(Password, after.Salt, after.Iterations, afterMessage), default);
+        Assert.Equal(LoginStatus.Succeeded, result.Status);
+        Assert.Contains("SCRAM-SHA-256 keys derived for alice@legacy.scram.test", login.Server.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Password_UnknownUserWrongPasswordAndMalformedName_SameAnswerComparableTime()
+    {
+        await using var login = await LoginServer.StartAsync();
+        await login.Server.ProvisionAsync("alice@same.auth.test", Password);
+        var verifier = login.Verifier();
+        var attempts = new (string User, string Password)[] { ("alice@same.auth.test", "wrong-password"), ("nobody@same.auth.test", Password), ("not an address", Password) };
+        var times = attempts.ToDictionary(a => a.User, _ => new List<double>());
+
+        // Warm up (the decoy hash, grain activations), then alternate so load drifts hit all three alike.
+        foreach (var (user, password) in attempts)
+        {
+            await verifier.VerifyPasswordAsync(Request(user, LoginMechanism.Plain, 90), password, default);
+        }
+
+        for (var round = 0; round < 5; round++)
+        {
+            foreach (var (user, password) in attempts)
+            {
+                var clock = Stopwatch.StartNew();
+                var result = await verifier.VerifyPasswordAsync(Request(user, LoginMechanism.Plain, 91 + round), password, default);
+                times[user].Add(clock.Elapsed.TotalMilliseconds);
+                Assert.Equal(new LoginResult(LoginStatus.Failed), result);
+            }
+        }
+
+        var medians = times.ToDictionary(t => t.Key, t => t.Value.Order().ElementAt(t.Value.Count / 2));
+        Console.WriteLine("median ms: " + string.Join(", ", medians.Select(m => $"{m.Key}={m.Value:F0}")));
+
+        // Each pays the slow hash: none is answered in a fraction of the others' time.
+        Assert.True(medians.Values.Max() < 3 * medians.Values.Min(), string.Join(", ", medians.Select(m => $"{m.Key}={m.Value:F0} ms")));
+        Assert.True(medians.Values.Min() > 20, "a failed login cost less than a slow hash");
+    }
+
+    private static LoginRequest Request(string user, LoginMechanism mechanism, int client = 80) =>
+        new("SMTP", mechanism, user, new IPAddress([127, 0, 0, (byte)client]), "test-session", Tls: true);
+
+    /// <summary>An RFC 5802 AuthMessage for <paramref name="user"/> with the server's parameters.</summary>
+    private static string AuthMessage(string user, ScramParameters parameters)
+    {
+        var nonce = "cNonce" + Guid.NewGuid().ToString("N");
+        return $"n={user},r={nonce},r={nonce}sNonce,s={Convert.ToBase64String(parameters.Salt)},i={parameters.Iterations},c=biws,r={nonce}sNonce";
+    }
+}
