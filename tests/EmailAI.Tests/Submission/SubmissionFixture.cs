@@ -4,7 +4,7 @@ namespace EmailAI.Tests.Submission;
 
 /// <summary>
 /// One embedded server with every listener on its own loopback port (25, 587, 465, 110, 995 as configured
-/// ports), its self-signed certificate and two accounts, for the real-client tests of issue 10.
+/// ports, see ServerProcess), its self-signed certificate and two accounts, for the real-client tests of issue 10.
 /// </summary>
 public sealed class SubmissionFixture : IAsyncLifetime
 {
@@ -13,33 +13,13 @@ public sealed class SubmissionFixture : IAsyncLifetime
     public const string Bob = "bob@submission.test";
     public const string Password = "alice-long-secret";
 
-    public SubmissionFixture()
-    {
-        SubmissionPort = ServerProcess.FreePort();
-        SubmissionsPort = ServerProcess.FreePort();
-        Pop3sPort = ServerProcess.FreePort();
-        Server = new ServerProcess(new Dictionary<string, string>
-        {
-            ["EmailAI:ServerDomain"] = ServerDomain,
-            ["EmailAI:Submission:Enabled"] = "true",
-            ["EmailAI:Submission:Port"] = SubmissionPort.ToString(),
-            ["EmailAI:Submission:ListenAddress"] = "127.0.0.1",
-            ["EmailAI:Submissions:Enabled"] = "true",
-            ["EmailAI:Submissions:Port"] = SubmissionsPort.ToString(),
-            ["EmailAI:Submissions:ListenAddress"] = "127.0.0.1",
-            ["EmailAI:Pop3s:Enabled"] = "true",
-            ["EmailAI:Pop3s:Port"] = Pop3sPort.ToString(),
-            ["EmailAI:Pop3s:ListenAddress"] = "127.0.0.1",
-        });
-    }
+    public ServerProcess Server { get; } = new(new Dictionary<string, string> { ["EmailAI:ServerDomain"] = ServerDomain });
 
-    public ServerProcess Server { get; }
+    public int SubmissionPort => Server.SubmissionPort;
 
-    public int SubmissionPort { get; }
+    public int SubmissionsPort => Server.SubmissionsPort;
 
-    public int SubmissionsPort { get; }
-
-    public int Pop3sPort { get; }
+    public int Pop3sPort => Server.Pop3sPort;
 
     public async Task InitializeAsync()
     {
