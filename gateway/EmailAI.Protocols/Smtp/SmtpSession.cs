@@ -52,11 +52,10 @@ public sealed class SmtpSession
     private TlsSessionInfo? _tls;
     private readonly ISmtpSessionEvents? _events;
 
-    // SMTP AUTH (RFC 4954): the account once authenticated; the exchange in progress (its next line is a SASL
-    // response, never a command) and, after a server-final challenge, the outcome that the client's next line ends.
+    // SMTP AUTH (RFC 4954): the account once authenticated, and the exchange in progress (while it is open, the
+    // next line is a SASL response, never a command).
     private string? _authenticated;
-    private ISaslMechanism? _sasl;
-    private SaslStep? _saslFinal;
+    private SmtpAuthExchange? _sasl;
 
     // For the log (ISmtpSessionEvents): the command being answered and what it named, and the session's counts.
     private string _command = "CONNECT";
@@ -446,7 +445,7 @@ public sealed class SmtpSession
         {
             // RFC 4954 §3. PLAIN first for clients that take the first mechanism they know: it works for every
             // account, SCRAM only for passwords set since SCRAM keys are kept; MailKit and Thunderbird pick SCRAM.
-            keywords.Add("AUTH PLAIN LOGIN SCRAM-SHA-256");
+            keywords.Add("AUTH " + SmtpAuthExchange.Mechanisms);
         }
 
         return SmtpReplies.Ehlo(_options.ServerDomain, ip, keywords);
@@ -624,14 +623,7 @@ public sealed class SmtpSession
         }
 
         var request = new LoginRequest("SMTP", LoginMechanism.Plain, "", _remoteAddress, _sessionId, _tls is not null);
-        ISaslMechanism? mechanism = name switch
-        {
-            "PLAIN" => new SaslPlain(verifier, request),
-            "LOGIN" => new SaslLogin(verifier, request),
-            "SCRAM-SHA-256" => ScramFactory(verifier, request),
-            _ => null,
-        };
-        if (mechanism is null)
+        if (SmtpAuthExchange.CreateMechanism(name, verifier, request, ScramFactory) is not { } mechanism)
         {
             return SmtpReplies.UnknownMechanism;
         }
@@ -644,117 +636,26 @@ public sealed class SmtpSession
             return SmtpReplies.EncryptionRequired;
         }
 
-        if (initial is null)
-        {
-            return SaslContinue(mechanism, mechanism.Start());
-        }
-
-        if (!SaslBase64.TryDecodeInitial(initial, out var response))
-        {
-            _logReason = "initial response is not base64";
-            return SmtpReplies.AuthBadBase64;
-        }
-
-        return await SaslRespondAsync(mechanism, response, cancellationToken);
+        var exchange = new SmtpAuthExchange(mechanism, _options.MaxSaslResponseLength);
+        return Track(exchange, await exchange.StartAsync(initial, cancellationToken));
     }
 
     /// <summary>One line of a running exchange: never a command, never logged (it may hold a password).</summary>
     private async ValueTask<SmtpReply> SaslResponseAsync(FramedLineKind kind, string line, CancellationToken cancellationToken)
     {
-        var mechanism = _sasl!;
-        var final = _saslFinal;
         _logSender = null;
         _logRecipient = null;
         _logQueueId = null;
-        _logReason = null;
-        EndSasl();
-        if (kind == FramedLineKind.TooLong)
-        {
-            _logReason = $"SASL response longer than {_options.MaxSaslResponseLength} octets";
-            return SmtpReplies.AuthLineTooLong;
-        }
-
-        // After the server-final challenge (SCRAM v= or e=): a failure stands whatever the client answers (it
-        // usually cancels); the client's empty line completes a success.
-        if (final is not null && (final.Outcome != SaslOutcome.Succeeded || (kind == FramedLineKind.Line && line.Length == 0)))
-        {
-            return SaslFinish(final);
-        }
-
-        if (kind == FramedLineKind.Line && line == SaslBase64.Cancel)
-        {
-            _logReason = "client cancelled the exchange";
-            return SmtpReplies.AuthCancelled;
-        }
-
-        if (final is not null)
-        {
-            return SaslFinish(SaslStep.Malformed("non-empty response to the server-final message", final.User));
-        }
-
-        if (kind != FramedLineKind.Line || !SaslBase64.TryDecode(line, out var response))
-        {
-            _logReason = "SASL response is not base64";
-            return SmtpReplies.AuthBadBase64;
-        }
-
-        return await SaslRespondAsync(mechanism, response, cancellationToken);
+        return Track(_sasl!, await _sasl!.ReadAsync(kind, line, cancellationToken));
     }
 
-    private async ValueTask<SmtpReply> SaslRespondAsync(ISaslMechanism mechanism, byte[] response, CancellationToken cancellationToken)
+    /// <summary>Takes over what a step of the exchange decided: the log's reason, the account, whether it goes on.</summary>
+    private SmtpReply Track(SmtpAuthExchange exchange, SmtpReply reply)
     {
-        SaslStep step;
-        try
-        {
-            step = await mechanism.RespondAsync(response, cancellationToken);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            // The verifier's failures are temporary by contract. Only the exception's type is logged: a message
-            // could quote what it was given.
-            step = new SaslStep(SaslOutcome.TemporaryFailure, Reason: "credential verifier failed: " + ex.GetType().Name);
-        }
-
-        return SaslContinue(mechanism, step);
-    }
-
-    /// <summary>Sends a challenge and keeps the exchange open, or ends it with the step's outcome.</summary>
-    private SmtpReply SaslContinue(ISaslMechanism mechanism, SaslStep step)
-    {
-        if (step.Challenge is null)
-        {
-            return SaslFinish(step);
-        }
-
-        _sasl = mechanism;
-        _saslFinal = step.IsFinal ? step : null;
-        return SmtpReplies.AuthChallenge(SaslBase64.Encode(step.Challenge));
-    }
-
-    private SmtpReply SaslFinish(SaslStep step)
-    {
-        EndSasl();
-        _logReason = step.User is null ? step.Reason : $"{step.Reason}, sasl_username={step.User}";
-        switch (step.Outcome)
-        {
-            case SaslOutcome.Succeeded:
-                _authenticated = step.Account;
-                return SmtpReplies.AuthSucceeded;
-            case SaslOutcome.Failed:
-                return SmtpReplies.AuthInvalid;
-            case SaslOutcome.Throttled:
-                return SmtpReplies.AuthThrottled;
-            case SaslOutcome.TemporaryFailure:
-                return SmtpReplies.AuthTemporaryFailure;
-            default:
-                return SmtpReplies.AuthMalformed;
-        }
-    }
-
-    private void EndSasl()
-    {
-        _sasl = null;
-        _saslFinal = null;
+        _logReason = exchange.Reason;
+        _authenticated ??= exchange.Account;
+        _sasl = exchange.IsOpen ? exchange : null;
+        return reply;
     }
 
     private async ValueTask<SmtpReply> RcptAsync(string args, CancellationToken cancellationToken)

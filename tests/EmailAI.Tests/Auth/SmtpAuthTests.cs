@@ -333,6 +333,25 @@ public sealed class SmtpAuthTests
     }
 
     [Fact]
+    public async Task Auth_ArbitraryResponseBytes_NeverThrowNeverAuthenticate()
+    {
+        var mechanism = Gen.OneOf(Gen.Const("PLAIN"), Gen.Const("LOGIN"), Gen.Const("SCRAM-SHA-256"));
+        var bytes = Gen.OneOf(Gen.Byte.Array[0, 200], Gen.Char["\r\n*=Ab0+/ "].Select(c => (byte)c).Array[0, 60]);
+        await Gen.Select(mechanism, bytes, Gen.Int[1, 64]).SampleAsync(async (name, response, chunk) =>
+        {
+            var harness = Create(configure: o => o.MaxErrors = 1000);
+            harness.Start();
+            await harness.SendAsync($"EHLO c\r\nAUTH {name}\r\n");
+            await harness.SendAsync(response, chunk);
+            await harness.SendAsync("\r\n*\r\nNOOP\r\n");
+
+            Assert.False(harness.Session.Info.Authenticated);
+            Assert.DoesNotContain(harness.Replies, reply => reply.Code == 235);
+            Assert.Equal(250, harness.Replies[^1].Code);
+        }, iter: 300);
+    }
+
+    [Fact]
     public async Task Auth_Secrets_NeverInTheSessionsEvents()
     {
         var password = "s3cret-Pa55";
