@@ -147,6 +147,7 @@ public sealed class SmtpSession
         // Nothing learnt in clear survives the handshake (RFC 3207 §4.2), an AUTH given in clear with
         // AllowInsecureAuth included: the client authenticates again under TLS.
         _authenticated = null;
+        _sasl = null;
         _state = SmtpState.Connected;
         Deadline = _time.GetUtcNow() + _options.CommandTimeout;
     }
