@@ -22,12 +22,15 @@ public sealed class Pop3LoginProtectionTests
         ["EmailAI:Pop3:MaxAuthFailures"] = "3",
         ["EmailAI:Pop3:MaxAuthFailuresPerClient"] = "3",
         ["EmailAI:Pop3:AuthFailureDelay"] = "00:00:00",
+
+        // These tests are about counting, not about the hashing bound: on a busy machine no check is turned away.
+        ["EmailAI:Auth:HashSlotWait"] = "00:01:00",
     };
 
     [Fact]
     public async Task FailedLogin_UnknownUserAndWrongPassword_SameAuthReply()
     {
-        await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string> { ["EmailAI:Pop3:AuthFailureDelay"] = "00:00:00" });
+        await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string> { ["EmailAI:Pop3:AuthFailureDelay"] = "00:00:00", ["EmailAI:Auth:HashSlotWait"] = "00:01:00" });
         const string alice = "alice@same.pop3.test";
         await server.ProvisionAsync(alice);
 
@@ -187,7 +190,7 @@ public sealed class Pop3LoginProtectionTests
     [Fact]
     public async Task FailedLogin_DefaultDelay_ErrAfterTwoSecondsWhileSuccessIsFast()
     {
-        await using var server = await ServerProcess.StartNewAsync();
+        await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string> { ["EmailAI:Auth:HashSlotWait"] = "00:01:00" });
         const string alice = "alice@delay.pop3.test";
         await server.ProvisionAsync(alice);
         var minimum = TimeSpan.FromSeconds(1.5);
@@ -244,7 +247,7 @@ public sealed class Pop3LoginProtectionTests
             }
 
             Assert.StartsWith(Throttled, reply);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"still throttled {clock.Elapsed} after a 2 s window");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"still throttled {clock.Elapsed} after a 2 s window");
             await Task.Delay(200);
         }
     }
