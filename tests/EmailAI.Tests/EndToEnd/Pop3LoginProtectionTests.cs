@@ -149,6 +149,11 @@ public sealed class Pop3LoginProtectionTests
         Assert.Equal(40, replies.Count(reply => reply == AuthFailed));
         Assert.Equal(40, checks);
 
+        // The gateway's login counter saw the same: one sample per attempt, by protocol, mechanism and result.
+        var metrics = await server.Admin.GetStringAsync("/metrics");
+        Assert.Equal(40, Auth.Metrics.Sum(metrics, "emailai_logins_total", "protocol=\"pop3\"", "mechanism=\"userpass\"", "result=\"failed\""));
+        Assert.Equal(160, Auth.Metrics.Sum(metrics, "emailai_logins_total", "protocol=\"pop3\"", "mechanism=\"userpass\"", "result=\"throttled\""));
+
         // The owner from a fifth address is not affected.
         using var owner = await Pop3RawClient.ConnectAsync(server.Pop3Port, Pop3Steps.Loopback(65));
         await owner.LoginAsync(alice, Pop3Steps.Password);
@@ -218,7 +223,8 @@ public sealed class Pop3LoginProtectionTests
     {
         await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string>(ThreeFailuresNoDelay)
         {
-            ["EmailAI:Pop3:AuthFailureWindow"] = "00:00:02",
+            // Long enough that three slow hashes on a busy machine (seen: over 2 s) fit inside it.
+            ["EmailAI:Pop3:AuthFailureWindow"] = "00:00:10",
         });
         const string alice = "alice@window.throttle.pop3.test";
         await server.ProvisionAsync(alice);
@@ -247,7 +253,7 @@ public sealed class Pop3LoginProtectionTests
             }
 
             Assert.StartsWith(Throttled, reply);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"still throttled {clock.Elapsed} after a 2 s window");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), $"still throttled {clock.Elapsed} after a 10 s window");
             await Task.Delay(200);
         }
     }
