@@ -147,6 +147,49 @@ public sealed class CredentialVerifierTests
         Assert.True(medians.Values.Min() > 20, "a failed login cost less than a slow hash");
     }
 
+    /// <summary>
+    /// At the hashing limit: one slot and no wait. Logins that find the slot taken are a temporary failure, counted
+    /// as busy hashes, and not as failures: a client turned away so can log in right after even with a limit of
+    /// one check per (name, address).
+    /// </summary>
+    [Fact]
+    public async Task Password_NoHashingSlotFree_TemporaryFailureNotCountedAgainstTheClient()
+    {
+        await using var login = await LoginServer.StartAsync(new Dictionary<string, string>
+        {
+            ["EmailAI:Auth:MaxConcurrentHashes"] = "1",
+            ["EmailAI:Auth:HashSlotWait"] = "00:00:00",
+        });
+        const string alice = "alice@slots.auth.test";
+        await login.Server.ProvisionAsync(alice, Password);
+        var verifier = login.Verifier(new EmailAI.Gateway.Pop3.Pop3LoginOptions { MaxAuthFailures = 1, AuthFailureDelay = TimeSpan.Zero });
+        var busyBefore = await login.CounterAsync("emailai_auth_password_hashes_total", "purpose=\"login\"", "result=\"busy\"");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(n =>
+            verifier.VerifyPasswordAsync(Request(alice, LoginMechanism.Plain, 100 + n), "wrong-password", default).AsTask()));
+        var statuses = results.Select(r => r.Status).ToList();
+        Console.WriteLine("8 concurrent checks with one slot: " + string.Join(", ", statuses));
+        Assert.All(statuses, s => Assert.True(s is LoginStatus.Failed or LoginStatus.TemporaryFailure, s.ToString()));
+        Assert.Contains(LoginStatus.Failed, statuses);
+        Assert.Contains(LoginStatus.TemporaryFailure, statuses);
+
+        // The metric may lag a scrape behind; what it must not do is disagree once settled.
+        var temporary = statuses.Count(s => s == LoginStatus.TemporaryFailure);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await login.CounterAsync("emailai_auth_password_hashes_total", "purpose=\"login\"", "result=\"busy\"") - busyBefore < temporary && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(temporary, await login.CounterAsync("emailai_auth_password_hashes_total", "purpose=\"login\"", "result=\"busy\"") - busyBefore);
+
+        for (var n = 0; n < 8; n++)
+        {
+            var again = await verifier.VerifyPasswordAsync(Request(alice, LoginMechanism.Plain, 100 + n), Password, default);
+            Assert.Equal(statuses[n] == LoginStatus.Failed ? LoginStatus.Throttled : LoginStatus.Succeeded, again.Status);
+        }
+    }
+
     private static LoginRequest Request(string user, LoginMechanism mechanism, int client = 80) =>
         new("SMTP", mechanism, user, new IPAddress([127, 0, 0, (byte)client]), "test-session", Tls: true);
 

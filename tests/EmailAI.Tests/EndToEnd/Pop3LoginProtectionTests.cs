@@ -22,12 +22,15 @@ public sealed class Pop3LoginProtectionTests
         ["EmailAI:Pop3:MaxAuthFailures"] = "3",
         ["EmailAI:Pop3:MaxAuthFailuresPerClient"] = "3",
         ["EmailAI:Pop3:AuthFailureDelay"] = "00:00:00",
+
+        // These tests are about counting, not about the hashing bound: on a busy machine no check is turned away.
+        ["EmailAI:Auth:HashSlotWait"] = "00:01:00",
     };
 
     [Fact]
     public async Task FailedLogin_UnknownUserAndWrongPassword_SameAuthReply()
     {
-        await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string> { ["EmailAI:Pop3:AuthFailureDelay"] = "00:00:00" });
+        await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string> { ["EmailAI:Pop3:AuthFailureDelay"] = "00:00:00", ["EmailAI:Auth:HashSlotWait"] = "00:01:00" });
         const string alice = "alice@same.pop3.test";
         await server.ProvisionAsync(alice);
 
@@ -146,6 +149,11 @@ public sealed class Pop3LoginProtectionTests
         Assert.Equal(40, replies.Count(reply => reply == AuthFailed));
         Assert.Equal(40, checks);
 
+        // The gateway's login counter saw the same: one sample per attempt, by protocol, mechanism and result.
+        var metrics = await server.Admin.GetStringAsync("/metrics");
+        Assert.Equal(40, Auth.Metrics.Sum(metrics, "emailai_logins_total", "protocol=\"pop3\"", "mechanism=\"userpass\"", "result=\"failed\""));
+        Assert.Equal(160, Auth.Metrics.Sum(metrics, "emailai_logins_total", "protocol=\"pop3\"", "mechanism=\"userpass\"", "result=\"throttled\""));
+
         // The owner from a fifth address is not affected.
         using var owner = await Pop3RawClient.ConnectAsync(server.Pop3Port, Pop3Steps.Loopback(65));
         await owner.LoginAsync(alice, Pop3Steps.Password);
@@ -187,7 +195,7 @@ public sealed class Pop3LoginProtectionTests
     [Fact]
     public async Task FailedLogin_DefaultDelay_ErrAfterTwoSecondsWhileSuccessIsFast()
     {
-        await using var server = await ServerProcess.StartNewAsync();
+        await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string> { ["EmailAI:Auth:HashSlotWait"] = "00:01:00" });
         const string alice = "alice@delay.pop3.test";
         await server.ProvisionAsync(alice);
         var minimum = TimeSpan.FromSeconds(1.5);
@@ -215,7 +223,8 @@ public sealed class Pop3LoginProtectionTests
     {
         await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string>(ThreeFailuresNoDelay)
         {
-            ["EmailAI:Pop3:AuthFailureWindow"] = "00:00:02",
+            // Long enough that three slow hashes on a busy machine (seen: over 2 s) fit inside it.
+            ["EmailAI:Pop3:AuthFailureWindow"] = "00:00:10",
         });
         const string alice = "alice@window.throttle.pop3.test";
         await server.ProvisionAsync(alice);
@@ -244,7 +253,7 @@ public sealed class Pop3LoginProtectionTests
             }
 
             Assert.StartsWith(Throttled, reply);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"still throttled {clock.Elapsed} after a 2 s window");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), $"still throttled {clock.Elapsed} after a 10 s window");
             await Task.Delay(200);
         }
     }

@@ -38,7 +38,7 @@ public sealed class Pop3AuthenticationTests
         Assert.Equal(Pop3State.Transaction, harness.Session.State);
         Assert.Equal(FakePop3Backend.AliceMailbox, harness.Session.Mailbox);
         var credentials = Assert.Single(harness.Backend.AuthenticateCalls);
-        Assert.Equal(new Pop3Credentials("alice", "wonderland", null, null, IPAddress.Parse(Pop3TestHarness.ClientIp)), credentials);
+        Assert.Equal(new Pop3Credentials("alice", "wonderland", null, null, IPAddress.Parse(Pop3TestHarness.ClientIp)) { Mechanism = "USER", SessionId = Pop3TestHarness.SessionId }, credentials);
         Assert.Equal((FakePop3Backend.AliceMailbox, Pop3TestHarness.SessionId), Assert.Single(harness.Backend.OpenCalls));
         Assert.Equal(Pop3TestHarness.SessionId, harness.Backend.LockHolder(FakePop3Backend.AliceMailbox));
     }
