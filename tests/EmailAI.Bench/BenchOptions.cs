@@ -15,7 +15,7 @@ internal sealed class BenchOptions
         "  --times          also print started_at=/ended_at= (Unix epoch seconds) of the measured run\n" +
         "  --starttls       STARTTLS after EHLO on every connection, then EHLO again (RFC 3207)\n" +
         "  --per-connection N  QUIT and reconnect after every N messages (0: keep the connection)\n" +
-        "usage: EmailAI.Bench idle-tls --port P [--sessions 10000] [--hold 30] [--rate 500] (open STARTTLS sessions and hold them)\n" +
+        "usage: EmailAI.Bench idle-tls --port P [--sessions 10000] [--hold 30] --server-pid PID [--parallel 32] [--hold 5] [--plain] (open STARTTLS sessions, hold them, read the server's RSS)\n" +
         "usage: EmailAI.Bench sink ... (see 'EmailAI.Bench sink --help')";
 
     public string Host { get; private set; } = "127.0.0.1";

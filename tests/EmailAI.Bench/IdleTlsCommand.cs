@@ -4,7 +4,8 @@ using System.Globalization;
 namespace EmailAI.Bench;
 
 /// <summary>
-/// <c>idle-tls</c>: opens many SMTP sessions that each do EHLO, STARTTLS and EHLO again, then leaves them idle, and
+/// <c>idle-tls</c>: opens many SMTP sessions that each do EHLO, STARTTLS and EHLO again (with <c>--plain</c> no
+/// STARTTLS, for the baseline), then leaves them idle, and
 /// reports the server's resident memory (VmRSS from /proc/PID/status) before the first session and once all are
 /// open, and the difference per session. At most <c>--parallel</c> handshakes run at once, so the server is not
 /// measured while flooded. Exit code 0 when every session was opened.
@@ -19,9 +20,18 @@ internal static class IdleTlsCommand
         var parallel = 32;
         var hold = TimeSpan.FromSeconds(5);
         var pid = 0;
-        for (var i = 1; i + 1 < args.Length; i += 2)
+        var plain = false;
+        for (var i = 1; i < args.Length; i += 2)
         {
-            var value = args[i + 1];
+            if (args[i] == "--plain")
+            {
+                // The same sessions without STARTTLS: the baseline the TLS cost is read against.
+                plain = true;
+                i--;
+                continue;
+            }
+
+            var value = i + 1 < args.Length ? args[i + 1] : "";
             switch (args[i])
             {
                 case "--host": host = value; break;
@@ -54,7 +64,11 @@ internal static class IdleTlsCommand
             {
                 var connection = await SmtpConnection.OpenAsync(host, port, TimeSpan.FromSeconds(60), CancellationToken.None);
                 await connection.CommandAsync("EHLO idle.bench", CancellationToken.None);
-                await connection.StartTlsAsync(CancellationToken.None);
+                if (!plain)
+                {
+                    await connection.StartTlsAsync(CancellationToken.None);
+                }
+
                 var ehlo = await connection.CommandAsync("EHLO idle.bench", CancellationToken.None);
                 if (ehlo.Code != 250)
                 {
@@ -82,7 +96,7 @@ internal static class IdleTlsCommand
         var perSession = open.IsEmpty ? 0 : (after - before) * 1024.0 / open.Count;
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"idle-tls sessions={open.Count} failed={failed} opened_in={opened.TotalSeconds:0.0}s rss_before={before / 1024.0:0}MiB rss_after={after / 1024.0:0}MiB per_session={perSession / 1024:0.0}KiB"));
+            $"idle-{(plain ? "plain" : "tls")} sessions={open.Count} failed={failed} opened_in={opened.TotalSeconds:0.0}s rss_before={before / 1024.0:0}MiB rss_after={after / 1024.0:0}MiB per_session={perSession / 1024:0.0}KiB"));
         foreach (var connection in open)
         {
             await connection.DisposeAsync();

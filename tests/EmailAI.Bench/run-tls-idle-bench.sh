@@ -36,18 +36,25 @@ for port in "$SMTP_PORT" "$ADMIN_PORT"; do
   if port_open "$port"; then die "port $port is already in use"; fi
 done
 
-log "starting EmailAI (data in $WORK/data)"
-mkdir -p "$WORK/data"
-limit=$((SESSIONS + 100))
-dotnet "$SERVER_DLL" --EmailAI:DataDirectory="$WORK/data" --EmailAI:Smtp:Port="$SMTP_PORT" \
-  --EmailAI:Pop3:Enabled=false --EmailAI:Submission:Enabled=false --EmailAI:Submissions:Enabled=false --EmailAI:Pop3s:Enabled=false \
-  --EmailAI:Admin:Port="$ADMIN_PORT" --EmailAI:Admin:Token=benchtoken --EmailAI:ServerDomain=bench.local \
-  --EmailAI:Smtp:MaxConnections="$limit" --EmailAI:Smtp:MaxConnectionsPerClient="$limit" \
-  --Logging:LogLevel:Default=Warning > "$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-wait_ready
+run_idle() {
+  log "starting EmailAI (data in $WORK/data)"
+  mkdir -p "$WORK/data"
+  dotnet "$SERVER_DLL" --EmailAI:DataDirectory="$WORK/data" --EmailAI:Smtp:Port="$SMTP_PORT" \
+    --EmailAI:Pop3:Enabled=false --EmailAI:Submission:Enabled=false --EmailAI:Submissions:Enabled=false --EmailAI:Pop3s:Enabled=false \
+    --EmailAI:Admin:Port="$ADMIN_PORT" --EmailAI:Admin:Token=benchtoken --EmailAI:ServerDomain=bench.local \
+    --EmailAI:Smtp:MaxConnections="$limit" --EmailAI:Smtp:MaxConnectionsPerClient="$limit" \
+    --Logging:LogLevel:Default=Warning > "$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  wait_ready
+  log "opening $SESSIONS idle sessions $*"
+  dotnet "$BENCH_DLL" idle-tls --port "$SMTP_PORT" --sessions "$SESSIONS" --parallel "$PARALLEL" --hold 5 --server-pid "$SERVER_PID" "$@"
+  stop_server
+}
 
-log "opening $SESSIONS idle TLS sessions"
-line="$(dotnet "$BENCH_DLL" idle-tls --port "$SMTP_PORT" --sessions "$SESSIONS" --parallel "$PARALLEL" --hold 5 --server-pid "$SERVER_PID")"
+limit=$((SESSIONS + 100))
+tls="$(run_idle)"
+plain="$(run_idle --plain)"
 echo
-echo "$line (server $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ))"
+echo "$tls"
+echo "$plain"
+echo "(server $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ))"
