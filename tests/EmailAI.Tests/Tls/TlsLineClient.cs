@@ -118,6 +118,9 @@ public sealed class TlsLineClient : IAsyncDisposable
         _stream = ssl;
     }
 
+    /// <summary>Ends the client's sending side at the TCP level (a FIN), as <c>nc -N</c> does after QUIT; reading goes on.</summary>
+    public void HalfClose() => _tcp.Client.Shutdown(SocketShutdown.Send);
+
     /// <summary>True when the server closes the connection (or resets it) within <paramref name="timeout"/>.</summary>
     public async Task<bool> IsClosedByServerAsync(TimeSpan timeout)
     {
