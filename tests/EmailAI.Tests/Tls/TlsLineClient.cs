@@ -30,9 +30,15 @@ public sealed class TlsLineClient : IAsyncDisposable
     public X509Certificate2? ServerCertificate { get; private set; }
 
     /// <summary>Connects; with <paramref name="implicitTls"/> the handshake runs at once (465, 995).</summary>
-    public static async Task<TlsLineClient> ConnectAsync(int port, bool implicitTls = false)
+    /// <param name="receiveBufferSize">A small socket buffer makes the server's replies back up at once (0: default).</param>
+    public static async Task<TlsLineClient> ConnectAsync(int port, bool implicitTls = false, int receiveBufferSize = 0)
     {
         var tcp = new TcpClient();
+        if (receiveBufferSize > 0)
+        {
+            tcp.ReceiveBufferSize = receiveBufferSize;
+        }
+
         await tcp.ConnectAsync("127.0.0.1", port).WaitAsync(ReplyTimeout);
         var client = new TlsLineClient(tcp);
         if (implicitTls)
