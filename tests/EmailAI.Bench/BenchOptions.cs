@@ -13,6 +13,9 @@ internal sealed class BenchOptions
         "  --recipients N   N RCPT commands per message, one at a time; {r} in --to is replaced by 1..N\n" +
         "  --rcpt-only      no DATA: MAIL, the RCPTs, RSET; the rate and latencies are of recipient decisions\n" +
         "  --times          also print started_at=/ended_at= (Unix epoch seconds) of the measured run\n" +
+        "  --starttls       STARTTLS after EHLO on every connection, then EHLO again (RFC 3207)\n" +
+        "  --per-connection N  QUIT and reconnect after every N messages (0: keep the connection)\n" +
+        "usage: EmailAI.Bench idle-tls --port P [--sessions 10000] [--hold 30] --server-pid PID [--parallel 32] [--hold 5] [--plain] (open STARTTLS sessions, hold them, read the server's RSS)\n" +
         "usage: EmailAI.Bench sink ... (see 'EmailAI.Bench sink --help')";
 
     public string Host { get; private set; } = "127.0.0.1";
@@ -30,6 +33,8 @@ internal sealed class BenchOptions
     public bool Times { get; private set; }
     public int Recipients { get; private set; } = 1;
     public bool RcptOnly { get; private set; }
+    public bool StartTls { get; private set; }
+    public int PerConnection { get; private set; }
 
     /// <summary>The <paramref name="index"/>th (1-based) recipient of a message to <paramref name="recipient"/>: <c>{r}</c> replaced.</summary>
     public static string NthRecipient(string recipient, int index) =>
@@ -65,6 +70,11 @@ internal sealed class BenchOptions
                 options.Times = true;
                 continue;
             }
+            if (name == "--starttls")
+            {
+                options.StartTls = true;
+                continue;
+            }
             if (name == "--rcpt-only")
             {
                 options.RcptOnly = true;
@@ -89,6 +99,7 @@ internal sealed class BenchOptions
                 case "--timeout": options.Timeout = TimeSpan.FromSeconds(ParseInt(name, value, 1, 3600)); break;
                 case "--to-domains": options.ToDomains = ParseInt(name, value, 0, 1_000_000); break;
                 case "--recipients": options.Recipients = ParseInt(name, value, 1, 100_000); break;
+                case "--per-connection": options.PerConnection = ParseInt(name, value, 0, int.MaxValue); break;
                 default: throw new ArgumentException($"unknown option {name}");
             }
         }

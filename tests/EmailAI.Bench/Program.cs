@@ -10,6 +10,10 @@ if (args.Length > 0 && args[0] == "pop3")
 {
     return await Pop3Command.RunAsync(args);
 }
+if (args.Length > 0 && args[0] == "idle-tls")
+{
+    return await IdleTlsCommand.RunAsync(args);
+}
 if (args.Length > 0 && args[0] == "sink")
 {
     return await SinkCommand.RunAsync(args);

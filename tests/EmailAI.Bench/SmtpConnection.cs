@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 
@@ -13,7 +14,7 @@ internal sealed class SmtpConnection : IAsyncDisposable
     private const int MaxReplyLine = 4096;
 
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private Stream _stream;
     private readonly TimeSpan _timeout;
     private readonly byte[] _buffer = new byte[MaxReplyLine];
     private int _start;
@@ -45,6 +46,30 @@ internal sealed class SmtpConnection : IAsyncDisposable
             await connection.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// STARTTLS (RFC 3207): expects 220, then runs the client handshake (any server certificate is accepted: the bench
+    /// measures the server's cost, not the PKI) and continues over TLS. The caller sends EHLO again.
+    /// </summary>
+    public async Task StartTlsAsync(CancellationToken cancellationToken)
+    {
+        var reply = await CommandAsync("STARTTLS", cancellationToken);
+        if (reply.Code != 220)
+        {
+            throw new SmtpReplyException(reply);
+        }
+
+        if (_start != _end)
+        {
+            throw new IOException("the server sent data after its 220 to STARTTLS");
+        }
+
+        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_timeout);
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "bench.local" }, deadline.Token);
+        _stream = ssl;
     }
 
     /// <summary>Sends one command line (CRLF appended) and returns the server's reply.</summary>

@@ -41,6 +41,7 @@ internal sealed class SmtpLoadRunner(BenchOptions options, MessageFactory messag
     private async Task<List<double>> WorkAsync(int messageCount, string phase, CancellationToken cancellationToken)
     {
         var latencies = new List<double>();
+        var sent = 0;
         SmtpConnection? connection = null;
         try
         {
@@ -51,6 +52,12 @@ internal sealed class SmtpLoadRunner(BenchOptions options, MessageFactory messag
                     connection ??= await ConnectAsync(cancellationToken);
                     latencies.Add(await SendAsync(connection, $"{phase}{number}", options.RecipientFor(number), cancellationToken));
                     Interlocked.Increment(ref _ok);
+                    if (options.PerConnection > 0 && ++sent % options.PerConnection == 0)
+                    {
+                        // A new connection (and with --starttls a new handshake) after every PerConnection messages.
+                        await QuitAsync(connection);
+                        connection = null;
+                    }
                 }
                 catch (SmtpReplyException ex)
                 {
@@ -94,6 +101,12 @@ internal sealed class SmtpLoadRunner(BenchOptions options, MessageFactory messag
         try
         {
             Expect(await connection.CommandAsync($"EHLO {EhloName}", cancellationToken));
+            if (options.StartTls)
+            {
+                await connection.StartTlsAsync(cancellationToken);
+                Expect(await connection.CommandAsync($"EHLO {EhloName}", cancellationToken));
+            }
+
             return connection;
         }
         catch

@@ -10,7 +10,8 @@
 # Mail for alice@example.com goes through the virtual(8) agent into DIR/mail/example.com/alice/ (a Maildir) owned by
 # the Unix user benchalice. Durability is Postfix's default (queue file and Maildir file are fsynced before the reply /
 # the rename). Only rate limits that would throttle 64 connections from 127.0.0.1 are lifted, plus in_flow_delay (see
-# below). Environment: POSTFIX_BENCH_DIR (default /var/tmp/emailai-bench-postfix), POSTFIX_IN_FLOW_DELAY (default 0s).
+# below). Environment: POSTFIX_BENCH_DIR (default /var/tmp/emailai-bench-postfix), POSTFIX_IN_FLOW_DELAY (default 0s),
+# POSTFIX_TLS_CHAIN (a PEM file with the private key, then the certificate: STARTTLS is offered, security level may).
 set -euo pipefail
 
 DIR="${POSTFIX_BENCH_DIR:-/var/tmp/emailai-bench-postfix}"
@@ -92,6 +93,17 @@ smtpd_client_event_limit_exceptions = 127.0.0.0/8
 # delivery time is measured separately, so it is off by default.
 in_flow_delay = ${POSTFIX_IN_FLOW_DELAY:-0s}
 EOF
+  if [ -n "${POSTFIX_TLS_CHAIN:-}" ]; then
+    cp "$POSTFIX_TLS_CHAIN" "$CONF/tls-chain.pem"
+    chmod 0600 "$CONF/tls-chain.pem"
+    cat >> "$CONF/main.cf" <<EOF
+
+# STARTTLS offered (opportunistic, like EmailAI's port 25); Postfix's default protocols and ciphers.
+smtpd_tls_security_level = may
+smtpd_tls_chain_files = $CONF/tls-chain.pem
+smtpd_tls_loglevel = 0
+EOF
+  fi
 
   # Own master.cf: one SMTP listener on loopback, no chroot (the instance has no chroot jail set up).
   cat > "$CONF/master.cf" <<EOF
@@ -120,6 +132,7 @@ lmtp       unix  - - n - - lmtp
 anvil      unix  - - n - 1 anvil
 scache     unix  - - n - 1 scache
 postlog    unix-dgram n - n - 1 postlogd
+tlsmgr     unix  - - n 1000? 1 tlsmgr
 EOF
 }
 

@@ -70,7 +70,7 @@ mkdir -p "$WORK/pg"; [ "$(id -u)" = 0 ] && chown postgres "$WORK" "$WORK/pg"
 as_pg "$BIN/initdb" -D "$WORK/pg" -U emailai -A trust >/dev/null
 as_pg "$BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w -o "-p $PG_PORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
 
-COMMON=(--EmailAI:Admin:Token=$TOKEN --EmailAI:Pop3:Enabled=false --EmailAI:Smtp:MaxConnectionsPerClient=1000 --EmailAI:Cluster:AdvertisedAddress=127.0.0.1)
+COMMON=(--EmailAI:Admin:Token=$TOKEN --EmailAI:Pop3:Enabled=false --EmailAI:Submission:Enabled=false --EmailAI:Submissions:Enabled=false --EmailAI:Pop3s:Enabled=false --EmailAI:Smtp:MaxConnectionsPerClient=1000 --EmailAI:Cluster:AdvertisedAddress=127.0.0.1)
 SERVER="$REPO/silo/EmailAI.Server/bin/Release/net10.0/EmailAI.Server.dll"
 SILO="$REPO/silo/EmailAI.Silo/bin/Release/net10.0/EmailAI.Silo.dll"
 GATEWAY="$REPO/gateway/EmailAI.GatewayHost/bin/Release/net10.0/EmailAI.GatewayHost.dll"

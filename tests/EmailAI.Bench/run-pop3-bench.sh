@@ -131,7 +131,7 @@ if has emailai; then
   log "starting EmailAI (data in $WORK/data)"
   mkdir -p "$WORK/data"
   # (all load comes from 127.0.0.1; the per-client caps are lifted as dovecot.sh lifts Dovecot's)
-  dotnet "$SERVER_DLL" --EmailAI:DataDirectory="$WORK/data" --EmailAI:Smtp:Port="$SMTP_PORT" \
+  dotnet "$SERVER_DLL" --EmailAI:DataDirectory="$WORK/data" --EmailAI:Smtp:Port="$SMTP_PORT" --EmailAI:Submission:Enabled=false --EmailAI:Submissions:Enabled=false --EmailAI:Pop3s:Enabled=false \
     --EmailAI:Pop3:Port="$POP3_PORT" --EmailAI:Pop3:ListenAddress=127.0.0.1 \
     --EmailAI:Admin:Port="$ADMIN_PORT" --EmailAI:Admin:Token="$TOKEN" --EmailAI:ServerDomain=bench.local \
     --EmailAI:Smtp:MaxConnectionsPerClient=1000 --EmailAI:Pop3:MaxConnectionsPerClient=1000 > "$WORK/server.log" 2>&1 &

@@ -53,7 +53,7 @@ run_target() {
     if port_open "$port"; then die "port $port is already in use"; fi
   done
   rm -rf "$WORK/data" && mkdir -p "$WORK/data"
-  dotnet "$dll" --EmailAI:DataDirectory="$WORK/data" --EmailAI:Smtp:Port="$SMTP_PORT" \
+  dotnet "$dll" --EmailAI:DataDirectory="$WORK/data" --EmailAI:Smtp:Port="$SMTP_PORT" --EmailAI:Submission:Enabled=false --EmailAI:Submissions:Enabled=false --EmailAI:Pop3s:Enabled=false \
     --EmailAI:Pop3:Enabled=false --EmailAI:Admin:Port="$ADMIN_PORT" --EmailAI:Admin:Token="$TOKEN" \
     --EmailAI:ServerDomain=bench.local --EmailAI:Smtp:MaxConnectionsPerClient=1000 \
     --EmailAI:Smtp:MaxErrors=1000 > "$WORK/server.log" 2>&1 &

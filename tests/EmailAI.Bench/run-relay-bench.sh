@@ -185,7 +185,7 @@ start_emailai() {
   rm -rf "$WORK/data"
   mkdir -p "$WORK/data"
   : > "$WORK/server.log"
-  dotnet "$SERVER_DLL" --EmailAI:DataDirectory="$WORK/data" --EmailAI:Smtp:Port="$SMTP_PORT" \
+  dotnet "$SERVER_DLL" --EmailAI:DataDirectory="$WORK/data" --EmailAI:Smtp:Port="$SMTP_PORT" --EmailAI:Submission:Enabled=false --EmailAI:Submissions:Enabled=false --EmailAI:Pop3s:Enabled=false \
     --EmailAI:Pop3:Enabled=false --EmailAI:Admin:Port="$ADMIN_PORT" --EmailAI:Admin:Token="$TOKEN" \
     --EmailAI:ServerDomain=bench.local --EmailAI:Smtp:MaxConnectionsPerClient=1000 \
     "--EmailAI:Delivery:Routes:*=127.0.0.1:$SINK_PORT" \

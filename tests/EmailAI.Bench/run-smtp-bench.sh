@@ -11,6 +11,8 @@
 #   BENCH_SIZE [10240]  BENCH_WARMUP [2000]  BENCH_TARGETS ["emailai postfix"]
 #   EMAILAI_SMTP_PORT [2525]  EMAILAI_ADMIN_PORT [8089]  POSTFIX_PORT [2526]
 #   BENCH_READY_TIMEOUT [90] seconds for /readyz   BENCH_DRAIN_TIMEOUT [600] seconds for Postfix delivery
+#   BENCH_STARTTLS [0]  1: every connection does STARTTLS (one ECDSA P-256 certificate made with openssl, used by both)
+#   BENCH_PER_CONNECTION [0]  messages per connection before QUIT and a new connection (0: keep it open)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -29,6 +31,10 @@ ADMIN_PORT="${EMAILAI_ADMIN_PORT:-8089}"
 POSTFIX_PORT="${POSTFIX_PORT:-2526}"
 READY_TIMEOUT="${BENCH_READY_TIMEOUT:-90}"
 DRAIN_TIMEOUT="${BENCH_DRAIN_TIMEOUT:-600}"
+STARTTLS="${BENCH_STARTTLS:-0}"
+PER_CONNECTION="${BENCH_PER_CONNECTION:-0}"
+CLIENT_TLS=()
+SERVER_TLS=()
 TOKEN=benchtoken
 ADMIN="http://127.0.0.1:$ADMIN_PORT"
 
@@ -52,7 +58,7 @@ run_loads() {
     status=0
     line="$(dotnet "$BENCH_DLL" smtp --host 127.0.0.1 --port "$port" --messages "$messages" \
       --connections "$connections" --size "$SIZE" --from bench@load.test --to alice@example.com \
-      --label "$label" --warmup "$WARMUP")" || status=$?
+      --label "$label" --warmup "$WARMUP" --per-connection "$PER_CONNECTION" "${CLIENT_TLS[@]}")" || status=$?
     ended="$(now)"
     [ -n "$line" ] || die "bench tool printed no summary for $label C=$connections (exit $status)"
     echo "$line" >&2
@@ -87,6 +93,16 @@ if has emailai; then
   [ -f "$SERVER_DLL" ] || die "build did not produce $SERVER_DLL"
 fi
 touch "$RESULTS"
+if [ "$STARTTLS" = 1 ]; then
+  log "making a certificate for bench.local (ECDSA P-256) for both servers"
+  mkdir -p "$WORK/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=bench.local \
+    -addext subjectAltName=DNS:bench.local -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" 2>/dev/null
+  cat "$WORK/tls/key.pem" "$WORK/tls/cert.pem" > "$WORK/tls/chain.pem"
+  export POSTFIX_TLS_CHAIN="$WORK/tls/chain.pem"
+  CLIENT_TLS=(--starttls)
+  SERVER_TLS=(--EmailAI:Tls:CertificatePath="$WORK/tls/cert.pem" --EmailAI:Tls:KeyPath="$WORK/tls/key.pem")
+fi
 
 # --- EmailAI ---------------------------------------------------------------------------------------------------------
 if has emailai; then
@@ -95,10 +111,10 @@ if has emailai; then
   done
   log "starting EmailAI (data in $WORK/data)"
   mkdir -p "$WORK/data"
-  dotnet "$SERVER_DLL" --EmailAI:DataDirectory="$WORK/data" --EmailAI:Smtp:Port="$SMTP_PORT" \
+  dotnet "$SERVER_DLL" --EmailAI:DataDirectory="$WORK/data" --EmailAI:Smtp:Port="$SMTP_PORT" --EmailAI:Submission:Enabled=false --EmailAI:Submissions:Enabled=false --EmailAI:Pop3s:Enabled=false \
     --EmailAI:Pop3:Enabled=false --EmailAI:Admin:Port="$ADMIN_PORT" --EmailAI:Admin:Token="$TOKEN" \
     --EmailAI:ServerDomain=bench.local \
-    --EmailAI:Smtp:MaxConnectionsPerClient=1000 > "$WORK/server.log" 2>&1 &
+    --EmailAI:Smtp:MaxConnectionsPerClient=1000 "${SERVER_TLS[@]}" > "$WORK/server.log" 2>&1 &
   # (all load comes from 127.0.0.1; the per-client cap is lifted as postfix.sh lifts Postfix's)
   SERVER_PID=$!
   wait_ready
@@ -125,7 +141,7 @@ fi
 
 # --- report ----------------------------------------------------------------------------------------------------------
 report="$(
-  echo "SMTP ingest, size=$SIZE warmup=$WARMUP, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "SMTP ingest, size=$SIZE warmup=$WARMUP starttls=$STARTTLS per_connection=$PER_CONNECTION, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   awk '
     BEGIN { printf "%-10s %4s %6s %6s %5s %9s %10s %9s %9s %8s\n", "target", "C", "N", "ok", "err", "elapsed", "msg/s", "p50", "p99", "drain" }
     {
@@ -133,6 +149,12 @@ report="$(
       for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) f[kv[1]] = kv[2]
       printf "%-10s %4s %6s %6s %5s %9s %10s %9s %9s %8s\n", f["label"], f["C"], f["N"], f["ok"], f["err"], f["elapsed"], f["rate"], f["p50"], f["p99"], f["drain"]
     }' "$RESULTS"
+  # EmailAI's rate over Postfix's for each load (the n-th emailai line against the n-th postfix line).
+  awk '
+    { delete f; for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) f[kv[1]] = kv[2] }
+    f["label"] == "emailai" { e[++ne] = f["rate"]; c[ne] = f["C"] }
+    f["label"] == "postfix" { p[++np] = f["rate"] }
+    END { for (i = 1; i <= ne && i <= np; i++) if (p[i] + 0 > 0) printf "ratio emailai/postfix C=%s: %.2f\n", c[i], e[i] / p[i] }' "$RESULTS"
   echo
   cat "$RESULTS"
 )"

@@ -16,7 +16,7 @@ namespace EmailAI.Tests.Tls;
 /// </summary>
 public sealed class Pop3TlsDriver
 {
-    private readonly List<ReadOnlyMemory<byte>> _unconsumed = [];
+    private readonly StartTlsInput _input = new();
     private readonly ArrayBufferWriter<byte> _wire = new();
 
     public Pop3TlsDriver(bool tlsAvailable = true, TlsSessionInfo? implicitTls = null, bool secure = false)
@@ -38,59 +38,19 @@ public sealed class Pop3TlsDriver
 
     public Pop3Session Session { get; }
 
-    public long Discarded { get; private set; }
+    public long Discarded => _input.Discarded;
 
     public string Wire => Encoding.Latin1.GetString(_wire.WrittenSpan);
 
-    public async Task SendAsync(string text, int chunkSize = 0)
+    public Task SendAsync(string text, int chunkSize = 0) => _input.SendAsync(Encoding.UTF8.GetBytes(text), chunkSize, () => Session.TlsRequested, async input =>
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        var size = chunkSize <= 0 ? Math.Max(1, bytes.Length) : chunkSize;
-        for (var offset = 0; offset < bytes.Length; offset += size)
-        {
-            var chunk = bytes.AsMemory(offset, Math.Min(size, bytes.Length - offset));
-            if (Session.TlsRequested)
-            {
-                Discarded += chunk.Length;
-                continue;
-            }
-
-            _unconsumed.Add(chunk);
-            await PumpAsync();
-        }
-    }
+        var responses = new List<Pop3Response>();
+        var position = await Session.ProcessAsync(input, responses, CancellationToken.None);
+        responses.ForEach(Write);
+        return (position, responses.Count > 0);
+    });
 
     public void Handshake() => Session.TlsStarted(SmtpTlsDriver.Tls13);
-
-    private async Task PumpAsync()
-    {
-        var input = Smtp.TestSequenceSegment.Create(_unconsumed);
-        while (true)
-        {
-            var responses = new List<Pop3Response>();
-            var position = await Session.ProcessAsync(input, responses, CancellationToken.None);
-            input = input.Slice(position);
-            responses.ForEach(Write);
-            if (Session.TlsRequested)
-            {
-                Discarded += input.Length;
-                input = ReadOnlySequence<byte>.Empty;
-                break;
-            }
-
-            if (responses.Count == 0 || input.IsEmpty)
-            {
-                break;
-            }
-        }
-
-        var rest = input.ToArray();
-        _unconsumed.Clear();
-        if (rest.Length > 0)
-        {
-            _unconsumed.Add(rest);
-        }
-    }
 
     private void Write(Pop3Response response) => response.WriteLinesTo(_wire);
 }

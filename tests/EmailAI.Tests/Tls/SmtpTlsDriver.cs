@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Text;
 using EmailAI.Protocols.Common;
@@ -20,7 +19,7 @@ public sealed class SmtpTlsDriver
 {
     public static readonly TlsSessionInfo Tls13 = new("TLSv1.3", "TLS_AES_256_GCM_SHA384", 256);
 
-    private readonly List<ReadOnlyMemory<byte>> _unconsumed = [];
+    private readonly StartTlsInput _input = new();
     private readonly StringBuilder _wire = new();
 
     public SmtpTlsDriver(SmtpSessionContext context, Action<SmtpOptions>? configure = null)
@@ -42,7 +41,7 @@ public sealed class SmtpTlsDriver
     public SmtpSession Session { get; }
 
     /// <summary>Clear-text octets sent after STARTTLS that the session was never given.</summary>
-    public long Discarded { get; private set; }
+    public long Discarded => _input.Discarded;
 
     /// <summary>Everything the server said, in wire form.</summary>
     public string Wire => _wire.ToString();
@@ -51,58 +50,14 @@ public sealed class SmtpTlsDriver
     public Task SendAsync(string text, int chunkSize = 0) => SendAsync(Encoding.UTF8.GetBytes(text), chunkSize);
 
     /// <summary>Sends <paramref name="bytes"/> in reads of <paramref name="chunkSize"/> octets (0: one read).</summary>
-    public async Task SendAsync(byte[] bytes, int chunkSize = 0)
+    public Task SendAsync(byte[] bytes, int chunkSize = 0) => _input.SendAsync(bytes, chunkSize, () => Session.TlsRequested, async input =>
     {
-        var size = chunkSize <= 0 ? Math.Max(1, bytes.Length) : chunkSize;
-        for (var offset = 0; offset < bytes.Length; offset += size)
-        {
-            var chunk = bytes.AsMemory(offset, Math.Min(size, bytes.Length - offset));
-            if (Session.TlsRequested)
-            {
-                // Not read by the pump: in the real server these bytes reach the TLS layer and fail the handshake.
-                Discarded += chunk.Length;
-                continue;
-            }
-
-            _unconsumed.Add(chunk);
-            await PumpAsync();
-        }
-    }
+        var batch = new List<SmtpReply>();
+        var position = await Session.ProcessAsync(input, batch, CancellationToken.None);
+        batch.ForEach(reply => _wire.Append(reply.ToString()));
+        return (position, batch.Count > 0);
+    });
 
     /// <summary>The handshake after 220 succeeded.</summary>
     public void Handshake(TlsSessionInfo? info = null) => Session.TlsStarted(info ?? Tls13);
-
-    private async Task PumpAsync()
-    {
-        var input = TestSequenceSegment.Create(_unconsumed);
-        while (true)
-        {
-            var batch = new List<SmtpReply>();
-            var position = await Session.ProcessAsync(input, batch, CancellationToken.None);
-            input = input.Slice(position);
-            foreach (var reply in batch)
-            {
-                _wire.Append(reply.ToString());
-            }
-
-            if (Session.TlsRequested)
-            {
-                Discarded += input.Length;
-                input = ReadOnlySequence<byte>.Empty;
-                break;
-            }
-
-            if (batch.Count == 0 || input.IsEmpty)
-            {
-                break;
-            }
-        }
-
-        var rest = input.ToArray();
-        _unconsumed.Clear();
-        if (rest.Length > 0)
-        {
-            _unconsumed.Add(rest);
-        }
-    }
 }

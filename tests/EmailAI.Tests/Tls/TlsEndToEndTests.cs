@@ -40,6 +40,24 @@ public sealed class TlsEndToEndTests(TlsFixture fixture) : IClassFixture<TlsFixt
     }
 
     [Fact]
+    public async Task Smtp_HalfCloseAfterQuitUnderTls_EveryCommandAnswered()
+    {
+        await using var client = await TlsLineClient.ConnectAsync(Server.SmtpPort);
+        await client.ReadReplyAsync();
+        Assert.Equal("220 2.0.0 Ready to start TLS", await client.CommandAsync("STARTTLS"));
+        await client.StartTlsAsync();
+
+        await client.SendAsync("EHLO halfclose.example\r\nMAIL FROM:<a@b>\r\nNOOP\r\nQUIT\r\n");
+        client.HalfClose();
+
+        Assert.StartsWith("250-" + TlsFixture.ServerDomain, await client.ReadReplyAsync(), StringComparison.Ordinal);
+        Assert.Equal("250 2.1.0 Sender OK", await client.ReadReplyAsync());
+        Assert.Equal("250 2.0.0 OK", await client.ReadReplyAsync());
+        Assert.StartsWith("221 2.0.0", await client.ReadReplyAsync(), StringComparison.Ordinal);
+        Assert.True(await client.IsClosedByServerAsync(TlsLineClient.ReplyTimeout));
+    }
+
+    [Fact]
     public async Task Pop3_UserPipelinedBehindStls_NotPendingAfterHandshake()
     {
         await using var client = await TlsLineClient.ConnectAsync(Server.Pop3Port);

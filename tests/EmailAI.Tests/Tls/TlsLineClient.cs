@@ -30,9 +30,15 @@ public sealed class TlsLineClient : IAsyncDisposable
     public X509Certificate2? ServerCertificate { get; private set; }
 
     /// <summary>Connects; with <paramref name="implicitTls"/> the handshake runs at once (465, 995).</summary>
-    public static async Task<TlsLineClient> ConnectAsync(int port, bool implicitTls = false)
+    /// <param name="receiveBufferSize">A small socket buffer makes the server's replies back up at once (0: default).</param>
+    public static async Task<TlsLineClient> ConnectAsync(int port, bool implicitTls = false, int receiveBufferSize = 0)
     {
         var tcp = new TcpClient();
+        if (receiveBufferSize > 0)
+        {
+            tcp.ReceiveBufferSize = receiveBufferSize;
+        }
+
         await tcp.ConnectAsync("127.0.0.1", port).WaitAsync(ReplyTimeout);
         var client = new TlsLineClient(tcp);
         if (implicitTls)
@@ -117,6 +123,9 @@ public sealed class TlsLineClient : IAsyncDisposable
         Ssl = ssl;
         _stream = ssl;
     }
+
+    /// <summary>Ends the client's sending side at the TCP level (a FIN), as <c>nc -N</c> does after QUIT; reading goes on.</summary>
+    public void HalfClose() => _tcp.Client.Shutdown(SocketShutdown.Send);
 
     /// <summary>True when the server closes the connection (or resets it) within <paramref name="timeout"/>.</summary>
     public async Task<bool> IsClosedByServerAsync(TimeSpan timeout)
