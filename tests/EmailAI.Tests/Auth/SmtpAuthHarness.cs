@@ -8,7 +8,8 @@ namespace EmailAI.Tests.Auth;
 /// <summary>
 /// Sessions with a credential verifier and a sender policy, and the transcript pieces the AUTH tests share.
 /// Port 25 "under TLS" uses <see cref="SmtpSessionContext.ImplicitTls"/>: the engine only cares that a handshake
-/// completed, and STARTTLS is another change's.
+/// completed (STARTTLS has its own tests); "without TLS" is a node without a certificate, so the EHLO replies
+/// here carry no STARTTLS keyword.
 /// </summary>
 public static class SmtpAuthHarness
 {
@@ -39,5 +40,5 @@ public static class SmtpAuthHarness
         FakeCredentialVerifier? verifier = null,
         FakeSenderPolicy? senders = null,
         Action<SmtpOptions>? configure = null) =>
-        new(configure, context: new SmtpSessionContext(endpoint, TlsAvailable: true, tls ? Tls13 : null, verifier ?? new FakeCredentialVerifier(), senders));
+        new(configure, context: new SmtpSessionContext(endpoint, TlsAvailable: tls, tls ? Tls13 : null, verifier ?? new FakeCredentialVerifier(), senders));
 }
