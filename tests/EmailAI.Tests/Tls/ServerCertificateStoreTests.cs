@@ -23,9 +23,9 @@ public sealed class ServerCertificateStoreTests : IDisposable
 
     private string Key => Path.Combine(_folder, "key.pem");
 
-    private ServerCertificateStore Store(bool configured = true, string domain = "mx.store.test") => new(
+    private ServerCertificateStore Store(bool configured = true, string domain = "mx.store.test", string provider = StorageOptions.Sqlite) => new(
         Options.Create(new TlsOptions { CertificatePath = configured ? Cert : null, KeyPath = configured ? Key : null, ReloadInterval = TimeSpan.FromSeconds(2) }),
-        Options.Create(new EmailAIOptions { DataDirectory = _folder, ServerDomain = domain }),
+        Options.Create(new EmailAIOptions { DataDirectory = _folder, ServerDomain = domain, Storage = new StorageOptions { Provider = provider } }),
         _time,
         new ListLoggerOf(_log));
 
@@ -183,6 +183,20 @@ public sealed class ServerCertificateStoreTests : IDisposable
         using var again = Store(configured: false);
         Assert.Equal(fingerprint, again.Current.Sha256Fingerprint);
         Assert.Contains(_log.Entries, e => e.Message.Contains("using the self-signed certificate", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Start_ClusterNodeWithoutCertificate_WarnsClientsWillNotTrustIt()
+    {
+        using (Store(configured: false))
+        {
+            Assert.Empty(Warnings);
+        }
+
+        using var cluster = Store(configured: false, provider: StorageOptions.PostgreSql);
+
+        Assert.True(cluster.Current.SelfSigned);
+        Assert.Contains("clients will not trust the self-signed certificate", Assert.Single(Warnings), StringComparison.Ordinal);
     }
 
     [Fact]
