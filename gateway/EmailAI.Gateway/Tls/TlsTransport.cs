@@ -31,8 +31,26 @@ public sealed class TlsTransport : IDuplexPipe, IAsyncDisposable
     public IDuplexPipe Original { get; }
 
     /// <summary>
-    /// Releases the SslStream. No close_notify is sent: the session's last reply (221, +OK) has been flushed, a
-    /// client that stopped reading would make it wait, and RFC 8446 §6.1 lets the TCP close end the stream.
+    /// Ends the TLS stream as TLS says (RFC 8446 §6.1): a close_notify alert after the session's last reply, so
+    /// the client can tell the end of the session from a cut connection (openssl and other strict clients report
+    /// "unexpected eof" otherwise; Postfix sends it too). Called after <see cref="Output"/> is completed, so the
+    /// alert follows every reply. The alert is a few dozen octets; a client that stopped reading gets at most
+    /// <see cref="CloseNotifyTimeout"/> before the stream is released anyway.
     /// </summary>
-    public ValueTask DisposeAsync() => _stream.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _stream.ShutdownAsync().WaitAsync(CloseNotifyTimeout);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or NotSupportedException or TimeoutException or OperationCanceledException)
+        {
+            // The client is gone or not reading: there is no one to tell.
+        }
+
+        await _stream.DisposeAsync();
+    }
+
+    /// <summary>How long the close_notify alert may wait for room on the connection.</summary>
+    public static readonly TimeSpan CloseNotifyTimeout = TimeSpan.FromSeconds(1);
 }
