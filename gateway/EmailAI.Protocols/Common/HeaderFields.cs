@@ -56,7 +56,10 @@ public static class HeaderFields
         return count;
     }
 
-    /// <summary>The header block: everything before the first empty line, with its last CRLF (all of it if there is no empty line).</summary>
+    /// <summary>
+    /// The header block: everything before the first empty line, or before the first line that is not a field or
+    /// a continuation, with its last CRLF (all of it if every line is a field).
+    /// </summary>
     public static ReadOnlySpan<byte> HeaderBlock(ReadOnlySpan<byte> content)
     {
         var end = 0;
@@ -71,22 +74,28 @@ public static class HeaderFields
     /// <summary>
     /// <paramref name="content"/> with <paramref name="fields"/> (whole fields, each ending in CRLF) inserted at the
     /// end of the header block, before the empty line (after everything when there is none), as Postfix's cleanup
-    /// adds the fields a submission lacks. The rest of the content is copied unchanged.
+    /// adds the fields a submission lacks; a body that followed the fields without an empty line gets one. The
+    /// rest of the content is copied unchanged.
     /// </summary>
     public static byte[] AppendToHeader(ReadOnlySpan<byte> content, ReadOnlySpan<byte> fields)
     {
         var end = HeaderBlock(content).Length;
         // A last header line without a line ending (only in content that did not come through DATA) gets one.
         ReadOnlySpan<byte> separator = end > 0 && content[end - 1] != (byte)'\n' ? "\r\n"u8 : [];
-        var result = new byte[content.Length + separator.Length + fields.Length];
+
+        // A body that followed the header with no empty line gets one, so it does not read as part of the fields.
+        var rest = content[end..];
+        ReadOnlySpan<byte> blank = rest.IsEmpty || rest.StartsWith("\r\n"u8) || rest.StartsWith("\n"u8) ? [] : "\r\n"u8;
+        var result = new byte[content.Length + separator.Length + fields.Length + blank.Length];
         content[..end].CopyTo(result);
         separator.CopyTo(result.AsSpan(end));
         fields.CopyTo(result.AsSpan(end + separator.Length));
-        content[end..].CopyTo(result.AsSpan(end + separator.Length + fields.Length));
+        blank.CopyTo(result.AsSpan(end + separator.Length + fields.Length));
+        rest.CopyTo(result.AsSpan(end + separator.Length + fields.Length + blank.Length));
         return result;
     }
 
-    /// <summary>The lines of the header block, as (start, length) with their line ending, up to the first empty line.</summary>
+    /// <summary>The lines of the header block (see <see cref="HeaderBlock"/>), as (start, length) with their line ending.</summary>
     private static List<(int Start, int Length)> HeaderLines(ReadOnlySpan<byte> content)
     {
         var lines = new List<(int, int)>();
@@ -96,7 +105,11 @@ public static class HeaderFields
             var lf = content[position..].IndexOf((byte)'\n');
             var length = lf < 0 ? content.Length - position : lf + 1;
             var line = content.Slice(position, length);
-            if (line.SequenceEqual("\r\n"u8) || line.SequenceEqual("\n"u8))
+
+            // The header section ends at the empty line, or (a message sent without one) at the first line that is
+            // neither a field nor the continuation of one: that line is the body's first, as mail readers and
+            // Postfix's cleanup take it.
+            if (line.SequenceEqual("\r\n"u8) || line.SequenceEqual("\n"u8) || !(IsContinuation(line) ? lines.Count > 0 : StartsField(line)))
             {
                 break;
             }
@@ -109,6 +122,19 @@ public static class HeaderFields
     }
 
     private static bool IsContinuation(ReadOnlySpan<byte> line) => line[0] is (byte)' ' or (byte)'\t';
+
+    /// <summary>The line starts a field: a name of printable ASCII other than the colon (RFC 5322 §3.6.8 ftext), optional blanks, a colon.</summary>
+    private static bool StartsField(ReadOnlySpan<byte> line)
+    {
+        var name = 0;
+        while (name < line.Length && line[name] is >= 33 and <= 126 and not (byte)':')
+        {
+            name++;
+        }
+
+        var rest = line[name..].TrimStart(" \t"u8);
+        return name > 0 && rest.Length > 0 && rest[0] == (byte)':';
+    }
 
     /// <summary>
     /// The line starts field <paramref name="name"/>: the name in any case, then optional spaces or tabs

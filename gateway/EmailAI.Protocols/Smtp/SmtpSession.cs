@@ -309,7 +309,9 @@ public sealed class SmtpSession
             _commands++;
         }
 
-        _command = line.StartsWith("AUTH ", StringComparison.OrdinalIgnoreCase) ? "AUTH" : line;
+        // Anything that looks like AUTH (a tab or spaces around it, no space after it) is logged as the bare verb:
+        // an "AUTH\tPLAIN <base64>" answered 500 once put a user's password in the log.
+        _command = line.TrimStart().StartsWith("AUTH", StringComparison.OrdinalIgnoreCase) ? "AUTH" : line;
         _logSender = null;
         _logRecipient = null;
         _logQueueId = null;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using EmailAI.Gateway.Pop3;
 using EmailAI.Protocols.Auth;
 using EmailAI.Tests.EndToEnd;
 
@@ -188,6 +189,48 @@ public sealed class CredentialVerifierTests
             var again = await verifier.VerifyPasswordAsync(Request(alice, LoginMechanism.Plain, 100 + n), Password, default);
             Assert.Equal(statuses[n] == LoginStatus.Failed ? LoginStatus.Throttled : LoginStatus.Succeeded, again.Status);
         }
+    }
+
+    /// <summary>
+    /// SCRAM's first step looks the name up in its account grain before any proof. A black-box run sent 2,500
+    /// made-up names a second from one client and kept 150,000 account activations (640 MB) in memory; each
+    /// lookup now takes one of the client address's slots. Past MaxAuthFailuresPerClient the client is answered
+    /// with the made-up salt without a lookup (even for a real account), and its proof is throttled; other
+    /// addresses are untouched, and a successful login gives its lookup's slot back.
+    /// </summary>
+    [Fact]
+    public async Task ScramLookups_OverTheClientLimit_AnsweredWithoutLookupAndThrottled_OtherClientsUnaffected()
+    {
+        await using var login = await LoginServer.StartAsync();
+        const string alice = "alice@lookup.test";
+        await login.Server.ProvisionAsync(alice, Password);
+        var verifier = login.Verifier(new Pop3LoginOptions { AuthFailureDelay = TimeSpan.Zero, MaxAuthFailuresPerClient = 5 });
+        var real = await verifier.GetScramParametersAsync(Request(alice, LoginMechanism.ScramSha256, client: 91), default);
+
+        // A successful SCRAM login from 92, four times over: each gives its lookup slot back.
+        for (var i = 0; i < 4; i++)
+        {
+            var parameters = await verifier.GetScramParametersAsync(Request(alice, LoginMechanism.ScramSha256, client: 92), default);
+            Assert.Equal(real.Salt, parameters.Salt);
+            var message = AuthMessage(alice, parameters);
+            var proof = ScramSha256.ClientProof(Password, parameters.Salt, parameters.Iterations, message);
+            Assert.Equal(LoginStatus.Succeeded, (await verifier.VerifyScramAsync(Request(alice, LoginMechanism.ScramSha256, client: 92), message, proof, default)).Status);
+        }
+
+        // Five made-up names from 93 use its five slots; then even alice is not looked up for 93.
+        for (var i = 0; i < 5; i++)
+        {
+            await verifier.GetScramParametersAsync(Request($"nobody{i}@lookup.test", LoginMechanism.ScramSha256, client: 93), default);
+        }
+
+        var refused = await verifier.GetScramParametersAsync(Request(alice, LoginMechanism.ScramSha256, client: 93), default);
+        Assert.NotEqual(real.Salt, refused.Salt);
+        var refusedMessage = AuthMessage(alice, refused);
+        Assert.Equal(
+            LoginStatus.Throttled,
+            (await verifier.VerifyScramAsync(Request(alice, LoginMechanism.ScramSha256, client: 93), refusedMessage, ScramSha256.ClientProof(Password, refused.Salt, refused.Iterations, refusedMessage), default)).Status);
+
+        Assert.Equal(real.Salt, (await verifier.GetScramParametersAsync(Request(alice, LoginMechanism.ScramSha256, client: 92), default)).Salt);
     }
 
     private static LoginRequest Request(string user, LoginMechanism mechanism, int client = 80) =>

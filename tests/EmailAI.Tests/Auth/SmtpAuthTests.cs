@@ -373,6 +373,29 @@ public sealed class SmtpAuthTests
         Assert.Equal("invalid credentials, sasl_username=alice@example.com", harness.Events.Rejections[0].Reason);
     }
 
+    /// <summary>
+    /// Lines that are not a well-formed AUTH but carry its secrets (a tab after the verb, a leading space, no space
+    /// at all) are refused with 500 and logged as the bare verb (a black-box run found the first one put a
+    /// password in the log).
+    /// </summary>
+    [Theory]
+    [InlineData("AUTH\tPLAIN ")]
+    [InlineData(" AUTH PLAIN ")]
+    [InlineData("AUTHPLAIN ")]
+    [InlineData("auth\t\tplain ")]
+    public async Task MalformedAuthLine_RefusedAndLoggedWithoutItsArgument(string prefix)
+    {
+        var plain = Base64("\0alice@example.com\0s3cret-Pa55");
+        var harness = Create();
+        harness.Start();
+        await harness.SendAsync($"EHLO c\r\n{prefix}{plain}\r\n");
+
+        Assert.True(harness.Replies[^1].Code >= 500, harness.Replies[^1].ToString());
+        var rejection = Assert.Single(harness.Events.Rejections);
+        Assert.Equal("AUTH", rejection.Command);
+        Assert.False(harness.Session.Info.Authenticated);
+    }
+
     // RFC 7677 §3 through the session, with the server nonce fixed through the seam.
     [Theory, ChunkSizes]
     public async Task AuthScram_Rfc7677TestVector_ServerFinalThen235(int chunkSize)

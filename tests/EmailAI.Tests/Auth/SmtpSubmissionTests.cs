@@ -209,6 +209,10 @@ public sealed class SmtpSubmissionTests
     [InlineData("Subject: all header\r\n", "Subject: all header\r\n{DATE}{ID}")]
     [InlineData("\r\nonly a body\r\n", "{DATE}{ID}\r\nonly a body\r\n")]
     [InlineData("", "{DATE}{ID}")]
+    // No empty line, and a line that is no field: that line starts the body, the fields go before it with an
+    // empty line after them (found by a black-box run: they went after the body).
+    [InlineData("no header at all, just text\r\nsecond line\r\n", "{DATE}{ID}\r\nno header at all, just text\r\nsecond line\r\n")]
+    [InlineData("Subject: a\r\nnot a field: just text\r\nDate: body\r\n", "Subject: a\r\n{DATE}{ID}\r\nnot a field: just text\r\nDate: body\r\n")]
     public async Task Submitted_LacksDateOrMessageId_AddedAtTheEndOfTheHeader(string message, string expected)
     {
         var harness = Create(SmtpEndpoint.Submission);
@@ -253,13 +257,19 @@ public sealed class SmtpSubmissionTests
             var fields = "X-Added: 1\r\n"u8;
             var result = HeaderFields.AppendToHeader(content, fields);
             var end = HeaderFields.HeaderBlock(content).Length;
-            var separator = result.Length - content.Length - fields.Length;
+            var rest = content[end..];
+            var separator = end > 0 && content[end - 1] != (byte)'\n' ? 2 : 0;
+            var blank = rest.Length == 0 || rest[0] == (byte)'\n' || (rest.Length > 1 && rest[0] == (byte)'\r' && rest[1] == (byte)'\n') ? 0 : 2;
 
+            Assert.Equal(content.Length + separator + fields.Length + blank, result.Length);
             Assert.Equal(content[..end], result[..end]);
             Assert.Equal(fields.ToArray(), result[(end + separator)..(end + separator + fields.Length)]);
-            Assert.Equal(content[end..], result[(end + separator + fields.Length)..]);
-            Assert.Equal(end > 0 && content[end - 1] != (byte)'\n' ? 2 : 0, separator);
+            Assert.Equal("\r\n"u8.ToArray()[..blank], result[(end + separator + fields.Length)..(end + separator + fields.Length + blank)]);
+            Assert.Equal(rest, result[(end + separator + fields.Length + blank)..]);
             Assert.Equal(1, HeaderFields.Count(result, "X-Added"));
+
+            // The added fields end the header: what follows them is the body.
+            Assert.Equal(end + separator + fields.Length, HeaderFields.HeaderBlock(result).Length);
         });
     }
 }
