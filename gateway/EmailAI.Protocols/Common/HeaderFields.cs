@@ -57,29 +57,30 @@ public static class HeaderFields
     }
 
     /// <summary>
-    /// The header block: everything before the first empty line, or before the first line that is not a field or
-    /// a continuation, with its last CRLF (all of it if every line is a field).
+    /// The header block: everything before the first empty line, with its last CRLF (all of it if there is no
+    /// empty line). The widest reading, for what must not survive anywhere a reader might take as a field
+    /// (<see cref="Remove"/>) and for counting hops.
     /// </summary>
-    public static ReadOnlySpan<byte> HeaderBlock(ReadOnlySpan<byte> content)
-    {
-        var end = 0;
-        foreach (var (start, length) in HeaderLines(content))
-        {
-            end = start + length;
-        }
+    public static ReadOnlySpan<byte> HeaderBlock(ReadOnlySpan<byte> content) => content[..End(HeaderLines(content))];
 
-        return content[..end];
-    }
+    /// <summary>
+    /// The fields the message really starts with: the header block up to the first line that is neither a field nor
+    /// a continuation (a message sent without an empty line before its body). Where fields are added
+    /// (<see cref="AppendToHeader"/>) and looked up to decide whether to add them.
+    /// </summary>
+    public static ReadOnlySpan<byte> FieldSection(ReadOnlySpan<byte> content) => content[..End(HeaderLines(content, fieldsOnly: true))];
+
+    private static int End(List<(int Start, int Length)> lines) => lines.Count == 0 ? 0 : lines[^1].Start + lines[^1].Length;
 
     /// <summary>
     /// <paramref name="content"/> with <paramref name="fields"/> (whole fields, each ending in CRLF) inserted at the
-    /// end of the header block, before the empty line (after everything when there is none), as Postfix's cleanup
+    /// end of the <see cref="FieldSection"/>, before the empty line (after everything when there is none), as Postfix's cleanup
     /// adds the fields a submission lacks; a body that followed the fields without an empty line gets one. The
     /// rest of the content is copied unchanged.
     /// </summary>
     public static byte[] AppendToHeader(ReadOnlySpan<byte> content, ReadOnlySpan<byte> fields)
     {
-        var end = HeaderBlock(content).Length;
+        var end = FieldSection(content).Length;
         // A last header line without a line ending (only in content that did not come through DATA) gets one.
         ReadOnlySpan<byte> separator = end > 0 && content[end - 1] != (byte)'\n' ? "\r\n"u8 : [];
 
@@ -95,8 +96,8 @@ public static class HeaderFields
         return result;
     }
 
-    /// <summary>The lines of the header block (see <see cref="HeaderBlock"/>), as (start, length) with their line ending.</summary>
-    private static List<(int Start, int Length)> HeaderLines(ReadOnlySpan<byte> content)
+    /// <summary>The lines of <see cref="HeaderBlock"/> (or of <see cref="FieldSection"/>), as (start, length) with their line ending.</summary>
+    private static List<(int Start, int Length)> HeaderLines(ReadOnlySpan<byte> content, bool fieldsOnly = false)
     {
         var lines = new List<(int, int)>();
         var position = 0;
@@ -106,10 +107,10 @@ public static class HeaderFields
             var length = lf < 0 ? content.Length - position : lf + 1;
             var line = content.Slice(position, length);
 
-            // The header section ends at the empty line, or (a message sent without one) at the first line that is
-            // neither a field nor the continuation of one: that line is the body's first, as mail readers and
-            // Postfix's cleanup take it.
-            if (line.SequenceEqual("\r\n"u8) || line.SequenceEqual("\n"u8) || !(IsContinuation(line) ? lines.Count > 0 : StartsField(line)))
+            // The block ends at the empty line. Fields only (FieldSection) also end at the first line that is neither
+            // a field nor the continuation of one: that line is the body's first for a reader and for Postfix's cleanup.
+            if (line.SequenceEqual("\r\n"u8) || line.SequenceEqual("\n"u8)
+                || (fieldsOnly && !(IsContinuation(line) ? lines.Count > 0 : StartsField(line))))
             {
                 break;
             }

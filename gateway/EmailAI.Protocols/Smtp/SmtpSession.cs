@@ -896,8 +896,9 @@ public sealed class SmtpSession
     /// </summary>
     private ReadOnlyMemory<byte> CompleteSubmission(ReadOnlyMemory<byte> content)
     {
-        var missingDate = HeaderFields.Count(content.Span, "Date") == 0;
-        var missingId = HeaderFields.Count(content.Span, "Message-ID") == 0;
+        var present = HeaderFields.FieldSection(content.Span);
+        var missingDate = HeaderFields.Count(present, "Date") == 0;
+        var missingId = HeaderFields.Count(present, "Message-ID") == 0;
         if (!missingDate && !missingId)
         {
             return content;

@@ -256,7 +256,7 @@ public sealed class SmtpSubmissionTests
         {
             var fields = "X-Added: 1\r\n"u8;
             var result = HeaderFields.AppendToHeader(content, fields);
-            var end = HeaderFields.HeaderBlock(content).Length;
+            var end = HeaderFields.FieldSection(content).Length;
             var rest = content[end..];
             var separator = end > 0 && content[end - 1] != (byte)'\n' ? 2 : 0;
             var blank = rest.Length == 0 || rest[0] == (byte)'\n' || (rest.Length > 1 && rest[0] == (byte)'\r' && rest[1] == (byte)'\n') ? 0 : 2;
@@ -269,7 +269,7 @@ public sealed class SmtpSubmissionTests
             Assert.Equal(1, HeaderFields.Count(result, "X-Added"));
 
             // The added fields end the header: what follows them is the body.
-            Assert.Equal(end + separator + fields.Length, HeaderFields.HeaderBlock(result).Length);
+            Assert.Equal(end + separator + fields.Length, HeaderFields.FieldSection(result).Length);
         });
     }
 }

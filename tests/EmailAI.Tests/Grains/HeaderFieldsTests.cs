@@ -11,6 +11,8 @@ public sealed class HeaderFieldsTests
     [InlineData("A: 1\r\nX-Tag: yes\r\nB: 2\r\n\r\nbody\r\n", "A: 1\r\nB: 2\r\n\r\nbody\r\n")]
     [InlineData("x-tag: yes\r\nX-TAG:no-space\r\nB: 2\r\n\r\nbody\r\n", "B: 2\r\n\r\nbody\r\n")]
     [InlineData("X-Tag: folded\r\n\tsecond\r\n more\r\nB: 2\r\n\r\nbody\r\n", "B: 2\r\n\r\nbody\r\n")]
+    // Behind a line that is no field, up to the empty line: some readers still take it as a field, so it goes too.
+    [InlineData("A: 1\r\njunk line\r\nX-Tag: pass\r\n\r\nbody\r\n", "A: 1\r\njunk line\r\n\r\nbody\r\n")]
     [InlineData("A: 1\r\n folded A\r\nX-Tag: x\r\n\r\nX-Tag: in the body\r\n", "A: 1\r\n folded A\r\n\r\nX-Tag: in the body\r\n")]
     [InlineData("X-Tagged: other field\r\n\r\nbody\r\n", "X-Tagged: other field\r\n\r\nbody\r\n")]
     [InlineData("X-Tag : space before the colon\r\nX-Tag\t: tab\r\nB: 2\r\n\r\nbody\r\n", "B: 2\r\n\r\nbody\r\n")]
