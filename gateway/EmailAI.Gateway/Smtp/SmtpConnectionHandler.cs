@@ -42,6 +42,10 @@ public sealed class SmtpConnectionHandler(
     IServiceProvider services,
     ILogger<SmtpConnectionHandler> logger) : LimitedConnectionHandler(connectionLimiter, cluster, tls, logger)
 {
+    // Resolved once: they are singletons, and a lookup per connection is work on the connect path for nothing.
+    private readonly ICredentialVerifier? _credentials = services.GetService<ICredentialVerifier>();
+    private readonly ISenderPolicy? _senders = services.GetService<ISenderPolicy>();
+
     protected override string UnavailableLine => SmtpReplies.ServiceUnavailable.ToString().TrimEnd();
 
     protected override string Protocol => "SMTP";
@@ -55,7 +59,7 @@ public sealed class SmtpConnectionHandler(
         var options = smtpOptions.Value;
         var log = new SmtpSessionLog(logger);
         // The certificate store always holds a certificate (configured or self-signed), so TLS is always available.
-        var context = new SmtpSessionContext(endpoint.Smtp, TlsAvailable: true, implicitTls, services.GetService<ICredentialVerifier>(), services.GetService<ISenderPolicy>());
+        var context = new SmtpSessionContext(endpoint.Smtp, TlsAvailable: true, implicitTls, _credentials, _senders);
         var session = new SmtpSession(options, context, connection.ConnectionId, remote, policy, sink, time, log);
         var input = connection.Transport.Input;
         var stopping = lifetime.ApplicationStopping;
