@@ -21,6 +21,14 @@ public static class GatewayTelemetry
     public static readonly Counter<long> RecipientsRejected =
         Meter.CreateCounter<long>("emailai.smtp.recipients_rejected", "{recipient}", "RCPTs refused, by reply code");
 
+    /// <summary>
+    /// Sessions refused by IP location blocking, once each (at the first RCPT), by <c>country</c> (the ISO code,
+    /// <c>unknown</c> when the database has none for the address, <c>none</c> on a node without a database) and
+    /// <c>rule</c> (blockedRanges, blockUnknown, blockedCountries, allowedCountries).
+    /// </summary>
+    public static readonly Counter<long> LocationBlocked =
+        Meter.CreateCounter<long>("emailai.smtp.location_blocked", "{session}", "SMTP sessions refused by IP location blocking, by country and rule");
+
     public static readonly UpDownCounter<long> SmtpActiveSessions =
         Meter.CreateUpDownCounter<long>("emailai.smtp.active_sessions", "{session}", "SMTP sessions open now");
 

@@ -4,6 +4,7 @@ namespace EmailAI.Contracts;
 /// A change to the relay settings: members left null keep their current value. The grain merges and
 /// validates in one turn, so two admins changing different members at once never undo each other.
 /// <see cref="SubmissionSenders"/> is the admin's text (<c>own</c>, <c>domain</c> or <c>any</c>), validated there.
+/// The Blocked…/Allowed…/BlockUnknown/BlockingMessage members are <c>ipLocationBlocking</c>'s.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record RelaySettingsUpdate(
@@ -11,4 +12,7 @@ public sealed record RelaySettingsUpdate(
     bool? AutoWhiteListRecipients = null,
     IReadOnlyList<string>? BlockedCountries = null,
     string? BlockingMessage = null,
-    string? SubmissionSenders = null);
+    string? SubmissionSenders = null,
+    IReadOnlyList<string>? AllowedCountries = null,
+    IReadOnlyList<string>? BlockedRanges = null,
+    bool? BlockUnknown = null);

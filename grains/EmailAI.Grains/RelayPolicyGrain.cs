@@ -4,9 +4,9 @@ using EmailAI.Grains.Policy;
 namespace EmailAI.Grains;
 
 /// <summary>
-/// The cluster's relay policy: the Authorised IP list, the auto white list option and IP location
-/// blocking. Settings are validated whole before anything is stored, so a bad entry leaves the previous
-/// list in force. Decisions do not call this grain: every silo's <see cref="RelayPolicyCache"/> polls
+/// The cluster's relay policy: the Authorised IP list, the auto white list option, the submission senders rule and
+/// IP location blocking. Settings are validated whole before anything is stored, so a bad entry leaves the previous
+/// settings in force, and every error is reported at once. Decisions do not call this grain: every silo's <see cref="RelayPolicyCache"/> polls
 /// <see cref="GetIfNewerAsync"/>, and the silo this grain lives on gets each change at once.
 /// </summary>
 public sealed class RelayPolicyGrain(
@@ -24,21 +24,15 @@ public sealed class RelayPolicyGrain(
     public async Task<AdminResult> UpdateAsync(RelaySettingsUpdate update)
     {
         var current = state.State.Settings;
-        var settings = new RelaySettings(
-            update.AuthorisedIps ?? current.AuthorisedIps,
-            update.AutoWhiteListRecipients ?? current.AutoWhiteListRecipients,
-            new IpLocationBlocking(
-                update.BlockedCountries ?? current.IpLocationBlocking.BlockedCountries,
-                update.BlockingMessage ?? current.IpLocationBlocking.Message),
-            current.SubmissionSenders);
-        var patterns = Compile(settings.AuthorisedIps, out var errors);
-        var blocking = settings.IpLocationBlocking;
-        foreach (var country in blocking.BlockedCountries)
+        var blocking = current.IpLocationBlocking;
+        var errors = new List<string>();
+        var authorised = Compile(update.AuthorisedIps ?? current.AuthorisedIps, "authorisedIps", errors);
+        var ranges = Compile(update.BlockedRanges ?? blocking.Ranges, "ipLocationBlocking.blockedRanges", errors);
+        var blocked = Countries(update.BlockedCountries ?? blocking.BlockedCountries, "ipLocationBlocking.blockedCountries", errors);
+        var allowed = Countries(update.AllowedCountries ?? blocking.Allowed, "ipLocationBlocking.allowedCountries", errors);
+        foreach (var both in blocked.Intersect(allowed))
         {
-            if (country is null || country.Length != 2 || !country.All(char.IsAsciiLetter))
-            {
-                errors.Add($"'{country}' is not an ISO 3166-1 alpha-2 country code");
-            }
+            errors.Add($"'{both}' is in both ipLocationBlocking.blockedCountries and allowedCountries");
         }
 
         var senders = current.SubmissionSenders;
@@ -47,10 +41,12 @@ public sealed class RelayPolicyGrain(
             errors.Add($"submissionSenders must be \"own\", \"domain\" or \"any\", not '{text}'");
         }
 
-        var message = string.IsNullOrWhiteSpace(blocking.Message) ? IpLocationBlocking.DefaultMessage : blocking.Message.Trim();
-        if (message.Length > MaxMessageLength || message.Any(char.IsControl))
+        var requested = update.BlockingMessage ?? blocking.Message;
+        var message = string.IsNullOrWhiteSpace(requested) ? IpLocationBlocking.DefaultMessage : requested.Trim();
+        if (message.Length > MaxMessageLength || !message.All(c => c is >= ' ' and <= '~'))
         {
-            errors.Add($"ipLocationBlocking.message must be one line of at most {MaxMessageLength} characters");
+            // RFC 5321 §4.2: reply text is printable US-ASCII, and the message is sent as one reply line.
+            errors.Add($"ipLocationBlocking.message must be one line of at most {MaxMessageLength} printable US-ASCII characters");
         }
 
         if (errors.Count > 0)
@@ -60,9 +56,9 @@ public sealed class RelayPolicyGrain(
 
         var previous = (state.State.Settings, state.State.Version);
         state.State.Settings = new RelaySettings(
-            [.. patterns.Select(p => p.Text)],
-            settings.AutoWhiteListRecipients,
-            new IpLocationBlocking([.. blocking.BlockedCountries.Select(c => c.ToUpperInvariant()).Distinct()], message),
+            authorised,
+            update.AutoWhiteListRecipients ?? current.AutoWhiteListRecipients,
+            new IpLocationBlocking(blocked, message, allowed, ranges, update.BlockUnknown ?? blocking.BlockUnknown),
             senders);
         state.State.Version++;
         try
@@ -95,22 +91,41 @@ public sealed class RelayPolicyGrain(
 
     private RelayPolicySnapshot Snapshot() => new(state.State.Version, state.State.Settings);
 
-    private static List<IpPattern> Compile(IEnumerable<string> entries, out List<string> errors)
+    /// <summary>The entries as stored (each one's own text, duplicates dropped); a bad one adds its error.</summary>
+    private static List<string> Compile(IEnumerable<string> entries, string field, List<string> errors)
     {
-        errors = [];
-        var patterns = new List<IpPattern>();
+        var patterns = new List<string>();
         foreach (var entry in entries)
         {
             if (IpPattern.TryParse(entry, out var pattern))
             {
-                patterns.Add(pattern);
+                patterns.Add(pattern.Text);
             }
             else
             {
-                errors.Add($"'{entry}' is not an IP address, a %-wildcard (192.168.1.%) or a CIDR block");
+                errors.Add($"{field}: '{entry}' is not an IP address, a %-wildcard (192.168.1.%) or a CIDR block");
             }
         }
 
-        return patterns;
+        return [.. patterns.Distinct()];
+    }
+
+    /// <summary>The codes upper-cased, duplicates dropped; a bad one adds its error.</summary>
+    private static List<string> Countries(IEnumerable<string> entries, string field, List<string> errors)
+    {
+        var codes = new List<string>();
+        foreach (var entry in entries)
+        {
+            if (CountryCodes.TryNormalize(entry, out var code, out var error))
+            {
+                codes.Add(code);
+            }
+            else
+            {
+                errors.Add($"{field}: {error}");
+            }
+        }
+
+        return [.. codes.Distinct()];
     }
 }

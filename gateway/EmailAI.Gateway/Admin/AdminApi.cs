@@ -18,7 +18,7 @@ namespace EmailAI.Gateway.Admin;
 /// </summary>
 public static class AdminApi
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
@@ -73,8 +73,7 @@ public static class AdminApi
         api.MapGet("/accounts/{address}/messages", ListMessagesAsync);
         api.MapGet("/accounts/{address}/messages/{uid:long}", ReadMessageAsync);
 
-        api.MapGet("/relay", GetRelayAsync);
-        api.MapPut("/relay", PutRelayAsync);
+        RelayApi.Map(api);
 
         api.MapGet("/whitelist/{owner}", ListWhiteListAsync);
         api.MapPut("/whitelist/{owner}/{address}", PutWhiteListAsync);
@@ -233,50 +232,6 @@ public static class AdminApi
         return content is null ? NotFound($"no message {uid} in the maildrop of '{key}'") : Results.Bytes(content, "message/rfc822");
     }
 
-    private static async Task<IResult> GetRelayAsync(IGrainFactory grains) =>
-        Results.Json(ToJson(await grains.GetGrain<IRelayPolicyGrain>(GrainKeys.RelayPolicy).GetAsync()), Json);
-
-    /// <summary>Members left out of the body keep their current values.</summary>
-    private static async Task<IResult> PutRelayAsync(HttpRequest request, IGrainFactory grains)
-    {
-        var (body, error) = await ReadBodyAsync<RelayBody>(request);
-        if (body is null)
-        {
-            return error!;
-        }
-
-        // The merge of a partial body happens in the grain, in one turn: no read-modify-write race here.
-        var grain = grains.GetGrain<IRelayPolicyGrain>(GrainKeys.RelayPolicy);
-        var result = await grain.UpdateAsync(new RelaySettingsUpdate(
-            body.AuthorisedIps,
-            body.AutoWhiteListRecipients,
-            body.IpLocationBlocking?.BlockedCountries,
-            body.IpLocationBlocking?.Message,
-            body.SubmissionSenders));
-        if (result.Outcome is AdminOutcome.Updated or AdminOutcome.Created && await ClusterHasSeveralSilosAsync(grains))
-        {
-            // Every silo decides from its cached copy of the policy, which is never used once older than the
-            // bound: waiting that long makes "the PUT returned" mean "in force on every node", so a script that
-            // changes the list and then sends mail never races a silo's cache. One silo has it at once.
-            await Task.Delay(RelayPolicySnapshot.PropagationBound);
-        }
-
-        return await ToResultAsync(result, async () => ToJson(await grain.GetAsync()));
-    }
-
-    private static async Task<bool> ClusterHasSeveralSilosAsync(IGrainFactory grains)
-    {
-        try
-        {
-            return (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count > 1;
-        }
-        catch (Exception)
-        {
-            // Not knowing is no reason to fail a change that is already stored: wait as for a cluster.
-            return true;
-        }
-    }
-
     private static async Task<IResult> ListWhiteListAsync(string owner, IGrainFactory grains)
     {
         var (key, error) = await OwnerAsync(owner, grains);
@@ -411,18 +366,10 @@ public static class AdminApi
     private static DeliverySettings? ToSettings(DeliveryBody? body) =>
         body is null ? null : new DeliverySettings((body.Mode ?? "").ToLowerInvariant(), body.Host, body.Port);
 
-    private static object ToJson(RelaySettings settings) => new
+    internal static async Task<IResult> ToResultAsync(AdminResult result, Func<Task<object>>? body, JsonSerializerOptions? json = null) => result.Outcome switch
     {
-        authorisedIps = settings.AuthorisedIps,
-        autoWhiteListRecipients = settings.AutoWhiteListRecipients,
-        submissionSenders = settings.SubmissionSenders.ToString().ToLowerInvariant(),
-        ipLocationBlocking = new { blockedCountries = settings.IpLocationBlocking.BlockedCountries, message = settings.IpLocationBlocking.Message },
-    };
-
-    private static async Task<IResult> ToResultAsync(AdminResult result, Func<Task<object>>? body) => result.Outcome switch
-    {
-        AdminOutcome.Created => Results.Json(body is null ? null : await body(), Json, statusCode: StatusCodes.Status201Created),
-        AdminOutcome.Updated => Results.Json(body is null ? null : await body(), Json),
+        AdminOutcome.Created => Results.Json(body is null ? null : await body(), json ?? Json, statusCode: StatusCodes.Status201Created),
+        AdminOutcome.Updated => Results.Json(body is null ? null : await body(), json ?? Json),
         AdminOutcome.Deleted => Results.NoContent(),
         AdminOutcome.NotFound => NotFound(result.Error!),
         AdminOutcome.Conflict => Problem(StatusCodes.Status409Conflict, "Conflict", result.Error!),
@@ -430,7 +377,7 @@ public static class AdminApi
     };
 
     /// <summary>Reads a JSON object body; on failure returns the 400 to send instead.</summary>
-    private static async Task<(T? Body, IResult? Error)> ReadBodyAsync<T>(HttpRequest request)
+    internal static async Task<(T? Body, IResult? Error)> ReadBodyAsync<T>(HttpRequest request)
         where T : class
     {
         if (request.ContentLength > MaxBodyBytes)
@@ -453,10 +400,10 @@ public static class AdminApi
         }
     }
 
-    private static IResult BadRequest(string detail) => Problem(StatusCodes.Status400BadRequest, "Bad Request", detail);
+    internal static IResult BadRequest(string detail) => Problem(StatusCodes.Status400BadRequest, "Bad Request", detail);
 
-    private static IResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "Not Found", detail);
+    internal static IResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "Not Found", detail);
 
-    private static IResult Problem(int status, string title, string detail) =>
+    internal static IResult Problem(int status, string title, string detail) =>
         Results.Problem(detail: detail, statusCode: status, title: title);
 }

@@ -10,27 +10,30 @@ namespace EmailAI.Gateway.Smtp;
 /// client wrote it to the grain that decides it (<see cref="RecipientDeciders"/>: the recipient domain's grain,
 /// which applies the silo's rules) and turns its verdict into the reply. A call that fails is a temporary failure (451 4.3.0), never an accept.
 /// </summary>
-public sealed class GrainRecipientPolicy(
+public sealed partial class GrainRecipientPolicy(
     IGrainFactory grains,
     IOptions<EmailAIOptions> options,
     ILogger<GrainRecipientPolicy> logger) : IRecipientPolicy
 {
     public async ValueTask<RecipientVerdict> CheckRecipientAsync(SmtpSessionInfo session, SmtpPath sender, SmtpPath recipient, CancellationToken cancellationToken)
     {
-        var facts = new SessionFacts(session.RemoteAddress, session.HeloName, session.Tls, session.AuthenticatedIdentity, Country: null, options.Value.ServerDomain);
-        var request = new RecipientRequest(
-            facts,
-            sender.Mailbox?.ToString() ?? "",
-            recipient.Mailbox?.LocalPart ?? "",
-            recipient.Mailbox?.Domain ?? "",
-            recipient.IsBarePostmaster);
+        var facts = session.ToFacts(options.Value.ServerDomain);
+        var request = facts.ToRecipientRequest(sender, recipient);
         RecipientVerdict verdict;
         try
         {
             var decision = await RecipientDeciders.For(grains, request).DecideRecipientAsync(request).WaitAsync(cancellationToken);
             verdict = decision is { Outcome: PolicyOutcome.Accept, Route: { } route }
                 ? new RecipientVerdict(decision.ToReply(), route) { Reason = decision.Reason }
-                : RecipientVerdict.Refuse(decision.Outcome == PolicyOutcome.Accept ? SmtpReplies.TemporaryFailure : decision.ToReply(), decision.Reason);
+                : RecipientVerdict.Refuse(decision.Outcome == PolicyOutcome.Accept ? SmtpReplies.TemporaryFailure : decision.ToReply(), decision.Reason)
+                    with { RefusesSession = decision.BlockedBy is not null };
+            if (decision.BlockedBy is { } rule)
+            {
+                // Once per session: the session answers its later MAIL and RCPT itself (RecipientVerdict.RefusesSession).
+                var country = facts.Country ?? (facts.CountryLookedUp ? "unknown" : "none");
+                GatewayTelemetry.LocationBlocked.Add(1, new KeyValuePair<string, object?>("country", country), new KeyValuePair<string, object?>("rule", Rule(rule)));
+                LogLocationBlocked(logger, session.SessionId, session.RemoteAddress, country, Rule(rule), decision.Reason);
+            }
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -46,4 +49,10 @@ public sealed class GrainRecipientPolicy(
 
         return verdict;
     }
+
+    /// <summary>The rule's name as the admin API writes it (<c>blockedCountries</c>).</summary>
+    public static string Rule(LocationRule rule) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(rule.ToString());
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: client [{Client}] (country {Country}) refused by IP location blocking, rule {Rule}: {Reason}")]
+    private static partial void LogLocationBlocked(ILogger logger, string sessionId, System.Net.IPAddress client, string country, string rule, string reason);
 }

@@ -18,7 +18,7 @@ public sealed partial class GrainSenderPolicy(
 {
     public async ValueTask<SenderVerdict> CheckSenderAsync(SmtpSessionInfo session, SmtpPath sender, CancellationToken cancellationToken)
     {
-        var facts = new SessionFacts(session.RemoteAddress, session.HeloName, session.Tls, session.AuthenticatedIdentity, Country: null, options.Value.ServerDomain);
+        var facts = session.ToFacts(options.Value.ServerDomain);
         var request = new SenderRequest(facts, sender.Mailbox?.LocalPart ?? "", sender.Mailbox?.Domain ?? "");
         try
         {

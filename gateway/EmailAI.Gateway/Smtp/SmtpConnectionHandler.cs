@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
+using EmailAI.Gateway.Geo;
 using EmailAI.Gateway.Tls;
 using EmailAI.Protocols.Auth;
 using EmailAI.Protocols.Common;
@@ -28,7 +29,8 @@ namespace EmailAI.Gateway.Smtp;
 /// unexecuted, the handshake runs and the session continues over <see cref="Tls.TlsTransport"/> (the same
 /// deadlines, write timeout and reply bound apply); a failed handshake ends the connection.
 /// AUTH's services (<see cref="ICredentialVerifier"/>, <see cref="ISenderPolicy"/>) are taken from DI when
-/// registered; without them the session offers no AUTH.
+/// registered; without them the session offers no AUTH. The client's country comes from the node's
+/// <see cref="ICountryLocator"/>, once per connection.
 /// </summary>
 public sealed class SmtpConnectionHandler(
     IOptions<SmtpOptions> smtpOptions,
@@ -39,6 +41,7 @@ public sealed class SmtpConnectionHandler(
     ConnectionLimiter connectionLimiter,
     ClusterConnection cluster,
     TlsHandshake tls,
+    ICountryLocator locations,
     IServiceProvider services,
     ILogger<SmtpConnectionHandler> logger) : LimitedConnectionHandler(connectionLimiter, cluster, tls, logger)
 {
@@ -59,7 +62,8 @@ public sealed class SmtpConnectionHandler(
         var options = smtpOptions.Value;
         var log = new SmtpSessionLog(logger);
         // The certificate store always holds a certificate (configured or self-signed), so TLS is always available.
-        var context = new SmtpSessionContext(endpoint.Smtp, TlsAvailable: true, implicitTls, _credentials, _senders);
+        // The country is looked up once, here, for the address the session decides by (after any PROXY header).
+        var context = new SmtpSessionContext(endpoint.Smtp, TlsAvailable: true, implicitTls, _credentials, _senders, locations.Lookup(remote));
         var session = new SmtpSession(options, context, connection.ConnectionId, remote, policy, sink, time, log);
         var input = connection.Transport.Input;
         var stopping = lifetime.ApplicationStopping;

@@ -15,6 +15,12 @@ public sealed record RecipientVerdict(SmtpReply Reply, IRecipientRoute? Route)
     /// </summary>
     public string? Reason { get; init; }
 
+    /// <summary>
+    /// True when the refusal is of the session rather than of this recipient (IP location blocking): the session
+    /// answers every later MAIL and RCPT with the same reply, without asking again, until the client authenticates.
+    /// </summary>
+    public bool RefusesSession { get; init; }
+
     public static RecipientVerdict Accept(IRecipientRoute route) => new(SmtpReplies.RecipientOk, route);
 
     public static RecipientVerdict Refuse(SmtpReply reply, string? reason = null) =>

@@ -57,6 +57,10 @@ public sealed class SmtpSession
     private string? _authenticated;
     private SmtpAuthExchange? _sasl;
 
+    // A refusal of the whole session (IP location blocking, RecipientVerdict.RefusesSession): every later MAIL and
+    // RCPT gets it, until the client authenticates (an authenticated session is never location-blocked).
+    private RecipientVerdict? _sessionRefusal;
+
     // For the log (ISmtpSessionEvents): the command being answered and what it named, and the session's counts.
     private string _command = "CONNECT";
     private string? _logSender;
@@ -159,7 +163,12 @@ public sealed class SmtpSession
     /// </summary>
     public DateTimeOffset Deadline { get; private set; }
 
-    public SmtpSessionInfo Info => new(_sessionId, _remoteAddress, _heloName) { Tls = _tls is not null, AuthenticatedIdentity = _authenticated };
+    public SmtpSessionInfo Info => new(_sessionId, _remoteAddress, _heloName)
+    {
+        Tls = _tls is not null,
+        AuthenticatedIdentity = _authenticated,
+        Location = _context.Location,
+    };
 
     /// <summary>
     /// Makes the SCRAM-SHA-256 mechanism of this session's AUTH exchanges. A seam for tests only: the RFC 7677 §3
@@ -497,6 +506,11 @@ public sealed class SmtpSession
             return SmtpReplies.NestedMail;
         }
 
+        if (_sessionRefusal is not null)
+        {
+            return RepeatSessionRefusal();
+        }
+
         if (!args.StartsWith("FROM:", StringComparison.OrdinalIgnoreCase))
         {
             return SmtpReplies.MailSyntax;
@@ -658,11 +672,28 @@ public sealed class SmtpSession
         _logReason = exchange.Reason;
         _authenticated ??= exchange.Account;
         _sasl = exchange.IsOpen ? exchange : null;
+        if (_authenticated is not null)
+        {
+            _sessionRefusal = null;
+        }
+
         return reply;
+    }
+
+    /// <summary>The session's standing refusal, for a later MAIL or RCPT: not asked again, logged as a repeat.</summary>
+    private SmtpReply RepeatSessionRefusal()
+    {
+        _logReason = _sessionRefusal!.Reason + " (refused earlier in this session)";
+        return _sessionRefusal.Reply;
     }
 
     private async ValueTask<SmtpReply> RcptAsync(string args, CancellationToken cancellationToken)
     {
+        if (_sessionRefusal is not null && _state != SmtpState.Connected)
+        {
+            return RepeatSessionRefusal();
+        }
+
         if (_state != SmtpState.InTransaction || _sender is null)
         {
             return _state == SmtpState.Connected ? SmtpReplies.SendHeloFirst : SmtpReplies.NeedMail;
@@ -716,6 +747,11 @@ public sealed class SmtpSession
         }
 
         _logReason = verdict.Reason;
+        if (verdict is { Accepted: false, RefusesSession: true })
+        {
+            _sessionRefusal = verdict;
+        }
+
         if (verdict.Accepted && verdict.Route is not null)
         {
             _recipients.Add(new SmtpRecipient(path, verdict.Route));
@@ -762,6 +798,12 @@ public sealed class SmtpSession
         var builder = new StringBuilder(256);
         var literal = _remoteAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IPv6:" + _remoteAddress : _remoteAddress.ToString();
         builder.Append("Received: from ").Append(TraceSafe(_heloName)).Append(" ([").Append(literal).Append("])\r\n");
+        if (_context.Location?.Country is { Length: 2 } country && country.All(char.IsAsciiLetterUpper))
+        {
+            // The client's country from this node's location database (as Stalwart shows it), so users see it.
+            builder.Append("\t(country ").Append(country).Append(")\r\n");
+        }
+
         if (_tls is not null)
         {
             // As Postfix writes it (smtpd_tls_received_header); the values come from our TLS stack, not the client.

@@ -11,12 +11,14 @@ namespace EmailAI.Protocols.Smtp;
 /// <param name="ImplicitTls">The handshake's result on an implicit-TLS listener (465): the session starts under TLS.</param>
 /// <param name="Credentials">Checks AUTH credentials; null offers no AUTH.</param>
 /// <param name="Senders">Decides the envelope sender of an authenticated session; null accepts any.</param>
+/// <param name="Location">The client's country, looked up once for the connection; null when the node has no location database.</param>
 public sealed record SmtpSessionContext(
     SmtpEndpoint Endpoint,
     bool TlsAvailable,
     TlsSessionInfo? ImplicitTls = null,
     ICredentialVerifier? Credentials = null,
-    ISenderPolicy? Senders = null)
+    ISenderPolicy? Senders = null,
+    ClientLocation? Location = null)
 {
     /// <summary>Port 25 without TLS or AUTH: what a session got before issue 10 (most engine tests).</summary>
     public static readonly SmtpSessionContext Plain = new(SmtpEndpoint.Mta, TlsAvailable: false);

@@ -1,4 +1,5 @@
 using System.Net;
+using EmailAI.Protocols.Common;
 
 namespace EmailAI.Protocols.Smtp;
 
@@ -14,6 +15,9 @@ public sealed record SmtpSessionInfo(string SessionId, IPAddress RemoteAddress, 
 
     /// <summary>The identity the client authenticated as (SMTP AUTH), or null.</summary>
     public string? AuthenticatedIdentity { get; init; }
+
+    /// <summary>Where the client connects from (its country), or null when the node has no location database.</summary>
+    public ClientLocation? Location { get; init; }
 
     public bool Authenticated => AuthenticatedIdentity is not null;
 }

@@ -4,7 +4,11 @@ using EmailAI.Protocols.Smtp;
 namespace EmailAI.Grains.Policy;
 
 /// <summary>
-/// Every RCPT decision, in one place. The rule that keeps the server from being an open relay:
+/// Every RCPT decision, in one place. First IP location blocking (<see cref="CompiledRelayPolicy.CheckLocation"/>):
+/// a refused client gets <c>550 5.7.1</c> with the admin's message for any recipient, postmaster included (the
+/// message is the contact it is given instead), and the verdict says so (<see cref="PolicyVerdict.BlockedBy"/>),
+/// so the session answers its later MAIL and RCPT the same. Then the rule that keeps the server from being an
+/// open relay:
 /// <list type="number">
 /// <item>An address is local only when its domain (normalised by <see cref="EmailAddress"/>) is a local
 /// domain; it is then delivered to the account whose normalised local part equals it, or to the domain's (or
@@ -33,6 +37,13 @@ public sealed class RecipientRules(RelayPolicyCache relayPolicy, Func<string, st
     public async Task<PolicyVerdict> DecideAsync(RecipientRequest request)
     {
         var session = request.Session;
+        var policy = await relayPolicy.GetAsync();
+        var location = policy.CheckLocation(session);
+        if (location.Blocked)
+        {
+            return PolicyVerdict.LocationBlocked(policy.Settings.IpLocationBlocking.Message, location);
+        }
+
         if (request.IsBarePostmaster)
         {
             return await DecideBarePostmasterAsync(session);
@@ -106,7 +117,9 @@ public sealed class RecipientRules(RelayPolicyCache relayPolicy, Func<string, st
         }
 
         var policy = await relayPolicy.GetAsync();
-        return policy.IsAuthorised(session.ClientAddress) ? $"relay for Authorised IP [{session.ClientAddress}] (policy version {policy.Version})" : null;
+        return policy.AuthorisedEntry(session.ClientAddress) is { } entry
+            ? $"relay for Authorised IP [{session.ClientAddress}] (entry {entry}, policy version {policy.Version})"
+            : null;
     }
 
     private static PolicyVerdict RelayDenied(SessionFacts session) =>

@@ -20,6 +20,23 @@ public sealed partial class SessionPolicyGrain(RelayPolicyCache relayPolicy, ILo
     public Task<PolicyVerdict> DecideSenderAsync(SenderRequest request) =>
         new SenderRules(relayPolicy).DecideAsync(request);
 
+    /// <summary>
+    /// The dry run: the location verdict and Authorised IP match from this silo's cached policy, and the recipient's
+    /// verdict from the grain that would decide it in a real session (<see cref="RecipientDeciders"/>), which reads
+    /// but never writes.
+    /// </summary>
+    public async Task<RelayCheck> CheckRelayAsync(RelayCheckRequest request)
+    {
+        var policy = await relayPolicy.GetAsync();
+        var location = policy.CheckLocation(request.Session);
+        var verdict = location.Blocked
+            ? PolicyVerdict.LocationBlocked(policy.Settings.IpLocationBlocking.Message, location)
+            : request.Recipient is { } recipient
+                ? await RecipientDeciders.For(GrainFactory, recipient).DecideRecipientAsync(recipient)
+                : null;
+        return new RelayCheck(location, policy.AuthorisedEntry(request.Session.ClientAddress), verdict, policy.Version);
+    }
+
     /// <summary>The domain grain's answer, or null when it could not be asked (logged here, answered 451).</summary>
     private async Task<RecipientResolution?> ResolveAsync(string domain, string localPart)
     {

@@ -33,6 +33,12 @@ public sealed class FakeRecipientPolicy : IRecipientPolicy
     /// <summary>How many of the next calls answer <see cref="TemporaryReply"/>.</summary>
     public int TemporaryFailureOnNext { get; set; }
 
+    /// <summary>
+    /// When set, every session that did not authenticate is refused with this reply as a refusal of the whole
+    /// session (<see cref="RecipientVerdict.RefusesSession"/>, as IP location blocking answers).
+    /// </summary>
+    public SmtpReply? RefuseSessionWith { get; set; }
+
     public void AddMailbox(string address, string destination) => _mailboxes[address] = destination;
 
     public ValueTask<RecipientVerdict> CheckRecipientAsync(SmtpSessionInfo session, SmtpPath sender, SmtpPath recipient, CancellationToken cancellationToken)
@@ -48,6 +54,11 @@ public sealed class FakeRecipientPolicy : IRecipientPolicy
         {
             TemporaryFailureOnNext--;
             return ValueTask.FromResult(RecipientVerdict.Refuse(TemporaryReply));
+        }
+
+        if (RefuseSessionWith is { } refusal && !session.Authenticated)
+        {
+            return ValueTask.FromResult(RecipientVerdict.Refuse(refusal, "blocked by location") with { RefusesSession = true });
         }
 
         if (recipient.IsBarePostmaster)
