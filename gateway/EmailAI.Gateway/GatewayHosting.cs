@@ -42,6 +42,7 @@ public static class GatewayHosting
         builder.Services.Configure<TlsOptions>(section.GetSection("Tls"));
         builder.Services.AddSingleton<ServerCertificateStore>();
         builder.Services.AddSingleton<TlsHandshake>();
+        Geo.GeoHosting.AddEmailAIGeo(builder.Services, section);
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AdminToken>();

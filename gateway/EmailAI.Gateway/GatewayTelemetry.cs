@@ -59,6 +59,9 @@ public static class GatewayTelemetry
     public static readonly Counter<long> StartTlsSessions =
         Meter.CreateCounter<long>("emailai.tls.upgraded_sessions", "{session}", "Sessions that switched to TLS with STARTTLS (SMTP) or STLS (POP3), by protocol");
 
+    public static readonly ObservableGauge<int> GeoRanges =
+        Meter.CreateObservableGauge("emailai.geo.ranges", () => Geo.CountryLocator.RangesInForce, "{range}", "Ranges held by the IP-to-country database in force (0: country blocking is off)");
+
     public static readonly Histogram<double> CommitDuration =
         Meter.CreateHistogram<double>("emailai.smtp.commit.duration", "ms", "End of DATA to durable commit");
 }
