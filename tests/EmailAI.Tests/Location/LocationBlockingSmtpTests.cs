@@ -16,15 +16,9 @@ namespace EmailAI.Tests.Location;
 /// logged and counted.
 /// </summary>
 [Collection(LocationCollection.Name)]
-public sealed class LocationBlockingSmtpTests(LocationFixture fixture) : IAsyncLifetime
+public sealed class LocationBlockingSmtpTests(LocationFixture fixture) : LocationPolicyTest(fixture)
 {
     private const string Remote = "someone@far-away.example";
-
-    private ServerProcess Server => fixture.Server;
-
-    public async Task InitializeAsync() => await Server.ResetPolicyAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task BlockedCountry_WholeSession_GreetingAndMailNormalThenSame550ForEveryRcptAndMail()

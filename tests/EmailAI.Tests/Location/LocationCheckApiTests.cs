@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using EmailAI.Tests.EndToEnd;
-using static EmailAI.Tests.Location.GeoDatabaseFile;
 
 namespace EmailAI.Tests.Location;
 
@@ -11,14 +10,8 @@ namespace EmailAI.Tests.Location;
 /// nothing sent or stored.
 /// </summary>
 [Collection(LocationCollection.Name)]
-public sealed class LocationCheckApiTests(LocationFixture fixture) : IAsyncLifetime
+public sealed class LocationCheckApiTests(LocationFixture fixture) : LocationPolicyTest(fixture)
 {
-    private ServerProcess Server => fixture.Server;
-
-    public async Task InitializeAsync() => await Server.ResetPolicyAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
     [Fact]
     public async Task Check_BlockedCountryToLocalAccount_Reject550WithRuleAndNothingStored()
     {

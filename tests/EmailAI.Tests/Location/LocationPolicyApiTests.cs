@@ -11,14 +11,8 @@ namespace EmailAI.Tests.Location;
 /// nothing, and GET describes the node's location database.
 /// </summary>
 [Collection(LocationCollection.Name)]
-public sealed class LocationPolicyApiTests(LocationFixture fixture) : IAsyncLifetime
+public sealed class LocationPolicyApiTests(LocationFixture fixture) : LocationPolicyTest(fixture)
 {
-    private ServerProcess Server => fixture.Server;
-
-    public async Task InitializeAsync() => await Server.ResetPolicyAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
     [Fact]
     public async Task PutLocationBlocking_AllFields_RoundTripWithCountriesUpperCased()
     {
@@ -108,7 +102,7 @@ public sealed class LocationPolicyApiTests(LocationFixture fixture) : IAsyncLife
         var database = (await Server.GetRelayAsync()).GetProperty("database");
 
         Assert.True(database.GetProperty("available").GetBoolean(), database.GetRawText());
-        Assert.Equal([fixture.DatabasePath], Strings(database, "sources"));
+        Assert.Equal([Fixture.DatabasePath], Strings(database, "sources"));
         Assert.Equal("csv", database.GetProperty("format").GetString());
         Assert.Equal(GeoDatabaseFile.StandardRanges, database.GetProperty("ranges").GetInt32());
         var loadedAt = DateTimeOffset.Parse(database.GetProperty("loadedAt").GetString()!, CultureInfo.InvariantCulture);
