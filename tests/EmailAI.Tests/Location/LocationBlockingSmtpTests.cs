@@ -49,7 +49,7 @@ public sealed class LocationBlockingSmtpTests(LocationFixture fixture) : Locatio
     }
 
     [Fact]
-    public async Task BlockedCountryGivenLowerCase_Client_Blocked()
+    public async Task BlockedCountry_GivenInLowerCase_ClientBlocked()
     {
         await Server.PutRelayAsync(LocationSteps.Policy(blockedCountries: ["kp"]));
 
@@ -151,7 +151,7 @@ public sealed class LocationBlockingSmtpTests(LocationFixture fixture) : Locatio
     }
 
     [Fact]
-    public async Task Block_Any_LoggedWithAddressCountryAndRuleAndCounted()
+    public async Task BlockedClient_RefusedAtRcpt_LoggedWithAddressCountryRuleAndCounted()
     {
         await Server.PutRelayAsync(LocationSteps.Policy(blockedCountries: ["KP"]));
         var before = await Server.BlockedCountAsync("KP");
