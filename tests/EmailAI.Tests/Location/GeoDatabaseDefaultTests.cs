@@ -18,7 +18,7 @@ public sealed class GeoDatabaseDefaultTests
     {
         await using var server = await ServerProcess.StartNewAsync();
 
-        var database = (await server.GetRelayAsync()).GetProperty("database");
+        var database = (await server.GetRelayAsync()).GetProperty("ipLocationBlocking").GetProperty("database");
 
         var installed = TorFiles.Where(File.Exists).ToArray();
         if (installed.Length == 0)
@@ -49,7 +49,7 @@ public sealed class GeoDatabaseDefaultTests
         });
         await server.ProvisionAsync(LocationFixture.Alice);
 
-        var database = (await server.GetRelayAsync()).GetProperty("database");
+        var database = (await server.GetRelayAsync()).GetProperty("ipLocationBlocking").GetProperty("database");
         Assert.False(database.GetProperty("available").GetBoolean(), database.GetRawText());
         Assert.False(string.IsNullOrWhiteSpace(database.GetProperty("reason").GetString()), database.GetRawText());
 

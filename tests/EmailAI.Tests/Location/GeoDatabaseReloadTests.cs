@@ -31,15 +31,15 @@ public sealed class GeoDatabaseReloadTests
         Assert.True(
             await LocationSteps.EventuallyAsync(async () => await server.FirstRcptAsync(Germany, LocationFixture.Alice) == LocationSteps.BlockedLine, ReloadDeadline),
             $"127.0.2.5 not blocked {ReloadDeadline.TotalSeconds} s after its range became KP:\n{server.Log}");
-        var reloaded = (await server.GetRelayAsync()).GetProperty("database");
+        var reloaded = (await server.GetRelayAsync()).GetProperty("ipLocationBlocking").GetProperty("database");
         Assert.Equal(JsonValueKind.Null, reloaded.GetProperty("lastError").ValueKind);
 
         database.Write("not,an,ip\n");
 
         Assert.True(
-            await LocationSteps.EventuallyAsync(async () => (await server.GetRelayAsync()).GetProperty("database").GetProperty("lastError").ValueKind == JsonValueKind.String, ReloadDeadline),
+            await LocationSteps.EventuallyAsync(async () => (await server.GetRelayAsync()).GetProperty("ipLocationBlocking").GetProperty("database").GetProperty("lastError").ValueKind == JsonValueKind.String, ReloadDeadline),
             $"database.lastError still null {ReloadDeadline.TotalSeconds} s after the file was corrupted:\n{(await server.GetRelayAsync()).GetRawText()}");
-        var refused = (await server.GetRelayAsync()).GetProperty("database");
+        var refused = (await server.GetRelayAsync()).GetProperty("ipLocationBlocking").GetProperty("database");
         Assert.True(refused.GetProperty("available").GetBoolean());
         Assert.Equal(StandardRanges, refused.GetProperty("ranges").GetInt32());
         Assert.Equal(LocationSteps.BlockedLine, await server.FirstRcptAsync(Germany, LocationFixture.Alice));

@@ -58,7 +58,7 @@ public sealed class LocationPolicyApiTests(LocationFixture fixture) : LocationPo
     {
         { """ "blockedCountries":["K1"] """, "K1" },
         { """ "blockedCountries":["KPX"] """, "KPX" },
-        { """ "blockedCountries":["QQ"] """, "QQ" },
+        { """ "blockedCountries":["JJ"] """, "JJ" },
         { """ "blockedCountries":["UK"] """, "UK" },
         { """ "allowedCountries":["K1"] """, "K1" },
         { """ "blockedRanges":["300.1.1.1"] """, "300.1.1.1" },
@@ -99,7 +99,7 @@ public sealed class LocationPolicyApiTests(LocationFixture fixture) : LocationPo
     [Fact]
     public async Task GetRelay_DatabaseConfigured_DescribesTheCsv()
     {
-        var database = (await Server.GetRelayAsync()).GetProperty("database");
+        var database = (await Server.GetRelayAsync()).GetProperty("ipLocationBlocking").GetProperty("database");
 
         Assert.True(database.GetProperty("available").GetBoolean(), database.GetRawText());
         Assert.Equal([Fixture.DatabasePath], Strings(database, "sources"));
