@@ -66,7 +66,8 @@ public sealed class GeoDatabase
 
     /// <summary>
     /// Reads <paramref name="files"/> into one database. Each file's format is recognised by its content (a
-    /// MaxMind DB has its metadata marker near the end; anything else is read as CSV), not by its name.
+    /// MaxMind DB has its metadata marker near the end; anything else is read as CSV), or by its name ending in
+    /// <c>.mmdb</c>, so that a truncated MaxMind DB is refused as one.
     /// </summary>
     /// <exception cref="GeoDatabaseException">A file is missing, unreadable or malformed, or two ranges overlap; the
     /// message names the file and, for a CSV, the line.</exception>
@@ -79,7 +80,7 @@ public sealed class GeoDatabase
             builder.BeginFile(file);
             try
             {
-                var format = MmdbRangeReader.IsMmdb(file) ? "mmdb" : "csv";
+                var format = file.EndsWith(".mmdb", StringComparison.OrdinalIgnoreCase) || MmdbRangeReader.IsMmdb(file) ? "mmdb" : "csv";
                 if (format == "mmdb")
                 {
                     MmdbRangeReader.Read(file, builder);
