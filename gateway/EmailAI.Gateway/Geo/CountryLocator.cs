@@ -39,7 +39,7 @@ public sealed partial class CountryLocator : ICountryLocator
         _time = time;
         _logger = logger;
         _configured = !string.IsNullOrWhiteSpace(_options.Database);
-        _files = _configured ? [_options.Database!] : _options.DefaultDatabaseFiles;
+        _files = _configured ? [_options.Database!] : _options.DefaultFiles;
         _tried = _seen = Stamps();
         _inForce = new InForce(null, GeoDatabaseStatus.Off(NotInstalledReason));
         Load(startUp: true);
@@ -55,7 +55,7 @@ public sealed partial class CountryLocator : ICountryLocator
     public GeoDatabaseStatus Status => Volatile.Read(ref _inForce).Status;
 
     private string NotInstalledReason =>
-        $"EmailAI:Geo:Database is not set and Debian's tor-geoipdb is not installed ({(_options.DefaultDatabaseFiles.Count > 0 ? _options.DefaultDatabaseFiles[0] : "no default files")})";
+        $"EmailAI:Geo:Database is not set and Debian's tor-geoipdb is not installed ({_options.DefaultFiles[0]})";
 
     /// <summary>
     /// One check of the files: loads them when they changed since the last load or attempt and have stayed the same

@@ -25,7 +25,11 @@ public sealed class GeoOptions
 
     /// <summary>
     /// The files used when <see cref="Database"/> is not set (whichever of them exist are loaded together).
-    /// Default <see cref="TorGeoipFiles"/>; tests point it elsewhere.
+    /// Null (the default) means <see cref="TorGeoipFiles"/>; tests point it elsewhere
+    /// (<c>EmailAI:Geo:DefaultDatabaseFiles:0</c>). An array, so configuration replaces it rather than appending to it.
     /// </summary>
-    public IReadOnlyList<string> DefaultDatabaseFiles { get; set; } = TorGeoipFiles;
+    public string[]? DefaultDatabaseFiles { get; set; }
+
+    /// <summary><see cref="DefaultDatabaseFiles"/>, or the tor-geoipdb files when it is not set.</summary>
+    public IReadOnlyList<string> DefaultFiles => DefaultDatabaseFiles is { Length: > 0 } files ? files : TorGeoipFiles;
 }

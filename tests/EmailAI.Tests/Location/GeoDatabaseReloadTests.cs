@@ -41,7 +41,8 @@ public sealed class GeoDatabaseReloadTests
             $"database.lastError still null {ReloadDeadline.TotalSeconds} s after the file was corrupted:\n{(await server.GetRelayAsync()).GetRawText()}");
         var refused = (await server.GetRelayAsync()).GetProperty("ipLocationBlocking").GetProperty("database");
         Assert.True(refused.GetProperty("available").GetBoolean());
-        Assert.Equal(StandardRanges, refused.GetProperty("ranges").GetInt32());
+        // The data in force is the reloaded file (ranges are counted after adjacent ranges of one country are merged).
+        Assert.Equal(reloaded.GetProperty("ranges").GetInt32(), refused.GetProperty("ranges").GetInt32());
         Assert.Equal(LocationSteps.BlockedLine, await server.FirstRcptAsync(Germany, LocationFixture.Alice));
         Assert.Equal(LocationSteps.BlockedLine, await server.FirstRcptAsync(NorthKorea, LocationFixture.Alice));
         Assert.StartsWith("250", await server.FirstRcptAsync(GermanyRange, LocationFixture.Alice));
