@@ -14,6 +14,10 @@ if (args.Length > 0 && args[0] == "idle-tls")
 {
     return await IdleTlsCommand.RunAsync(args);
 }
+if (args.Length > 0 && args[0] == "geo")
+{
+    return GeoCommand.Run(args);
+}
 if (args.Length > 0 && args[0] == "sink")
 {
     return await SinkCommand.RunAsync(args);
