@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using EmailAI.Protocols.Common;
 
 namespace EmailAI.Grains;
 
@@ -66,7 +67,7 @@ public sealed class IpPattern
 
         var slash = text.IndexOf('/');
         var addressText = slash < 0 ? text : text[..slash];
-        if (!TryParseAddress(addressText, out var address))
+        if (!IpAddressText.TryParse(addressText, out var address))
         {
             return false;
         }
@@ -140,25 +141,6 @@ public sealed class IpPattern
 
         var mask = (byte)(0xFF << (8 - rest));
         return (bytes[full] & mask) == (_network[full] & mask);
-    }
-
-    private static bool TryParseAddress(string text, [NotNullWhen(true)] out IPAddress? address)
-    {
-        address = null;
-        if (text.Contains(':'))
-        {
-            return IPAddress.TryParse(text, out address) && address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId == 0;
-        }
-
-        var octets = text.Split('.');
-        var bytes = new byte[4];
-        if (octets.Length != 4 || !octets.Select((o, i) => TryParseOctet(o, out bytes[i])).All(ok => ok))
-        {
-            return false;
-        }
-
-        address = new IPAddress(bytes);
-        return true;
     }
 
     private static bool TryParseOctet(string text, out byte value)

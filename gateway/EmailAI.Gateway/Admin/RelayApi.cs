@@ -1,9 +1,10 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using EmailAI.Contracts;
 using EmailAI.Gateway.Geo;
 using EmailAI.Gateway.Smtp;
+using EmailAI.Protocols.Common;
 using EmailAI.Protocols.Smtp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -160,23 +161,17 @@ public static class RelayApi
         },
     };
 
-    /// <summary>
-    /// An IPv4 address as four dotted decimals or an IPv6 address without a zone: the forms a client address has.
-    /// Shorthand such as <c>10.1</c>, which <see cref="IPAddress.TryParse(string, out IPAddress)"/> takes, is refused.
-    /// </summary>
-    private static bool TryParseAddress(string? text, out IPAddress address)
+    /// <summary>A client address in the strict form (<see cref="IpAddressText"/>); IPv4-mapped IPv6 as IPv4.</summary>
+    private static bool TryParseAddress(string? text, [NotNullWhen(true)] out IPAddress? address)
     {
-        address = IPAddress.None;
-        if (string.IsNullOrEmpty(text) || !IPAddress.TryParse(text, out var parsed))
+        address = null;
+        if (!IpAddressText.TryParse(text, out var parsed))
         {
             return false;
         }
 
-        var ok = parsed.AddressFamily == AddressFamily.InterNetworkV6
-            ? text.Contains(':') && parsed.ScopeId == 0
-            : text.Split('.') is { Length: 4 } octets && octets.All(o => o.Length is >= 1 and <= 3 && o.All(char.IsAsciiDigit));
         address = parsed.IsIPv4MappedToIPv6 ? parsed.MapToIPv4() : parsed;
-        return ok;
+        return true;
     }
 
     /// <summary>A path as MAIL/RCPT would take it, with or without the angle brackets.</summary>

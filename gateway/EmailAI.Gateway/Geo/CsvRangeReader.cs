@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
+using EmailAI.Protocols.Common;
 
 namespace EmailAI.Gateway.Geo;
 
@@ -41,7 +41,7 @@ internal static class CsvRangeReader
     {
         first = last = 0;
         ipv4 = false;
-        country = CountryCodes.None;
+        country = CountryIndex.None;
         Span<Range> fields = stackalloc Range[4];
         if (line.Split(fields, ',') != 3)
         {
@@ -81,7 +81,7 @@ internal static class CsvRangeReader
             return false;
         }
 
-        if (!CountryCodes.TryNormalise(code, out country))
+        if (!CountryIndex.TryNormalise(code, out country))
         {
             error = $"'{code}' is not a two-letter country code";
             return false;
@@ -108,52 +108,27 @@ internal static class CsvRangeReader
     {
         value = 0;
         ipv4 = false;
-        if (text.Contains(':'))
+        if (text.Contains(':') || text.Contains('.'))
         {
-            if (!IPAddress.TryParse(text, out var v6) || v6.AddressFamily != AddressFamily.InterNetworkV6 || v6.ScopeId != 0 || text.Contains('%'))
+            if (!IpAddressText.TryParse(text, out var parsed))
             {
                 return false;
             }
 
             Span<byte> bytes = stackalloc byte[16];
-            v6.TryWriteBytes(bytes, out _);
-            value = BinaryPrimitives.ReadUInt128BigEndian(bytes);
+            parsed.TryWriteBytes(bytes, out var written);
+            ipv4 = written == 4;
+            value = ipv4 ? BinaryPrimitives.ReadUInt32BigEndian(bytes) : BinaryPrimitives.ReadUInt128BigEndian(bytes);
             return true;
         }
 
         ipv4 = true;
-        if (text.Count('.') == 3)
-        {
-            Span<byte> bytes = stackalloc byte[4];
-            if (!IsDottedDecimal(text) || !IPAddress.TryParse(text, out var v4) || !v4.TryWriteBytes(bytes, out _))
-            {
-                return false;
-            }
-
-            value = BinaryPrimitives.ReadUInt32BigEndian(bytes);
-            return true;
-        }
-
         if (text.IsEmpty || text.Length > 10 || !uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
         {
             return false;
         }
 
         value = number;
-        return true;
-    }
-
-    private static bool IsDottedDecimal(ReadOnlySpan<char> text)
-    {
-        foreach (var part in text.Split('.'))
-        {
-            var digits = text[part];
-            if (digits.IsEmpty || digits.Length > 3 || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var octet) || octet > 255)
-            {
-                return false;
-            }
-        }
-
         return true;
     }
 }

@@ -55,13 +55,13 @@ public sealed class GeoDatabase
 
         if (written == 4)
         {
-            return CountryCodes.Location(_v4.Find(BinaryPrimitives.ReadUInt32BigEndian(bytes)));
+            return CountryIndex.Location(_v4.Find(BinaryPrimitives.ReadUInt32BigEndian(bytes)));
         }
 
         var value = BinaryPrimitives.ReadUInt128BigEndian(bytes);
         return (value >> 32) == 0xFFFF
-            ? CountryCodes.Location(_v4.Find((uint)value))
-            : CountryCodes.Location(_v6.Find(value));
+            ? CountryIndex.Location(_v4.Find((uint)value))
+            : CountryIndex.Location(_v6.Find(value));
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ internal static class MmdbRangeReader
             Span<byte> bytes = stackalloc byte[16];
             foreach (var node in reader.FindAll<MmdbCountryRecord>())
             {
-                if (!CountryCodes.TryNormalise(node.Data.IsoCode, out var country))
+                if (!CountryIndex.TryNormalise(node.Data.IsoCode, out var country))
                 {
                     throw new GeoDatabaseException($"{file} network {node.Start}/{node.PrefixLength}: '{node.Data.IsoCode}' is not a two-letter country code");
                 }

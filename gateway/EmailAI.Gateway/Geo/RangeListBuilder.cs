@@ -54,7 +54,7 @@ internal sealed class RangeListBuilder
                 throw new GeoDatabaseException($"{Describe(entry)} overlaps {Describe(sorted[i - 1])}");
             }
 
-            if (entry.Country == CountryCodes.None)
+            if (entry.Country == CountryIndex.None)
             {
                 continue;
             }

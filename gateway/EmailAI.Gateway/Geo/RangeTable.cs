@@ -15,7 +15,7 @@ internal sealed class RangeTable<T>
 
     /// <param name="starts">First addresses, ascending.</param>
     /// <param name="ends">Last addresses: <c>ends[i] &gt;= starts[i]</c> and <c>ends[i] &lt; starts[i + 1]</c>.</param>
-    /// <param name="countries">Country indexes (<see cref="CountryCodes"/>).</param>
+    /// <param name="countries">Country indexes (<see cref="CountryIndex"/>).</param>
     public RangeTable(T[] starts, T[] ends, ushort[] countries)
     {
         _starts = starts;
@@ -28,7 +28,7 @@ internal sealed class RangeTable<T>
     /// <summary>Octets held by the arrays (the table's managed size, less object headers).</summary>
     public long Bytes => ((long)_starts.Length * 2 * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + ((long)_countries.Length * sizeof(ushort));
 
-    /// <summary>The country index of the range holding <paramref name="address"/>, or <see cref="CountryCodes.None"/>.</summary>
+    /// <summary>The country index of the range holding <paramref name="address"/>, or <see cref="CountryIndex.None"/>.</summary>
     public ushort Find(T address)
     {
         var starts = _starts;
@@ -48,6 +48,6 @@ internal sealed class RangeTable<T>
             }
         }
 
-        return high >= 0 && address <= _ends[high] ? _countries[high] : CountryCodes.None;
+        return high >= 0 && address <= _ends[high] ? _countries[high] : CountryIndex.None;
     }
 }

@@ -37,6 +37,7 @@ public sealed class RecipientRules(RelayPolicyCache relayPolicy, Func<string, st
     public async Task<PolicyVerdict> DecideAsync(RecipientRequest request)
     {
         var session = request.Session;
+        // One read of the cached policy per decision (a policy that cannot be loaded throws: 451 4.3.0 at the gateway).
         var policy = await relayPolicy.GetAsync();
         var location = policy.CheckLocation(session);
         if (location.Blocked)
@@ -51,7 +52,7 @@ public sealed class RecipientRules(RelayPolicyCache relayPolicy, Func<string, st
 
         if (request.IsAddressLiteral)
         {
-            return await MayRelayAsync(session) is null
+            return MayRelay(session, policy) is null
                 ? RelayDenied(session)
                 : PolicyVerdict.Refuse(SmtpReplies.AddressLiteralRelayDenied, "address literals are never relayed");
         }
@@ -81,7 +82,7 @@ public sealed class RecipientRules(RelayPolicyCache relayPolicy, Func<string, st
         }
 
         // Not a local domain: relay, for authorised clients only.
-        var permission = await MayRelayAsync(session);
+        var permission = MayRelay(session, policy);
         return permission is null
             ? RelayDenied(session)
             : PolicyVerdict.Accept(new RelayRoute(request.Address, address.Domain), permission);
@@ -107,16 +108,15 @@ public sealed class RecipientRules(RelayPolicyCache relayPolicy, Func<string, st
 
     /// <summary>
     /// Why this session may relay (for the log), or null when it may not: it authenticated, or its address is on
-    /// the Authorised IP list. A relay policy that cannot be loaded throws, which the gateway answers 451 4.3.0.
+    /// the Authorised IP list of <paramref name="policy"/>, the version this decision read once, at its start.
     /// </summary>
-    private async ValueTask<string?> MayRelayAsync(SessionFacts session)
+    private static string? MayRelay(SessionFacts session, CompiledRelayPolicy policy)
     {
         if (session.Authenticated)
         {
             return $"relay for authenticated user {session.AuthenticatedIdentity}";
         }
 
-        var policy = await relayPolicy.GetAsync();
         return policy.AuthorisedEntry(session.ClientAddress) is { } entry
             ? $"relay for Authorised IP [{session.ClientAddress}] (entry {entry}, policy version {policy.Version})"
             : null;

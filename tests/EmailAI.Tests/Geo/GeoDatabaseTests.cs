@@ -54,6 +54,14 @@ public sealed class GeoDatabaseTests : IDisposable
         Assert.Equal("US", database.Lookup(IPAddress.Parse("8.8.8.8")).Country);
     }
 
+    [Fact]
+    public void Csv_LeadingZeroOctets_ReadAsDecimalNotOctal()
+    {
+        var database = GeoDatabase.Load([_folder.Write("zeros.csv", "010.000.000.000,010.000.000.255,DE\n")]);
+        Assert.Equal("DE", database.Lookup(IPAddress.Parse("10.0.0.7")).Country);
+        Assert.Null(database.Lookup(IPAddress.Parse("8.0.0.7")).Country);
+    }
+
     [Theory]
     [InlineData("1.0.0.0,1.0.0.x,AU", "line 1")]
     [InlineData("1.0.0.9,1.0.0.1,AU", "line 1")]

@@ -18,13 +18,7 @@ public sealed class LocationClusterTests(PostgresFixture fixture)
         using var database = new GeoDatabaseFile();
         var connectionString = await fixture.NewDatabaseAsync();
         var clusterId = "g" + Guid.NewGuid().ToString("N")[..8];
-        Dictionary<string, string> Settings() => database.Settings(new Dictionary<string, string>
-        {
-            ["EmailAI:Storage:Provider"] = "PostgreSql",
-            ["EmailAI:Storage:ConnectionString"] = connectionString,
-            ["EmailAI:Cluster:ClusterId"] = clusterId,
-            ["EmailAI:Cluster:AdvertisedAddress"] = "127.0.0.1",
-        });
+        Dictionary<string, string> Settings() => database.Settings(PostgresFixture.NodeSettings(connectionString, clusterId));
 
         await using var nodeA = await ServerProcess.StartNewAsync(Settings());
         await using var nodeB = await ServerProcess.StartNewAsync(Settings());

@@ -21,13 +21,7 @@ public sealed class ClusterPolicyTests(PostgresFixture fixture, ITestOutputHelpe
     {
         var connectionString = await fixture.NewDatabaseAsync();
         var clusterId = "p" + Guid.NewGuid().ToString("N")[..8];
-        Dictionary<string, string> Settings() => new()
-        {
-            ["EmailAI:Storage:Provider"] = "PostgreSql",
-            ["EmailAI:Storage:ConnectionString"] = connectionString,
-            ["EmailAI:Cluster:ClusterId"] = clusterId,
-            ["EmailAI:Cluster:AdvertisedAddress"] = "127.0.0.1",
-        };
+        Dictionary<string, string> Settings() => PostgresFixture.NodeSettings(connectionString, clusterId);
 
         await using var nodeA = await ServerProcess.StartNewAsync(Settings());
         await using var nodeB = await ServerProcess.StartNewAsync(Settings());

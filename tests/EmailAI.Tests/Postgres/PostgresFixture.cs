@@ -19,4 +19,13 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     /// <summary>A new, empty database with a unique name.</summary>
     public Task<string> NewDatabaseAsync() => Server.CreateDatabaseAsync("t_" + Guid.NewGuid().ToString("N")[..12]);
+
+    /// <summary>The settings of one node of a cluster on <paramref name="connectionString"/>, all nodes on 127.0.0.1.</summary>
+    public static Dictionary<string, string> NodeSettings(string connectionString, string clusterId) => new()
+    {
+        ["EmailAI:Storage:Provider"] = "PostgreSql",
+        ["EmailAI:Storage:ConnectionString"] = connectionString,
+        ["EmailAI:Cluster:ClusterId"] = clusterId,
+        ["EmailAI:Cluster:AdvertisedAddress"] = "127.0.0.1",
+    };
 }

@@ -7,7 +7,7 @@ namespace EmailAI.Gateway.Geo;
 /// 1…676 are AA…ZZ. Every code has one <see cref="ClientLocation"/> for the life of the process, shared by every
 /// database loaded, so a lookup allocates nothing.
 /// </summary>
-internal static class CountryCodes
+internal static class CountryIndex
 {
     /// <summary>The index of "no country".</summary>
     public const ushort None = 0;
