@@ -42,6 +42,7 @@ public sealed class SmtpSession
     // Current transaction (RFC 5321 §3.3).
     private SmtpPath? _sender;
     private bool _utf8;
+    private long? _declaredSize;
     private string _queueId = "";
     private DateTimeOffset _receivedAt;
 
@@ -168,6 +169,7 @@ public sealed class SmtpSession
         Tls = _tls is not null,
         AuthenticatedIdentity = _authenticated,
         Location = _context.Location,
+        DeclaredSize = _declaredSize,
     };
 
     /// <summary>
@@ -526,6 +528,7 @@ public sealed class SmtpSession
         _logSender = pathText;
 
         var utf8 = false;
+        long? declaredSize = null;
         foreach (var (keyword, value) in parameters)
         {
             if (!_extended)
@@ -549,6 +552,7 @@ public sealed class SmtpSession
                         return SmtpReplies.MessageTooBig;
                     }
 
+                    declaredSize = declared;
                     break;
                 case "BODY":
                     if (value is null || !(value.Equals("7BIT", StringComparison.OrdinalIgnoreCase) || value.Equals("8BITMIME", StringComparison.OrdinalIgnoreCase)))
@@ -604,6 +608,7 @@ public sealed class SmtpSession
 
         _sender = path;
         _utf8 = utf8;
+        _declaredSize = declaredSize;
         _state = SmtpState.InTransaction;
         return SmtpReplies.SenderOk;
     }
@@ -965,6 +970,7 @@ public sealed class SmtpSession
     {
         _sender = null;
         _utf8 = false;
+        _declaredSize = null;
         _recipients.Clear();
         _inData = false;
         if (_message.Capacity > MaxRetainedMessageBuffer)

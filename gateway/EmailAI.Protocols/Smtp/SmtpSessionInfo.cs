@@ -19,5 +19,11 @@ public sealed record SmtpSessionInfo(string SessionId, IPAddress RemoteAddress, 
     /// <summary>Where the client connects from (its country), or null when the node has no location database.</summary>
     public ClientLocation? Location { get; init; }
 
+    /// <summary>
+    /// The message size the client declared with MAIL's SIZE parameter (RFC 1870 §4) for the transaction in
+    /// progress, or null when it declared none; what a recipient's quota is checked against at RCPT time.
+    /// </summary>
+    public long? DeclaredSize { get; init; }
+
     public bool Authenticated => AuthenticatedIdentity is not null;
 }
