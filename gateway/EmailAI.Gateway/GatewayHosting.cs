@@ -5,6 +5,7 @@ using EmailAI.Gateway.Pop3;
 using EmailAI.Gateway.Smtp;
 using EmailAI.Gateway.Tls;
 using EmailAI.Protocols.Pop3;
+using EmailAI.Protocols.Common;
 using EmailAI.Protocols.Smtp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -48,6 +49,8 @@ public static class GatewayHosting
         builder.Services.AddSingleton<AdminToken>();
         builder.Services.AddSingleton<IRecipientPolicy, GrainRecipientPolicy>();
         builder.Services.AddSingleton<IMessageSink, GrainMessageSink>();
+        builder.Services.AddSingleton<StorageSpace>();
+        builder.Services.AddSingleton<IStorageSpace>(sp => sp.GetRequiredService<StorageSpace>());
         builder.Services.AddSingleton<ConnectionLimiter>();
         builder.Services.AddSingleton<ClusterConnection>();
         builder.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnection>());
@@ -123,9 +126,20 @@ public static class GatewayHosting
         return app;
     }
 
-    /// <summary>Ready when a grain call that reads storage answers within five seconds.</summary>
-    private static async Task<IResult> ReadyAsync(IGrainFactory grains)
+    /// <summary>
+    /// Ready when a grain call that reads storage answers within five seconds and the embedded store's disk has at
+    /// least <see cref="StorageOptions.MinimumFreeBytes"/> free (503 with <c>"error":"insufficient storage"</c> and the
+    /// figures otherwise, so a load balancer takes this gateway out before mail is refused for want of space).
+    /// </summary>
+    private static async Task<IResult> ReadyAsync(IGrainFactory grains, StorageSpace space)
     {
+        if (space.IsLow)
+        {
+            return Results.Json(
+                new { status = "not ready", error = "insufficient storage", freeBytes = space.FreeBytes, minimumFreeBytes = space.MinimumFreeBytes },
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
         try
         {
             await grains.GetGrain<IDirectoryGrain>(GrainKeys.Directory).ListDomainsAsync().WaitAsync(TimeSpan.FromSeconds(5));

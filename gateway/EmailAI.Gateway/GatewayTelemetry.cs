@@ -62,6 +62,9 @@ public static class GatewayTelemetry
     public static readonly ObservableGauge<int> GeoRanges =
         Meter.CreateObservableGauge("emailai.geo.ranges", () => Geo.CountryLocator.RangesInForce, "{range}", "Ranges held by the IP-to-country database in force (0: country blocking is off)");
 
+    public static readonly UpDownCounter<long> StorageLow =
+        Meter.CreateUpDownCounter<long>("emailai.storage.low", "{state}", "1 while the data directory's free space is under EmailAI:Storage:MinimumFreeBytes (MAIL answered 452 4.3.1, /readyz 503)");
+
     public static readonly Histogram<double> CommitDuration =
         Meter.CreateHistogram<double>("emailai.smtp.commit.duration", "ms", "End of DATA to durable commit");
 }

@@ -107,7 +107,7 @@ public static class SiloHosting
         {
             silo.UseLocalhostClustering(options.Cluster.SiloPort, options.Cluster.GatewayPort, null, options.Cluster.ServiceId, options.Cluster.ClusterId);
             silo.AddActivityPropagation();
-            silo.Services.AddSingleton(sp => new SqliteDatabase(databasePath, sp.GetRequiredService<ILogger<SqliteDatabase>>()));
+            silo.Services.AddSingleton(sp => new SqliteDatabase(databasePath, sp.GetRequiredService<ILogger<SqliteDatabase>>(), options.Storage.MaxDatabaseBytes));
             silo.Services.AddSingleton<IMessageStore, SqliteMessageStore>();
             silo.Services.AddSingleton<JsonGrainStateSerializer>();
             silo.Services.AddGrainStorage(

@@ -1,3 +1,4 @@
+using EmailAI.Protocols.Common;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -26,7 +27,7 @@ public sealed class AdminToken
         else
         {
             var path = Path.Combine(options.Value.DataDirectory, FileName);
-            Directory.CreateDirectory(options.Value.DataDirectory);
+            PrivateFiles.CreateDirectory(options.Value.DataDirectory);
             if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } saved)
             {
                 Value = saved;
@@ -34,11 +35,8 @@ public sealed class AdminToken
             else
             {
                 Value = Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
-                File.WriteAllText(path, Value + "\n");
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                }
+                // Created 0600 from the start: the token is never readable by others, even for a moment.
+                PrivateFiles.WriteAllText(path, Value + "\n");
             }
 
             logger.LogWarning("Admin API token (saved in {Path}): {Token}", Path.GetFullPath(path), Value);

@@ -7,7 +7,7 @@ namespace EmailAI.Gateway.Smtp;
 
 /// <summary>
 /// Hands a complete message to the ingest grain and answers 250 only after the grain reports the
-/// commit durable; any failure is a 451 4.3.0 and the client retries (nothing was committed, or — if the
+/// commit durable; a full store is a 452 4.3.1, any other failure a 451 4.3.0 and the client retries (nothing was committed, or — if the
 /// commit finished but the answer was lost — SMTP's at-least-once rule allows a duplicate).
 /// </summary>
 public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageSink> logger) : IMessageSink
@@ -28,6 +28,14 @@ public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageS
         {
             var request = new IngestRequest(envelope.QueueId, sender, routes, envelope.ReceivedAt, content.ToArray());
             await grains.GetGrain<IIngestGrain>(0).DeliverAsync(request).WaitAsync(cancellationToken);
+        }
+        catch (InsufficientStorageException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The store is full: nothing was committed; 452 4.3.1 tells the client it is our space, not its message.
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            GatewayTelemetry.MessagesFailed.Add(1);
+            logger.LogError("Commit of {QueueId} from <{Sender}> failed: {Error}; answered 452", envelope.QueueId, sender, ex.Message);
+            return SmtpReplies.InsufficientStorage;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {

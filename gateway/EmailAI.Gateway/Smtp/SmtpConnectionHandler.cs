@@ -48,6 +48,7 @@ public sealed class SmtpConnectionHandler(
     // Resolved once: they are singletons, and a lookup per connection is work on the connect path for nothing.
     private readonly ICredentialVerifier? _credentials = services.GetService<ICredentialVerifier>();
     private readonly ISenderPolicy? _senders = services.GetService<ISenderPolicy>();
+    private readonly IStorageSpace? _storage = services.GetService<IStorageSpace>();
 
     protected override string UnavailableLine => SmtpReplies.ServiceUnavailable.ToString().TrimEnd();
 
@@ -63,7 +64,7 @@ public sealed class SmtpConnectionHandler(
         var log = new SmtpSessionLog(logger);
         // The certificate store always holds a certificate (configured or self-signed), so TLS is always available.
         // The country is looked up once, here, for the address the session decides by (after any PROXY header).
-        var context = new SmtpSessionContext(endpoint.Smtp, TlsAvailable: true, implicitTls, _credentials, _senders, locations.Lookup(remote));
+        var context = new SmtpSessionContext(endpoint.Smtp, TlsAvailable: true, implicitTls, _credentials, _senders, locations.Lookup(remote), _storage);
         var session = new SmtpSession(options, context, connection.ConnectionId, remote, policy, sink, time, log);
         var input = connection.Transport.Input;
         var stopping = lifetime.ApplicationStopping;

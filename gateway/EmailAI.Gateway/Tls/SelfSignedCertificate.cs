@@ -1,3 +1,4 @@
+using EmailAI.Protocols.Common;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -48,8 +49,8 @@ public static class SelfSignedCertificate
         using var made = request.CreateSelfSigned(now.AddHours(-1), now.Add(validity));
         try
         {
-            Directory.CreateDirectory(folder);
-            WritePrivate(keyPath, key.ExportPkcs8PrivateKeyPem());
+            PrivateFiles.CreateDirectory(folder);
+            PrivateFiles.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
             File.WriteAllText(certificatePath, made.ExportCertificatePem() + "\n");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -67,20 +68,5 @@ public static class SelfSignedCertificate
     {
         var san = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
         return san is not null && san.EnumerateDnsNames().Any(n => string.Equals(n, serverDomain, StringComparison.OrdinalIgnoreCase));
-    }
-
-    private static void WritePrivate(string path, string text)
-    {
-        // Created with 0600 from the start: the key is never readable by others, even for a moment.
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using var stream = new FileStream(path, options);
-        using var writer = new StreamWriter(stream);
-        writer.Write(text);
-        writer.Write('\n');
     }
 }

@@ -109,6 +109,9 @@ public static class SmtpReplies
     // Temporary trouble on our side (RFC 3463 §3.4: 4.3.0 other or undefined mail system status).
     public static readonly SmtpReply TemporaryFailure =
         new(451, "4.3.0", "Temporary local problem, please try again later");
+    // RFC 3463 §3.4 4.3.1 "Mail system full", worded as Postfix words it; RFC 5321 §4.2.2's 452. The store is out of
+    // space (or under EmailAI:Storage:MinimumFreeBytes at MAIL): nothing was stored, the client retries later.
+    public static readonly SmtpReply InsufficientStorage = new(452, "4.3.1", "Insufficient system storage");
     public static readonly SmtpReply ShuttingDown =
         new(421, "4.3.2", "Server shutting down, please try again later");
     public static readonly SmtpReply ServiceUnavailable =

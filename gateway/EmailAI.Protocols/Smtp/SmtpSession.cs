@@ -355,7 +355,8 @@ public sealed class SmtpSession
         var overshoot = reply.Equals(SmtpReplies.TooManyRecipients) && ++_excessRecipients > _options.MaxRecipientOvershoot;
         var clientError = reply.Code >= 400 && reply.Code != 421
             && (!reply.Equals(SmtpReplies.TooManyRecipients) || overshoot)
-            && !reply.Equals(SmtpReplies.TemporaryFailure) && !reply.Equals(SmtpReplies.AuthTemporaryFailure);
+            && !reply.Equals(SmtpReplies.TemporaryFailure) && !reply.Equals(SmtpReplies.AuthTemporaryFailure)
+            && !reply.Equals(SmtpReplies.InsufficientStorage);
         if (clientError && !_closed)
         {
             _errors++;
@@ -511,6 +512,13 @@ public sealed class SmtpSession
         if (_sessionRefusal is not null)
         {
             return RepeatSessionRefusal();
+        }
+
+        if (_context.Storage is { IsLow: true })
+        {
+            // RFC 3463 4.3.1, as Postfix answers MAIL when its queue is short of space: before any data is sent.
+            _logReason = "free space under EmailAI:Storage:MinimumFreeBytes";
+            return SmtpReplies.InsufficientStorage;
         }
 
         if (!args.StartsWith("FROM:", StringComparison.OrdinalIgnoreCase))

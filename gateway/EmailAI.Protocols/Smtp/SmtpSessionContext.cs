@@ -12,13 +12,15 @@ namespace EmailAI.Protocols.Smtp;
 /// <param name="Credentials">Checks AUTH credentials; null offers no AUTH.</param>
 /// <param name="Senders">Decides the envelope sender of an authenticated session; null accepts any.</param>
 /// <param name="Location">The client's country, looked up once for the connection; null when the node has no location database.</param>
+/// <param name="Storage">Whether the store is short of space (MAIL then gets 452 4.3.1); null never is.</param>
 public sealed record SmtpSessionContext(
     SmtpEndpoint Endpoint,
     bool TlsAvailable,
     TlsSessionInfo? ImplicitTls = null,
     ICredentialVerifier? Credentials = null,
     ISenderPolicy? Senders = null,
-    ClientLocation? Location = null)
+    ClientLocation? Location = null,
+    IStorageSpace? Storage = null)
 {
     /// <summary>Port 25 without TLS or AUTH: what a session got before issue 10 (most engine tests).</summary>
     public static readonly SmtpSessionContext Plain = new(SmtpEndpoint.Mta, TlsAvailable: false);

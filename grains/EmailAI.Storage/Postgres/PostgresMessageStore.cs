@@ -37,10 +37,18 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
         return CommitAsync(new StoreDelivery(message, mailboxes, Outbound: null, Completes: []), cancellationToken);
     }
 
-    public Task<IReadOnlyList<long>> CommitAsync(StoreDelivery delivery, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<long>> CommitAsync(StoreDelivery delivery, CancellationToken cancellationToken = default)
     {
         var plan = DeliveryPlan.From(delivery);
-        return CommitAsync(plan, cancellationToken);
+        try
+        {
+            return await CommitAsync(plan, cancellationToken);
+        }
+        catch (Exception ex) when (StorageErrors.IsOutOfSpace(ex))
+        {
+            // disk_full (SQLSTATE 53100): nothing of the transaction committed.
+            throw StorageErrors.Translate(ex);
+        }
     }
 
     public async Task<IReadOnlyList<MaildropEntry>> ListMaildropAsync(string mailbox, CancellationToken cancellationToken = default)

@@ -1,3 +1,4 @@
+using EmailAI.Protocols.Common;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
@@ -37,10 +38,17 @@ public sealed class SqliteDatabase : IDisposable
     private static ReadConnection? t_currentReader;
     private bool _disposed;
 
-    public SqliteDatabase(string path, ILogger<SqliteDatabase> logger)
+    /// <param name="path">The database file; its directory is created <c>0700</c> and the file (with its WAL and
+    /// shared-memory files, which SQLite creates with the database's mode) <c>0600</c>: they hold every message and
+    /// password hash. Files an older version left readable by others are narrowed at start, with a warning.</param>
+    /// <param name="logger">Where commit failures and narrowed permissions are reported.</param>
+    /// <param name="maxDatabaseBytes">A cap on the database file's size (SQLite's <c>max_page_count</c>), 0 for none:
+    /// past it a write fails as a full disk would (<see cref="EmailAI.Contracts.InsufficientStorageException"/>).</param>
+    public SqliteDatabase(string path, ILogger<SqliteDatabase> logger, long maxDatabaseBytes = 0)
     {
         _logger = logger;
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var fullPath = Path.GetFullPath(path);
+        MakePrivate(fullPath);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -57,11 +65,52 @@ public sealed class SqliteDatabase : IDisposable
         Execute(_writeConnection, "PRAGMA wal_autocheckpoint=0;");
         Execute(_writeConnection, "PRAGMA journal_size_limit=67108864;");
         SqliteSchema.Apply(_writeConnection);
+        if (maxDatabaseBytes > 0)
+        {
+            // Per connection, and only the writer's writes grow the file.
+            using var pageSize = _writeConnection.CreateCommand();
+            pageSize.CommandText = "PRAGMA page_size;";
+            var pages = Math.Max(1, maxDatabaseBytes / Convert.ToInt64(pageSize.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+            Execute(_writeConnection, $"PRAGMA max_page_count={pages};");
+        }
 
         _writer = new Thread(WriterLoop) { IsBackground = true, Name = "emailai-sqlite-writer" };
         _writer.Start();
         _checkpointer = new Thread(CheckpointLoop) { IsBackground = true, Name = "emailai-sqlite-checkpoint" };
         _checkpointer.Start();
+    }
+
+    private void MakePrivate(string fullPath)
+    {
+        var directory = Path.GetDirectoryName(fullPath)!;
+        try
+        {
+            if (PrivateFiles.CreateDirectory(directory) is { } wide)
+            {
+                _logger.LogWarning("Data directory {Directory} was readable by others (mode {Mode}); narrowed to 0700", directory, wide);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A mounted volume owned by another user: the files below are still made private.
+            Directory.CreateDirectory(directory);
+            _logger.LogWarning("Data directory {Directory} could not be made owner-only: {Error}", directory, ex.Message);
+        }
+
+        if (!File.Exists(fullPath))
+        {
+            // Created empty and 0600 before SQLite opens it, so it is never readable by others; SQLite gives its WAL
+            // and -shm files the database file's mode.
+            PrivateFiles.WriteAllText(fullPath, "");
+        }
+
+        foreach (var file in new[] { fullPath, fullPath + "-wal", fullPath + "-shm", fullPath + "-journal" })
+        {
+            if (PrivateFiles.RestrictFile(file) is { } wide)
+            {
+                _logger.LogWarning("{File} was readable by others (mode {Mode}); narrowed to 0600", file, wide);
+            }
+        }
     }
 
     /// <summary>How often the WAL is copied into the database file.</summary>
@@ -226,8 +275,18 @@ public sealed class SqliteDatabase : IDisposable
                 }
                 catch (Exception ex)
                 {
-                    Execute(_writeConnection, "ROLLBACK TO item; RELEASE item;");
-                    item.RecordFailure(ex);
+                    try
+                    {
+                        Execute(_writeConnection, "ROLLBACK TO item; RELEASE item;");
+                    }
+                    catch (SqliteException)
+                    {
+                        // SQLite rolled the whole transaction back itself (it may on SQLITE_FULL or an I/O error):
+                        // the batch failed for this item's reason.
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
+                    }
+
+                    item.RecordFailure(StorageErrors.Translate(ex));
                 }
             }
 
@@ -239,9 +298,10 @@ public sealed class SqliteDatabase : IDisposable
             _logger.LogError(ex, "SQLite group commit of {Count} writes failed", batch.Count);
             TryExecute(_writeConnection, "ROLLBACK;");
 
+            var failure = StorageErrors.Translate(ex);
             foreach (var item in batch)
             {
-                item.Abort(ex);
+                item.Abort(failure);
             }
 
             return;

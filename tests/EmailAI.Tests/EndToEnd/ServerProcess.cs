@@ -147,7 +147,9 @@ public sealed class ServerProcess : IAsyncDisposable
             try
             {
                 using var response = await Admin.GetAsync("/readyz");
-                if (response.IsSuccessStatusCode)
+                // Up, whether or not it has the free space it wants (a test of that state starts it short of space).
+                if (response.IsSuccessStatusCode
+                    || (response.StatusCode == HttpStatusCode.ServiceUnavailable && (await response.Content.ReadAsStringAsync()).Contains("insufficient storage", StringComparison.Ordinal)))
                 {
                     return;
                 }
