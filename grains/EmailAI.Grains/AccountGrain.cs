@@ -25,6 +25,7 @@ public sealed partial class AccountGrain(
     IGrainFactory grains,
     IMessageStore store,
     PasswordHashingService hashing,
+    ApopSecretProtector apop,
     TimeProvider time,
     ILogger<AccountGrain> logger) : Grain, IAccountGrain
 {
@@ -58,6 +59,13 @@ public sealed partial class AccountGrain(
             // released or moved to another session meanwhile.
             _lock.Restore(handedOver);
             state.State.HandedOverLock = null;
+            await WriteAsync();
+        }
+
+        if (state.State.ApopSecret is { } stored && ApopSecretProtector.IsClear(stored) && apop.HasKey)
+        {
+            // Kept in clear by an earlier version: encrypted now that a key is configured, once.
+            state.State.ApopSecret = apop.Protect(Address, stored);
             await WriteAsync();
         }
     }
@@ -98,6 +106,12 @@ public sealed partial class AccountGrain(
             return AdminResult.Invalid("password is required for a new account");
         }
 
+        if (password is not null && update.KeepApopSecret && !apop.HasKey)
+        {
+            // The secret is never stored in clear: APOP needs the key that encrypts it.
+            return AdminResult.Invalid("APOP is on (EmailAI:Pop3:EnableApop) but no EmailAI:Pop3:ApopSecretKey is configured to encrypt APOP secrets with; set one (openssl rand -base64 32) or turn APOP off");
+        }
+
         if (update.Delivery is not null && DeliverySettings.Validate(update.Delivery) is { } invalid)
         {
             return AdminResult.Invalid(invalid);
@@ -128,7 +142,7 @@ public sealed partial class AccountGrain(
             _credentialsVersion++;
             state.State.PasswordHash = hashed.Item1;
             state.State.Scram = hashed.Item2;
-            state.State.ApopSecret = update.KeepApopSecret ? password : null;
+            state.State.ApopSecret = update.KeepApopSecret ? apop.Protect(Address, password) : null;
         }
         else if (!update.KeepApopSecret)
         {
@@ -174,7 +188,7 @@ public sealed partial class AccountGrain(
         if (credentials.ApopDigest is not null && credentials.ApopTimestamp is not null)
         {
             // An MD5 digest: cheap, so checked in the turn.
-            var secret = state.State.Exists ? state.State.ApopSecret : null;
+            var secret = state.State is { Exists: true, ApopSecret: { } stored } ? apop.Unprotect(Address, stored) : null;
             return ApopDigest.Verify(credentials.ApopTimestamp, secret, credentials.ApopDigest) ? CredentialCheck.Valid : CredentialCheck.Invalid;
         }
 

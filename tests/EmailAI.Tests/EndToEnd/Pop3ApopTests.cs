@@ -39,6 +39,44 @@ public sealed partial class Pop3ApopTests(Pop3ApopFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Apop_SecretAtRest_NeverInClearInTheDataDirectory()
+    {
+        const string alice = "alice@atrest.pop3.test";
+        const string password = "a-distinctive-apop-secret-4711";
+        await Server.ProvisionAsync(alice, password);
+
+        using (var client = await Pop3RawClient.ConnectAsync(Server.Pop3Port))
+        {
+            Assert.StartsWith("+OK", await client.CommandAsync($"APOP {alice} {Digest(Timestamp(client.Greeting), password)}"));
+            await client.QuitAsync(0);
+        }
+
+        // Neither the database nor its WAL holds the secret as written (issue 12: it must be reversible, so it is
+        // encrypted with EmailAI:Pop3:ApopSecretKey, not hashed).
+        var needle = Encoding.UTF8.GetBytes(password);
+        foreach (var file in Directory.EnumerateFiles(Server.DataDirectory, "*", SearchOption.AllDirectories))
+        {
+            byte[] bytes;
+            using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            using (var copy = new MemoryStream())
+            {
+                await stream.CopyToAsync(copy);
+                bytes = copy.ToArray();
+            }
+
+            Assert.True(bytes.AsSpan().IndexOf(needle) < 0, $"{file} holds the APOP secret in clear");
+        }
+    }
+
+    [Fact]
+    public async Task Start_ApopWithoutKey_RefusesToStartAndNamesTheKey()
+    {
+        await using var server = new ServerProcess(new Dictionary<string, string> { ["EmailAI:Pop3:EnableApop"] = "true" });
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(server.StartAsync);
+        Assert.Contains("EmailAI:Pop3:ApopSecretKey", failure.Message);
+    }
+
+    [Fact]
     public async Task Apop_WrongDigest_Refused()
     {
         const string alice = "alice@wrongapop.pop3.test";
