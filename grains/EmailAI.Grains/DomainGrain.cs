@@ -1,4 +1,5 @@
 using EmailAI.Contracts;
+using EmailAI.Grains.Delivery;
 using EmailAI.Grains.Policy;
 
 namespace EmailAI.Grains;
@@ -11,19 +12,26 @@ namespace EmailAI.Grains;
 public sealed class DomainGrain(
     [PersistentState(StorageNames.DomainState, StorageNames.Provider)] IPersistentState<DomainState> state,
     IGrainFactory grains,
-    RelayPolicyCache relayPolicy) : Grain, IDomainGrain
+    RelayPolicyCache relayPolicy,
+    RecipientCallout callout) : Grain, IDomainGrain
 {
     private RecipientRules? _rules;
+
+    // The stored validRecipients as a set, made again when the settings change (the array is replaced on PUT).
+    private (string[]? Source, HashSet<string> Set) _validRecipients = (null, []);
 
     private string Name => this.GetPrimaryKeyString();
 
     /// <summary>
     /// One RCPT for this domain (or a bare postmaster when this is the server's own name), decided by the shared
-    /// rules with this grain's own answer for the local part: one grain call, from memory.
+    /// rules with this grain's own answer for the local part: one grain call, from memory. A forwarding domain's
+    /// recipient callout waits here, for up to <c>EmailAI:Delivery:CalloutTimeout</c>: the call is read-only
+    /// (<see cref="IRecipientDecider"/>), so other RCPTs and lookups, all read-only too, interleave with the wait;
+    /// only a PUT, DELETE or account change of this domain waits for it to end.
     /// </summary>
     public Task<PolicyVerdict> DecideRecipientAsync(RecipientRequest request)
     {
-        _rules ??= new RecipientRules(relayPolicy, ResolveForRulesAsync);
+        _rules ??= new RecipientRules(relayPolicy, ResolveForRulesAsync, callout);
         return _rules.DecideAsync(request);
     }
 
@@ -34,7 +42,7 @@ public sealed class DomainGrain(
 
     public async Task<AdminResult> PutAsync(DomainSettings settings)
     {
-        var error = DeliverySettings.Validate(settings.Delivery);
+        var error = DeliverySettings.Validate(settings.Delivery, Name);
         if (error is not null)
         {
             return AdminResult.Invalid(error);
@@ -58,7 +66,7 @@ public sealed class DomainGrain(
 
         var created = !state.State.Exists;
         state.State.Exists = true;
-        state.State.Delivery = settings.Delivery.Normalized();
+        state.State.Delivery = settings.Delivery.Normalized(Name);
         state.State.Postmaster = postmaster;
         await state.WriteStateAsync();
         if (created)
@@ -99,7 +107,7 @@ public sealed class DomainGrain(
 
         if (domain.Delivery.IsForward)
         {
-            return Task.FromResult(new RecipientResolution(RecipientKind.Forward, null, domain.Delivery));
+            return Task.FromResult(ResolveForwarded(domain.Delivery, localPart));
         }
 
         if (domain.ForwardedAccounts.TryGetValue(localPart, out var route))
@@ -120,6 +128,29 @@ public sealed class DomainGrain(
         }
 
         return Task.FromResult(RecipientResolution.UnknownUser);
+    }
+
+    /// <summary>
+    /// A local part of a forwarding domain: Forward, unless it holds routing syntax or the domain verifies by list and
+    /// does not list it (postmaster is always taken, RFC 5321 §4.5.1); then UnknownUser with the domain's settings as
+    /// <see cref="RecipientResolution.Route"/>, so the rules can tell routing syntax (5.1.3) from an unknown user, and a
+    /// DSN to such a sender is never handed to the internal server.
+    /// </summary>
+    private RecipientResolution ResolveForwarded(DeliverySettings delivery, string localPart)
+    {
+        var refused = DeliverySettings.HasRoutingSyntax(localPart)
+            || (delivery.Verification == DeliverySettings.ListVerification && localPart != "postmaster" && !ValidRecipients(delivery).Contains(localPart));
+        return new RecipientResolution(refused ? RecipientKind.UnknownUser : RecipientKind.Forward, null, delivery);
+    }
+
+    private HashSet<string> ValidRecipients(DeliverySettings delivery)
+    {
+        if (!ReferenceEquals(_validRecipients.Source, delivery.ValidRecipients))
+        {
+            _validRecipients = (delivery.ValidRecipients, new HashSet<string>(delivery.ValidRecipients ?? [], StringComparer.Ordinal));
+        }
+
+        return _validRecipients.Set;
     }
 
     public async Task<bool> AddAccountAsync(string localPart, DeliverySettings? forward = null)

@@ -87,6 +87,7 @@ public static class SiloHosting
             return new LookupClient(lookup);
         });
         builder.Services.AddSingleton<DeliveryRouter>();
+        builder.Services.AddSingleton<RecipientCallout>();
         builder.Services.AddHostedService<DeliveryScanner>();
     }
 

@@ -347,7 +347,7 @@ public static class AdminApi
     private static object ToJson(DomainInfo info) => new
     {
         name = info.Name,
-        delivery = ToJson(info.Delivery),
+        delivery = ToDomainJson(info.Delivery),
         postmaster = info.Postmaster,
         accounts = info.AccountCount,
     };
@@ -363,8 +363,15 @@ public static class AdminApi
 
     private static object ToJson(DeliverySettings delivery) => new { mode = delivery.Mode, host = delivery.Host, port = delivery.Port };
 
+    /// <summary>A domain's delivery: a forwarding domain also shows how its recipients are verified (callout when it was never set).</summary>
+    private static object ToDomainJson(DeliverySettings delivery) => !delivery.IsForward
+        ? ToJson(delivery)
+        : new { mode = delivery.Mode, host = delivery.Host, port = delivery.Port, verifyRecipients = delivery.Verification, validRecipients = delivery.ValidRecipients };
+
     private static DeliverySettings? ToSettings(DeliveryBody? body) =>
-        body is null ? null : new DeliverySettings((body.Mode ?? "").ToLowerInvariant(), body.Host, body.Port);
+        body is null
+            ? null
+            : new DeliverySettings((body.Mode ?? "").ToLowerInvariant(), body.Host, body.Port, body.VerifyRecipients?.ToLowerInvariant(), body.ValidRecipients);
 
     internal static async Task<IResult> ToResultAsync(AdminResult result, Func<Task<object>>? body, JsonSerializerOptions? json = null) => result.Outcome switch
     {

@@ -82,6 +82,19 @@ public static class SmtpReplies
     public static readonly SmtpReply RelayDenied = new(554, "5.7.1", "Relay access denied");
     public static readonly SmtpReply AddressLiteralRelayDenied = new(554, "5.7.1", "Relay access denied: address literals are not relayed");
 
+    // Recipients of a forwarding domain (Advanced Delivery), checked before the mail is accepted so that the
+    // internal server's refusals never become bounces to forged senders (backscatter).
+    // RFC 3463 §3.2 X.1.3: bad destination mailbox address syntax. %, ! and quoted @ are routing, not a mailbox.
+    public static readonly SmtpReply RoutingSyntaxRefused = new(550, "5.1.3", "Recipient address rejected: routing syntax is not accepted");
+
+    // The internal server refused the recipient: 5.1.1, or its own X.1.y detail (RFC 3463 §3.2) made permanent.
+    public static SmtpReply InternalServerRefused(string? enhancedCode) =>
+        new(550, enhancedCode is ['5', '.', '1', '.', _, ..] ? enhancedCode : "5.1.1", "Recipient address rejected: user unknown in internal server");
+
+    // RFC 3463 §3.5 X.4.3 (directory or routing server failure): the internal server, which is the directory of this
+    // domain's recipients, could not be asked or answered 4xx; one code for all three, so a client sees one reply.
+    public static readonly SmtpReply RecipientUnverified = new(451, "4.4.3", "Recipient address verification failed, please try again later");
+
     // SMTP AUTH (RFC 4954 §4 and §6) and submission (RFC 6409 §4).
     public static SmtpReply AuthChallenge(string base64) => new(334, null, base64);
 

@@ -33,6 +33,7 @@ internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains
         }
 
         var ids = bounced.Select(b => b.Row.Id).ToArray();
+        // Issue 13 seam: no bounce either for mail that arrived with an SPF or DMARC failure (a likely forged sender).
         if (job.Sender.Length == 0)
         {
             // Never a bounce of a bounce (RFC 5321 §4.5.5): the rows just go.
@@ -94,7 +95,7 @@ internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains
             var dsn = DsnBuilder.Build(
                 ReportingMta, job.Rows[0], content,
                 [.. reported.Select(r => new DsnRecipient(r.Row.Recipient, r.Reply, remoteMta, now))],
-                delayed, now, job.Rows[0].ReceivedAt + options.MaximalLifetime);
+                delayed, now, job.Rows[0].ReceivedAt + options.MaximalLifetime, options.MaxDsnHeaderBytes);
             long[] ids = [.. reported.Select(r => r.Row.Id)];
             try
             {

@@ -72,6 +72,55 @@ public sealed class DeliveryOptions
     /// </summary>
     public int MaxRecipientsPerTransaction { get; set; } = 50;
 
+    /// <summary>
+    /// Most octets of the original header block a DSN carries, cut at a field boundary (the body is never
+    /// returned). Stops a forged sender's bounce from carrying an attacker's 500 KB of headers to a victim: what a
+    /// bounce can hold is bounded whatever arrived. Postfix: bounce_size_limit = 50000, here 64 KiB.
+    /// </summary>
+    public int MaxDsnHeaderBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// Longest wait for one recipient callout to a forwarding domain's internal server (connect, EHLO, MAIL, RCPT),
+    /// after which the RCPT is answered 451 4.4.3 and the client retries. Keeps a dead internal server from holding
+    /// clients for the 5-minute command timeout. Postfix: address_verify_poll_count × address_verify_poll_delay
+    /// (3 × 3s) is how long smtpd waits for the verify service.
+    /// </summary>
+    public TimeSpan CalloutTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long an accepted recipient stays verified without another callout. Postfix:
+    /// address_verify_positive_expire_time = 31d; shorter here, since the internal server's accounts change and
+    /// there is no background refresh.
+    /// </summary>
+    public TimeSpan CalloutPositiveCacheTime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long a refused recipient (5xx from the internal server) stays refused without another callout: a
+    /// dictionary attack on local parts costs one callout per address per period. Postfix:
+    /// address_verify_negative_expire_time = 3d (address_verify_negative_refresh_time = 3h).
+    /// </summary>
+    public TimeSpan CalloutNegativeCacheTime { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Most addresses the callout cache holds (least recently used go first): a flood of random local parts cannot
+    /// grow the silo's memory without bound. No Postfix counterpart (its verify cache is an on-disk table).
+    /// </summary>
+    public int CalloutCacheSize { get; set; } = 100_000;
+
+    /// <summary>
+    /// Most callout connections open at once to one internal server (host:port), busy or idle; a callout that finds
+    /// all of them busy waits its turn within <see cref="CalloutTimeout"/>. Keeps a flood of RCPTs from opening a
+    /// connection each. Postfix: the verify service's smtp transport, default_destination_concurrency_limit = 20.
+    /// </summary>
+    public int CalloutConnectionsPerHost { get; set; } = 4;
+
+    /// <summary>
+    /// An idle callout connection is closed (QUIT) after this long unused. Below the internal server's own idle
+    /// limit (Postfix: smtpd_timeout = 300s) so that it is we who close it; Postfix's client keeps cached
+    /// connections for smtp_connection_cache_time_limit = 2s, too short to share between RCPTs here.
+    /// </summary>
+    public TimeSpan CalloutIdleTime { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Queue rows one destination loads at a time.</summary>
     public int BatchSize { get; set; } = 500;
 

@@ -36,23 +36,14 @@ public sealed class DeliveryRouter(IOptions<DeliveryOptions> options, Func<strin
 
     public async Task<DeliveryRoute> ResolveAsync(string destination, CancellationToken cancellationToken)
     {
-        // An account that forwards is its own destination and always goes to its server.
-        var routes = options.Value.Routes;
-        if (!destination.Contains('@', StringComparison.Ordinal) && (routes.TryGetValue(destination, out var route) || routes.TryGetValue("*", out route)))
+        if (await ResolveStaticAsync(destination, cancellationToken) is { } fixedRoute)
         {
-            if (!TryParseHostPort(route, out var host, out var port))
-            {
-                return DeliveryRoute.Fail(451, "4.3.5", $"route for {destination} ('{route}') is not host:port");
-            }
-
-            return await ResolveHostsAsync([host], port, fromMx: false, cancellationToken);
+            return fixedRoute;
         }
 
         if (await localDelivery(destination) is { IsForward: true } forward)
         {
-            return string.IsNullOrWhiteSpace(forward.Host)
-                ? DeliveryRoute.Fail(451, "4.3.5", $"Advanced Delivery of {destination} has no host")
-                : await ResolveHostsAsync([forward.Host], forward.Port ?? SmtpPort, fromMx: false, cancellationToken);
+            return await ResolveForwardHostAsync(destination, forward, cancellationToken);
         }
 
         if (destination.Contains('@', StringComparison.Ordinal))
@@ -63,6 +54,33 @@ public sealed class DeliveryRouter(IOptions<DeliveryOptions> options, Func<strin
 
         return await ResolveMxAsync(destination, cancellationToken);
     }
+
+    /// <summary>
+    /// Where the mail of a forwarding destination goes, as <see cref="ResolveAsync"/> would find it, given its
+    /// Advanced Delivery settings (so a caller holding them, the domain grain, is not asked again).
+    /// </summary>
+    public async Task<DeliveryRoute> ResolveForwardAsync(string destination, DeliverySettings forward, CancellationToken cancellationToken) =>
+        await ResolveStaticAsync(destination, cancellationToken) ?? await ResolveForwardHostAsync(destination, forward, cancellationToken);
+
+    /// <summary>The static route of <paramref name="destination"/> in <c>EmailAI:Delivery:Routes</c>, resolved; null when it has none.</summary>
+    private async Task<DeliveryRoute?> ResolveStaticAsync(string destination, CancellationToken cancellationToken)
+    {
+        // An account that forwards is its own destination and always goes to its server.
+        var routes = options.Value.Routes;
+        if (destination.Contains('@', StringComparison.Ordinal) || !(routes.TryGetValue(destination, out var route) || routes.TryGetValue("*", out route)))
+        {
+            return null;
+        }
+
+        return TryParseHostPort(route, out var host, out var port)
+            ? await ResolveHostsAsync([host], port, fromMx: false, cancellationToken)
+            : DeliveryRoute.Fail(451, "4.3.5", $"route for {destination} ('{route}') is not host:port");
+    }
+
+    private Task<DeliveryRoute> ResolveForwardHostAsync(string destination, DeliverySettings forward, CancellationToken cancellationToken) =>
+        string.IsNullOrWhiteSpace(forward.Host)
+            ? Task.FromResult(DeliveryRoute.Fail(451, "4.3.5", $"Advanced Delivery of {destination} has no host"))
+            : ResolveHostsAsync([forward.Host], forward.Port ?? SmtpPort, fromMx: false, cancellationToken);
 
     /// <summary>Parses <c>host</c>, <c>host:port</c>, <c>[v6]:port</c> or a bare IPv6 address; without a port, <paramref name="defaultPort"/>.</summary>
     public static bool TryParseHostPort(string text, out string host, out int port, int defaultPort = SmtpPort)

@@ -11,12 +11,22 @@ namespace EmailAI.Grains.Delivery;
 /// <summary>
 /// Delivery status notifications (RFC 3464) in a multipart/report (RFC 6522): a text part for people, the
 /// machine-readable message/delivery-status, and the original message's headers (text/rfc822-headers, as
-/// Postfix sends by default; the body is not returned). Sent from MAILER-DAEMON with the null sender,
-/// marked Auto-Submitted (RFC 3834) so auto-responders stay quiet.
+/// Postfix sends by default; the body is never returned), at most <c>maxHeaderBytes</c> of them, cut before the
+/// first field that would not fit whole (<see cref="DeliveryOptions.MaxDsnHeaderBytes"/>): whatever a sender put in
+/// its header block, a bounce to a forged sender carries a bounded amount of it. Sent from MAILER-DAEMON with the
+/// null sender, marked Auto-Submitted (RFC 3834) so auto-responders stay quiet.
 /// </summary>
+/// <remarks>
+/// Issue 13 seam: a DSN must not be sent at all for mail that arrived with an SPF or DMARC failure (its sender is
+/// likely forged). That decision belongs where the notifier decides to send (<c>DeliveryNotifier.BounceAsync</c>),
+/// from the authentication results recorded at receipt; this builder does not know them.
+/// </remarks>
 public static class DsnBuilder
 {
-    /// <summary>Builds the DSN for <paramref name="recipients"/> of one message. <paramref name="delayed"/> makes it a delay warning (Action: delayed).</summary>
+    /// <summary>
+    /// Builds the DSN for <paramref name="recipients"/> of one message. <paramref name="delayed"/> makes it a delay
+    /// warning (Action: delayed). <paramref name="maxHeaderBytes"/> bounds the returned header block.
+    /// </summary>
     public static byte[] Build(
         string reportingMta,
         QueuedRecipient message,
@@ -24,8 +34,11 @@ public static class DsnBuilder
         IReadOnlyList<DsnRecipient> recipients,
         bool delayed,
         DateTimeOffset now,
-        DateTimeOffset willRetryUntil)
+        DateTimeOffset willRetryUntil,
+        int maxHeaderBytes = 64 * 1024)
     {
+        var headerBlock = HeaderFields.HeaderBlock(originalContent);
+        var headers = HeaderExcerpt(headerBlock, maxHeaderBytes);
         var dsn = new MimeMessage();
         dsn.From.Add(new MailboxAddress("Mail Delivery System", "MAILER-DAEMON@" + reportingMta));
         dsn.To.Add(MailboxAddress.TryParse(ParserOptions.Default, message.Sender, out var sender) ? sender : new MailboxAddress("", message.Sender));
@@ -35,7 +48,13 @@ public static class DsnBuilder
         dsn.Headers.Add("Auto-Submitted", "auto-replied");
 
         var report = new MultipartReport("delivery-status");
-        report.Add(new TextPart("plain") { Text = HumanText(reportingMta, message, recipients, delayed, willRetryUntil) });
+        var text = HumanText(reportingMta, message, recipients, delayed, willRetryUntil);
+        if (headers.Length < headerBlock.Length)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $"\r\nThe headers of your message were {headerBlock.Length} octets; only the first {headers.Length} are attached (headers truncated).\r\n");
+        }
+
+        report.Add(new TextPart("plain") { Text = text });
 
         var status = new MessageDeliveryStatus();
         var perMessage = new HeaderList
@@ -71,8 +90,8 @@ public static class DsnBuilder
         report.Add(status);
         report.Add(new MimePart("text", "rfc822-headers")
         {
-            Content = new MimeContent(new MemoryStream(HeaderFields.HeaderBlock(originalContent).ToArray())),
-            ContentTransferEncoding = SmtpDataEncoding.HasEightBitOctets(originalContent) ? ContentEncoding.EightBit : ContentEncoding.SevenBit,
+            Content = new MimeContent(new MemoryStream(headers.ToArray())),
+            ContentTransferEncoding = SmtpDataEncoding.HasEightBitOctets(headers) ? ContentEncoding.EightBit : ContentEncoding.SevenBit,
         });
         dsn.Body = report;
 
@@ -82,6 +101,34 @@ public static class DsnBuilder
         format.International = true;
         dsn.WriteTo(format, output);
         return output.ToArray();
+    }
+
+    /// <summary>
+    /// The longest prefix of <paramref name="headerBlock"/> of at most <paramref name="maxBytes"/> octets that ends at a
+    /// field boundary: a field is kept with all its continuation lines or not at all (RFC 5322 §2.2.3).
+    /// </summary>
+    internal static ReadOnlySpan<byte> HeaderExcerpt(ReadOnlySpan<byte> headerBlock, int maxBytes)
+    {
+        if (headerBlock.Length <= maxBytes)
+        {
+            return headerBlock;
+        }
+
+        var cut = 0;
+        var position = 0;
+        while (position <= maxBytes && position < headerBlock.Length)
+        {
+            // Every field before `position` is whole when a new field starts there.
+            if (headerBlock[position] is not ((byte)' ' or (byte)'\t'))
+            {
+                cut = position;
+            }
+
+            var lf = headerBlock[position..].IndexOf((byte)'\n');
+            position = lf < 0 ? headerBlock.Length : position + lf + 1;
+        }
+
+        return headerBlock[..cut];
     }
 
     private static string HumanText(string reportingMta, QueuedRecipient message, IReadOnlyList<DsnRecipient> recipients, bool delayed, DateTimeOffset willRetryUntil)

@@ -224,6 +224,57 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// A recipient callout: <c>MAIL FROM:&lt;&gt;</c>, <c>RCPT TO:&lt;recipient&gt;</c>, <c>RSET</c> (in one write with
+    /// PIPELINING, RFC 2920), and no message. Returns the RCPT reply. A refused MAIL says nothing of the recipient and
+    /// comes back as 451 4.4.3 with the server's reply in its text; so does an address this server cannot send (a
+    /// non-ASCII local part without SMTPUTF8: 553 5.6.7, as delivery would bounce it). The connection stays usable for
+    /// the next callout unless <see cref="IsBroken"/> (RSET refused, or a 421 anywhere: the server is closing).
+    /// I/O errors, timeouts and protocol violations throw, as for <see cref="TransactAsync"/>.
+    /// </summary>
+    public async Task<SmtpReply> VerifyRecipientAsync(string recipient, CancellationToken cancellationToken)
+    {
+        if (!Capabilities.SmtpUtf8)
+        {
+            recipient = AsciiDomain(recipient);
+            if (!Ascii.IsValid(recipient))
+            {
+                return new SmtpReply(553, "5.6.7", $"{Target.Host} does not support SMTPUTF8, which this address needs");
+            }
+        }
+
+        var mail = Ascii.IsValid(recipient) ? "MAIL FROM:<>" : "MAIL FROM:<> SMTPUTF8";
+        var rcpt = $"RCPT TO:<{recipient}>";
+        SmtpReply mailReply;
+        SmtpReply rcptReply;
+        SmtpReply resetReply;
+        if (Capabilities.Pipelining)
+        {
+            await WriteLinesAsync([mail, rcpt, "RSET"], cancellationToken);
+            mailReply = await ReadReplyAsync(_options.CommandTimeout, cancellationToken);
+            rcptReply = await ReadReplyAsync(_options.CommandTimeout, cancellationToken);
+            resetReply = await ReadReplyAsync(_options.CommandTimeout, cancellationToken);
+        }
+        else
+        {
+            mailReply = await CommandAsync(mail, cancellationToken);
+            rcptReply = mailReply.IsPositive ? await CommandAsync(rcpt, cancellationToken) : mailReply;
+            resetReply = mailReply.Code == 421 || rcptReply.Code == 421 ? rcptReply : await CommandAsync("RSET", cancellationToken);
+        }
+
+        IsBroken = !resetReply.IsPositive || mailReply.Code == 421 || rcptReply.Code == 421;
+        if (mailReply.Code == 421 || rcptReply.Code == 421)
+        {
+            // RFC 5321 §3.8: the server is closing the channel; that is no answer about the recipient.
+            var closing = mailReply.Code == 421 ? mailReply : rcptReply;
+            return new SmtpReply(421, closing.EnhancedCode ?? "4.4.2", $"{Target.Host} is closing the connection: {closing.ToSingleLine()}");
+        }
+
+        return mailReply.IsPositive
+            ? rcptReply
+            : new SmtpReply(451, "4.4.3", $"{Target.Host} refused the null sender: {mailReply.ToSingleLine()}");
+    }
+
+    /// <summary>
     /// A RCPT reply of 452 (too many recipients, or no room now) or 552 (RFC 5321 §4.5.3.1.10: to be treated as
     /// 452) marks the recipient postponed; a 552 is reported as 452 with the same text, so it defers and never bounces.
     /// </summary>

@@ -1,4 +1,5 @@
 using EmailAI.Contracts;
+using EmailAI.Grains.Delivery;
 using EmailAI.Protocols.Smtp;
 
 namespace EmailAI.Grains.Policy;
@@ -29,7 +30,16 @@ namespace EmailAI.Grains.Policy;
 /// what a domain says of a local part, or null when it could not be asked (then the answer is 451 4.3.0).
 /// Decisions share nothing mutable and may run concurrently.
 /// </summary>
-public sealed class RecipientRules(RelayPolicyCache relayPolicy, Func<string, string, Task<RecipientResolution?>> resolve)
+/// <remarks>
+/// A forwarding domain (Advanced Delivery of the whole domain) accepts only what its internal server would take,
+/// so that the server's refusals never become bounces to forged senders (backscatter): routing syntax
+/// (<see cref="DeliverySettings.HasRoutingSyntax"/>) is refused with 550 5.1.3; the domain grain refuses local
+/// parts missing from its list (<c>"verifyRecipients": "list"</c>); with <c>"callout"</c> (the default) the internal
+/// server is asked (<paramref name="callout"/>): 5xx there is 550 5.1.1 here, no answer 451 4.4.3. Postmaster is
+/// accepted unasked (RFC 5321 §4.5.1). Where no callout is available (the session-policy grain, which never decides
+/// for a local domain) a callout domain's recipient gets 451 4.4.3, never an unverified accept.
+/// </remarks>
+public sealed class RecipientRules(RelayPolicyCache relayPolicy, Func<string, string, Task<RecipientResolution?>> resolve, RecipientCallout? callout = null)
 {
     /// <summary>Where postmaster mail goes when this server's own name is not a usable domain.</summary>
     public const string FallbackPostmaster = "postmaster@localhost";
@@ -74,11 +84,12 @@ public sealed class RecipientRules(RelayPolicyCache relayPolicy, Func<string, st
                 return PolicyVerdict.Accept(new PostmasterRoute(resolution.Mailbox!), "postmaster of a local domain");
             case RecipientKind.Mailbox:
                 return PolicyVerdict.Accept(new MaildropRoute(resolution.Mailbox!), "local account");
+            case RecipientKind.UnknownUser when resolution.Route is { IsForward: true } && DeliverySettings.HasRoutingSyntax(address.LocalPart):
+                return PolicyVerdict.Refuse(SmtpReplies.RoutingSyntaxRefused, $"routing syntax in '{address.LocalPart}' for forwarding domain {address.Domain}");
             case RecipientKind.UnknownUser:
                 return PolicyVerdict.Refuse(SmtpReplies.UnknownUser, $"no account '{address.LocalPart}' at local domain {address.Domain}");
             case RecipientKind.Forward:
-                // Advanced Delivery: accepted like local mail, queued for the internal server.
-                return PolicyVerdict.Accept(new ForwardRoute(request.Address, resolution.Mailbox ?? address.Domain), "Advanced Delivery");
+                return await DecideForwardAsync(request, address, resolution);
         }
 
         // Not a local domain: relay, for authorised clients only.
@@ -86,6 +97,37 @@ public sealed class RecipientRules(RelayPolicyCache relayPolicy, Func<string, st
         return permission is null
             ? RelayDenied(session)
             : PolicyVerdict.Accept(new RelayRoute(request.Address, address.Domain), permission);
+    }
+
+    /// <summary>
+    /// Advanced Delivery: accepted like local mail and queued for the internal server, once the recipient is known to
+    /// be one it takes. One account's forward needs no check (the account exists), nor does a domain that verifies
+    /// by list (its grain resolved only listed local parts to Forward) or not at all.
+    /// </summary>
+    private async Task<PolicyVerdict> DecideForwardAsync(RecipientRequest request, EmailAddress address, RecipientResolution resolution)
+    {
+        var route = new ForwardRoute(request.Address, resolution.Mailbox ?? address.Domain);
+        var settings = resolution.Route;
+        if (resolution.Mailbox is not null || settings is null)
+        {
+            return PolicyVerdict.Accept(route, "Advanced Delivery of an account");
+        }
+
+        if (settings.Verification != DeliverySettings.CalloutVerification || address.LocalPart == "postmaster")
+        {
+            return PolicyVerdict.Accept(route, $"Advanced Delivery (recipients verified: {settings.Verification})");
+        }
+
+        if (callout is null)
+        {
+            return PolicyVerdict.Refuse(SmtpReplies.RecipientUnverified, $"no recipient callout available for forwarding domain {address.Domain}");
+        }
+
+        var reply = await callout.VerifyAsync(address.Domain, settings, request.Address, address.Key);
+        var said = $"internal server of {address.Domain} said: {reply.ToSingleLine()}";
+        return reply.IsPositive ? PolicyVerdict.Accept(route, "Advanced Delivery, callout: " + said)
+            : reply.IsPermanentFailure ? PolicyVerdict.Refuse(SmtpReplies.InternalServerRefused(reply.EnhancedCode), "callout refused: " + said)
+            : PolicyVerdict.Refuse(SmtpReplies.RecipientUnverified, "callout unanswered: " + said);
     }
 
     private async Task<PolicyVerdict> DecideBarePostmasterAsync(SessionFacts session)

@@ -573,7 +573,7 @@ public sealed class RelayDeliveryTests
         }
     }
 
-    private static async Task WaitForEmptyQueueAsync(ServerProcess server)
+    internal static async Task WaitForEmptyQueueAsync(ServerProcess server)
     {
         var deadline = DateTime.UtcNow + Patience;
         while (true)
