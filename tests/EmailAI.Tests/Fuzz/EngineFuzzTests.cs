@@ -11,8 +11,9 @@ namespace EmailAI.Tests.Fuzz;
 /// </summary>
 public sealed class EngineFuzzTests(ITestOutputHelper output)
 {
-    // Sized for ~10 s each on two busy cores (SMTP ~200 cases/s, POP3 ~160 beside the other tests, each case run twice). The budget is a
-    // safety net, not the bound: on a slower machine it makes the run shorter, never different (same cases, same order).
+    // Sized for ~10 s each on two busy cores beside the other tests (SMTP ~200 cases/s, POP3 ~160; each case runs
+    // twice). The budget is a safety net, not the bound: on a slower machine it makes the run shorter, never different
+    // (same cases, same order).
     private const int SmtpIterations = 2000;
     private const int Pop3Iterations = 1500;
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(15);
