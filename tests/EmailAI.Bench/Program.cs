@@ -22,6 +22,10 @@ if (args.Length > 0 && args[0] == "sink")
 {
     return await SinkCommand.RunAsync(args);
 }
+if (args.Length > 0 && args[0] == "fuzz")
+{
+    return await FuzzCommand.RunAsync(args);
+}
 
 BenchOptions options;
 try

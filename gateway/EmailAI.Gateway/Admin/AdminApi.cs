@@ -56,6 +56,7 @@ public static class AdminApi
                 }
 
                 await next(context);
+                await AdminProblems.CompleteAsync(context);
             }));
 
     public static IEndpointRouteBuilder MapEmailAIAdminApi(this IEndpointRouteBuilder app)
