@@ -43,9 +43,9 @@ public sealed class Pop3ConnectionHandler(
 
     protected override string Protocol => "POP3";
 
-    protected override string RefusalLine => Pop3Responses.TooManyConnections;
+    protected override string RefusalLine(ConnectionRefusal refusal) => refusal == ConnectionRefusal.Total ? Pop3Responses.TooManyConnections : Pop3Responses.TooManyConnectionsFromClient;
 
-    protected override (int Total, int PerClient) Limits => (pop3Options.Value.MaxConnections, pop3Options.Value.MaxConnectionsPerClient);
+    protected override IConnectionLimitOptions Limits => pop3Options.Value;
 
     protected override async Task RunSessionAsync(ConnectionContext connection, IPAddress remote, ListenerEndpoint endpoint, TlsSessionInfo? implicitTls)
     {
