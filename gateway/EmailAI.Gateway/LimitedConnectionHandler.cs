@@ -57,7 +57,8 @@ public abstract class LimitedConnectionHandler(ConnectionLimiter limiter, Cluste
             return;
         }
 
-        var admission = await limiter.AcquireAsync(remote, Limits, connection.ConnectionClosed);
+        // Not cancelled by the client's FIN: the Authorised IP lookup is bounded, and the slot must be settled either way.
+        var admission = await limiter.AcquireAsync(remote, Limits, CancellationToken.None);
         if (!admission.Admitted)
         {
             var reason = ReasonTag(admission.Refusal);
