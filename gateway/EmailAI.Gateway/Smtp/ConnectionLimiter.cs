@@ -53,7 +53,8 @@ public sealed class ConnectionLimiter(TimeProvider time, IAuthorisedClients? aut
             client = client.MapToIPv4();
         }
 
-        var group = ClientGroup.Of(client, limits.ClientIpv6PrefixLength);
+        // A misconfigured prefix length must not fail every connection: outside 0–128 it is taken as the nearest end.
+        var group = ClientGroup.Of(client, Math.Clamp(limits.ClientIpv6PrefixLength, 0, 128));
         var overRate = limits.MaxConnectionRatePerClient > 0 && CountAttempt(group, limits.ConnectionRateWindow) > limits.MaxConnectionRatePerClient;
         if (Interlocked.Increment(ref _total) > limits.MaxConnections)
         {

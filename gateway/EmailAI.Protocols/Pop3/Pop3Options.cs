@@ -81,7 +81,8 @@ public sealed class Pop3Options : IConnectionLimitOptions
 
     /// <summary>
     /// Leading bits of an IPv6 client address that name one client for the per-client limits (default 64, RFC 6177:
-    /// one host commonly holds a whole /64). IPv4 is counted per address, IPv4-mapped IPv6 as IPv4. 0–128.
+    /// one host commonly holds a whole /64). IPv4 is counted per address, IPv4-mapped IPv6 as IPv4. 0–128 (a value
+    /// outside is taken as the nearest end).
     /// </summary>
     public int ClientIpv6PrefixLength { get; set; } = 64;
 

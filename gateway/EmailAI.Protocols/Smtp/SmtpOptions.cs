@@ -115,7 +115,8 @@ public sealed class SmtpOptions : IConnectionLimitOptions
     /// <summary>
     /// Leading bits of an IPv6 client address that name one client for the per-client limits (default 64: a /64
     /// is what one host or site is commonly given, RFC 6177). Without it one host with a /64 could open 2^64
-    /// "clients". IPv4 clients are counted per address, IPv4-mapped IPv6 as the IPv4 address. 0–128.
+    /// "clients". IPv4 clients are counted per address, IPv4-mapped IPv6 as the IPv4 address. 0–128 (a value
+    /// outside is taken as the nearest end).
     /// </summary>
     public int ClientIpv6PrefixLength { get; set; } = 64;
 

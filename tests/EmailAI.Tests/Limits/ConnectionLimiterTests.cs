@@ -85,6 +85,19 @@ public sealed class ConnectionLimiterTests
         Assert.False((await limiter.AcquireAsync(IPAddress.Parse("2001:db8::2"), limits)).Admitted);
     }
 
+    [Theory]
+    [InlineData(200, "2001:db8::2", true)]
+    [InlineData(-5, "2001:db9::1", false)]
+    public async Task AcquireAsync_Ipv6PrefixLengthOutOfRange_TakenAsTheNearestEnd(int prefix, string second, bool admitted)
+    {
+        var limiter = NewLimiter();
+        var limits = Limits(perClient: 1);
+        limits.ClientIpv6PrefixLength = prefix;
+        Assert.True((await limiter.AcquireAsync(IPAddress.Parse("2001:db8::1"), limits)).Admitted);
+
+        Assert.Equal(admitted, (await limiter.AcquireAsync(IPAddress.Parse(second), limits)).Admitted);
+    }
+
     [Fact]
     public async Task AcquireAsync_Ipv4MappedAndIpv4_CountedTogether()
     {
