@@ -51,10 +51,15 @@ public static class GatewayHosting
         builder.Services.AddSingleton<IMessageSink, GrainMessageSink>();
         builder.Services.AddSingleton<StorageSpace>();
         builder.Services.AddSingleton<IStorageSpace>(sp => sp.GetRequiredService<StorageSpace>());
-        builder.Services.AddSingleton<ConnectionLimiter>();
+        // One Authorised IP cache for both listener families; each family has its own counts.
+        builder.Services.AddSingleton<IAuthorisedClients>(sp => new AuthorisedClientCache(
+            client => sp.GetRequiredService<IGrainFactory>().GetGrain<ISessionPolicyGrain>(GrainKeys.SessionPolicy).CheckAuthorisedClientAsync(new AuthorisedClientRequest(client)),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<AuthorisedClientCache>>()));
+        builder.Services.AddSingleton(NewLimiter);
         builder.Services.AddSingleton<ClusterConnection>();
         builder.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnection>());
-        builder.Services.AddKeyedSingleton<ConnectionLimiter>(Pop3ConnectionHandler.LimiterKey);
+        builder.Services.AddKeyedSingleton(Pop3ConnectionHandler.LimiterKey, (sp, _) => NewLimiter(sp));
         builder.Services.AddSingleton<GrainPop3Backend>();
         Auth.LoginGatewayHosting.AddEmailAILogin(builder.Services);
         builder.Services.AddProblemDetails();
@@ -150,6 +155,9 @@ public static class GatewayHosting
             return Results.Json(new { status = "not ready", error = ex.GetType().Name }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
+
+    private static ConnectionLimiter NewLimiter(IServiceProvider services) =>
+        new(services.GetRequiredService<TimeProvider>(), services.GetRequiredService<IAuthorisedClients>());
 
     private static bool HasOtlpEndpoint(IConfiguration configuration) =>
         !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);

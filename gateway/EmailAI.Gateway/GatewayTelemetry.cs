@@ -16,7 +16,15 @@ public static class GatewayTelemetry
         Meter.CreateCounter<long>("emailai.smtp.connections", "{connection}", "SMTP connections accepted");
 
     public static readonly Counter<long> ConnectionsRefused =
-        Meter.CreateCounter<long>("emailai.connections_refused", "{connection}", "Connections refused by the connection limits, by protocol");
+        Meter.CreateCounter<long>("emailai.connections_refused", "{connection}", "Connections refused by the connection limits, by protocol and reason (total, per_client, rate)");
+
+    /// <summary>Connections over a per-client limit admitted because the client is exempt, by protocol and reason (loopback, authorised_ip).</summary>
+    public static readonly Counter<long> ConnectionsExempted =
+        Meter.CreateCounter<long>("emailai.connections_exempted", "{connection}", "Connections over a per-client limit admitted as exempt, by protocol and reason");
+
+    /// <summary>POP3 sessions the server ended for holding a slot without progress, by reason (junk_commands, session_duration).</summary>
+    public static readonly Counter<long> Pop3SessionsCut =
+        Meter.CreateCounter<long>("emailai.pop3.sessions_cut", "{session}", "POP3 sessions ended by MaxJunkCommands or MaxSessionDuration, by reason");
 
     public static readonly Counter<long> RecipientsRejected =
         Meter.CreateCounter<long>("emailai.smtp.recipients_rejected", "{recipient}", "RCPTs refused, by reply code");

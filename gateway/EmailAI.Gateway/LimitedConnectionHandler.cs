@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using EmailAI.Gateway.Smtp;
 using EmailAI.Gateway.Tls;
+using EmailAI.Protocols.Common;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,7 @@ namespace EmailAI.Gateway;
 
 /// <summary>
 /// What every protocol listener does around its session pump: normalise the client address, enforce the
-/// connection limits (refusing with the protocol's own line; on an implicit-TLS listener, where a line in clear
+/// connection limits of <see cref="ConnectionLimiter"/> (refusing with the protocol's own line for the limit; on an implicit-TLS listener, where a line in clear
 /// would only be a failed handshake to the client, by closing), run the TLS handshake first on 465/995, run the
 /// session, treat a vanished client as the normal end it is, and always release the slot and complete both pipes
 /// (the TLS layer's and the connection's own).
@@ -24,16 +25,17 @@ public abstract class LimitedConnectionHandler(ConnectionLimiter limiter, Cluste
     /// <summary>Protocol name for logs.</summary>
     protected abstract string Protocol { get; }
 
-    /// <summary>The line (without CRLF) that refuses a connection over the limits.</summary>
-    protected abstract string RefusalLine { get; }
+    /// <summary>The line (without CRLF) that refuses a connection over the limit <paramref name="refusal"/>.</summary>
+    protected abstract string RefusalLine(ConnectionRefusal refusal);
 
-    protected abstract (int Total, int PerClient) Limits { get; }
+    /// <summary>The limits in force now (read per connection, so a configuration reload applies to the next one).</summary>
+    protected abstract IConnectionLimitOptions Limits { get; }
 
     /// <summary>
     /// Runs the session until it ends; I/O failures of a vanished client may escape. <paramref name="implicitTls"/>
     /// is the handshake's result on 465/995, null elsewhere.
     /// </summary>
-    protected abstract Task RunSessionAsync(ConnectionContext connection, IPAddress remote, ListenerEndpoint endpoint, Protocols.Common.TlsSessionInfo? implicitTls);
+    protected abstract Task RunSessionAsync(ConnectionContext connection, IPAddress remote, ListenerEndpoint endpoint, TlsSessionInfo? implicitTls);
 
     public sealed override async Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -55,25 +57,34 @@ public abstract class LimitedConnectionHandler(ConnectionLimiter limiter, Cluste
             return;
         }
 
-        var (total, perClient) = Limits;
-        if (!limiter.TryAcquire(remote, total, perClient))
+        // Not cancelled by the client's FIN: the Authorised IP lookup is bounded, and the slot must be settled either way.
+        var admission = await limiter.AcquireAsync(remote, Limits, CancellationToken.None);
+        if (!admission.Admitted)
         {
-            GatewayTelemetry.ConnectionsRefused.Add(1, new KeyValuePair<string, object?>("protocol", Protocol));
-            logger.LogWarning("{Protocol} connection from {RemoteAddress} refused: connection limit reached", Protocol, remote);
+            var reason = ReasonTag(admission.Refusal);
+            GatewayTelemetry.ConnectionsRefused.Add(1, new KeyValuePair<string, object?>("protocol", Protocol), new KeyValuePair<string, object?>("reason", reason));
+            logger.LogWarning("{Protocol} connection from {RemoteAddress} refused: {Reason} connection limit reached (client group {ClientGroup})", Protocol, remote, reason, admission.Group);
             if (!endpoint.ImplicitTls)
             {
-                await WriteLineAsync(connection.Transport.Output, RefusalLine, connection.ConnectionClosed);
+                await WriteLineAsync(connection.Transport.Output, RefusalLine(admission.Refusal), connection.ConnectionClosed);
             }
 
             await connection.Transport.Output.CompleteAsync();
             return;
         }
 
+        if (admission.Exemption != ConnectionExemption.None)
+        {
+            var reason = admission.Exemption == ConnectionExemption.Loopback ? "loopback" : "authorised_ip";
+            GatewayTelemetry.ConnectionsExempted.Add(1, new KeyValuePair<string, object?>("protocol", Protocol), new KeyValuePair<string, object?>("reason", reason));
+            logger.LogDebug("{Protocol} connection from {RemoteAddress} over a per-client limit admitted: {Reason} is exempt", Protocol, remote, reason);
+        }
+
         using var scope = logger.BeginScope("{Protocol} session {SessionId} from {RemoteAddress}", Protocol, connection.ConnectionId, remote);
         var original = connection.Transport;
         try
         {
-            Protocols.Common.TlsSessionInfo? implicitTls = null;
+            TlsSessionInfo? implicitTls = null;
             if (endpoint.ImplicitTls)
             {
                 implicitTls = await tls.AuthenticateAsync(connection, TlsProtocol, remote);
@@ -98,7 +109,7 @@ public abstract class LimitedConnectionHandler(ConnectionLimiter limiter, Cluste
         }
         finally
         {
-            limiter.Release(remote);
+            limiter.Release(admission);
             if (connection.Transport is TlsTransport secured)
             {
                 await secured.Input.CompleteAsync();
@@ -113,12 +124,19 @@ public abstract class LimitedConnectionHandler(ConnectionLimiter limiter, Cluste
 
     private string TlsProtocol => Protocol.ToLowerInvariant();
 
+    private static string ReasonTag(ConnectionRefusal refusal) => refusal switch
+    {
+        ConnectionRefusal.Total => "total",
+        ConnectionRefusal.PerClient => "per_client",
+        _ => "rate",
+    };
+
     /// <summary>
     /// After the session's STARTTLS/STLS reply has been flushed: drops what the client pipelined behind the command
     /// (already read, never executed: CVE-2011-0411; a warning with the octet count, as Postfix logs it), then runs
     /// the handshake. Null when the handshake failed: the caller ends the session.
     /// </summary>
-    protected async Task<Protocols.Common.TlsSessionInfo?> StartTlsAsync(ConnectionContext connection, IPAddress remote, long pipelinedOctets)
+    protected async Task<TlsSessionInfo?> StartTlsAsync(ConnectionContext connection, IPAddress remote, long pipelinedOctets)
     {
         if (pipelinedOctets > 0)
         {

@@ -11,4 +11,11 @@ public interface ISessionPolicyGrain : IGrainWithIntegerKey, IRecipientDecider, 
 {
     /// <summary>What a session with these facts would be told, decided as a real one is; changes nothing.</summary>
     Task<RelayCheck> CheckRelayAsync(RelayCheckRequest request);
+
+    /// <summary>
+    /// Whether the client address is on the Authorised IP list, from this silo's cached relay policy (the list the
+    /// RCPT decision reads); changes nothing, safe to repeat. Fails when the relay policy cannot be loaded: the
+    /// caller then treats the client as not authorised.
+    /// </summary>
+    Task<AuthorisedClientCheck> CheckAuthorisedClientAsync(AuthorisedClientRequest request);
 }

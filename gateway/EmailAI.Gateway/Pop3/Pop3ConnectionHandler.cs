@@ -22,7 +22,8 @@ namespace EmailAI.Gateway.Pop3;
 /// answered, and the UPDATE of its QUIT commits. Plaintext logins are allowed under TLS (STLS, or port 995) and on
 /// loopback (see <see cref="Pop3Options.AllowInsecureAuth"/> for the rest). After <c>+OK</c> to STLS the response
 /// is flushed, whatever the client pipelined behind STLS is dropped unexecuted, and the handshake runs; the
-/// session goes on over <see cref="Tls.TlsTransport"/> with a new response writer on it.
+/// session goes on over <see cref="Tls.TlsTransport"/> with a new response writer on it. The read deadline is the
+/// session's <see cref="Pop3Session.Deadline"/>, which includes <see cref="Pop3Options.MaxSessionDuration"/>.
 /// </summary>
 public sealed class Pop3ConnectionHandler(
     IOptions<Pop3Options> pop3Options,
@@ -43,9 +44,9 @@ public sealed class Pop3ConnectionHandler(
 
     protected override string Protocol => "POP3";
 
-    protected override string RefusalLine => Pop3Responses.TooManyConnections;
+    protected override string RefusalLine(ConnectionRefusal refusal) => refusal == ConnectionRefusal.Total ? Pop3Responses.TooManyConnections : Pop3Responses.TooManyConnectionsFromClient;
 
-    protected override (int Total, int PerClient) Limits => (pop3Options.Value.MaxConnections, pop3Options.Value.MaxConnectionsPerClient);
+    protected override IConnectionLimitOptions Limits => pop3Options.Value;
 
     protected override async Task RunSessionAsync(ConnectionContext connection, IPAddress remote, ListenerEndpoint endpoint, TlsSessionInfo? implicitTls)
     {
@@ -96,7 +97,7 @@ public sealed class Pop3ConnectionHandler(
                     {
                         if (session.CheckTimeout() is { } autologout)
                         {
-                            ending = "autologout";
+                            ending = session.CloseReason ?? Pop3Session.AutologoutReason;
                             await writer.WriteLineAsync(autologout);
                         }
 
@@ -164,7 +165,14 @@ public sealed class Pop3ConnectionHandler(
 
             if (session.IsClosed && ending == "client closed")
             {
-                ending = session.State == Pop3State.Update ? "QUIT" : "session closed";
+                ending = session.State == Pop3State.Update ? "QUIT" : session.CloseReason ?? "session closed";
+            }
+
+            if (session.CloseReason is Pop3Session.JunkCommandsReason or Pop3Session.SessionDurationReason)
+            {
+                var reason = session.CloseReason == Pop3Session.JunkCommandsReason ? "junk_commands" : "session_duration";
+                GatewayTelemetry.Pop3SessionsCut.Add(1, new KeyValuePair<string, object?>("reason", reason));
+                logger.LogWarning("POP3 session from {RemoteAddress} ended by the server: {Reason}; nothing deleted", remote, session.CloseReason);
             }
         }
         catch (TimeoutException) when (writer.TimedOut)

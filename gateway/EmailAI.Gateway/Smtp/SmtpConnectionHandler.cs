@@ -54,9 +54,9 @@ public sealed class SmtpConnectionHandler(
 
     protected override string Protocol => "SMTP";
 
-    protected override string RefusalLine => SmtpReplies.TooManyConnections.ToString().TrimEnd();
+    protected override string RefusalLine(ConnectionRefusal refusal) => (refusal == ConnectionRefusal.Total ? SmtpReplies.TooManyConnections : SmtpReplies.TooManyConnectionsFromClient).ToString().TrimEnd();
 
-    protected override (int Total, int PerClient) Limits => (smtpOptions.Value.MaxConnections, smtpOptions.Value.MaxConnectionsPerClient);
+    protected override IConnectionLimitOptions Limits => smtpOptions.Value;
 
     protected override async Task RunSessionAsync(ConnectionContext connection, IPAddress remote, ListenerEndpoint endpoint, TlsSessionInfo? implicitTls)
     {

@@ -1,7 +1,9 @@
+using EmailAI.Protocols.Common;
+
 namespace EmailAI.Protocols.Pop3;
 
 /// <summary>Limits and switches of one POP3 session; defaults follow RFC 1939, RFC 2449 and Dovecot.</summary>
-public sealed class Pop3Options
+public sealed class Pop3Options : IConnectionLimitOptions
 {
     /// <summary>Domain in the greeting and in the APOP timestamp.</summary>
     public string ServerDomain { get; set; } = "localhost";
@@ -54,6 +56,57 @@ public sealed class Pop3Options
     /// <summary>POP3 connections one gateway serves at once; one more gets -ERR [SYS/TEMP] and is closed.</summary>
     public int MaxConnections { get; set; } = 1000;
 
-    /// <summary>Simultaneous connections from one client IP (Dovecot's mail_max_userip_connections is 10 per user and IP).</summary>
+    /// <summary>
+    /// Simultaneous connections from one client (an IPv4 address, or an IPv6 prefix of
+    /// <see cref="ClientIpv6PrefixLength"/> bits); one more gets -ERR [SYS/TEMP] and is closed, so a few addresses
+    /// cannot take every slot. 50 as for SMTP (Postfix's smtpd_client_connection_count_limit; Dovecot's
+    /// mail_max_userip_connections is 10 per user and IP). Clients on the Authorised IP list, and loopback while
+    /// <see cref="ExemptLoopback"/> is on, are not held to it.
+    /// </summary>
     public int MaxConnectionsPerClient { get; set; } = 50;
+
+    /// <summary>
+    /// Connection attempts one client may make per <see cref="ConnectionRateWindow"/> (as Postfix's
+    /// smtpd_client_connection_rate_limit; 0, its default, is no limit). Refused attempts count too. One more gets
+    /// -ERR [SYS/TEMP] and is closed: stops a client that reconnects faster than any concurrency limit sees, such
+    /// as a password guesser opening a connection per guess. Exemptions as for <see cref="MaxConnectionsPerClient"/>.
+    /// </summary>
+    public int MaxConnectionRatePerClient { get; set; }
+
+    /// <summary>
+    /// The time unit of <see cref="MaxConnectionRatePerClient"/> (Postfix's anvil_rate_time_unit, 60 s), starting at
+    /// a client's first attempt.
+    /// </summary>
+    public TimeSpan ConnectionRateWindow { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Leading bits of an IPv6 client address that name one client for the per-client limits (default 64, RFC 6177:
+    /// one host commonly holds a whole /64). IPv4 is counted per address, IPv4-mapped IPv6 as IPv4. 0–128 (a value
+    /// outside is taken as the nearest end).
+    /// </summary>
+    public int ClientIpv6PrefixLength { get; set; } = 64;
+
+    /// <summary>
+    /// Whether loopback clients are exempt from the per-client count and rate limits (default true, as Postfix's
+    /// smtpd_client_event_limit_exceptions exempts $mynetworks). <see cref="MaxConnections"/> still applies.
+    /// </summary>
+    public bool ExemptLoopback { get; set; } = true;
+
+    /// <summary>
+    /// Commands in a row that make no progress before the session is closed without UPDATE (Postfix's
+    /// smtpd_junk_command_limit, 100). CAPA, NOOP, STAT, LIST, UIDL, RSET, USER and the like count; a successful
+    /// RETR, TOP or DELE starts the count again; error responses count toward <see cref="MaxErrors"/> instead.
+    /// Past it: -ERR [SYS/TEMP] and close, the lock released and nothing deleted (RFC 1939 §6: only QUIT enters
+    /// UPDATE). Stops a client that holds a slot and a maildrop lock for ever with a CAPA or NOOP every few seconds,
+    /// which the autologout timer never sees.
+    /// </summary>
+    public int MaxJunkCommands { get; set; } = 100;
+
+    /// <summary>
+    /// Longest a session may last, however busy (default 1 hour; Postfix bounds a session only by its limits, this
+    /// bounds the time a slot and a maildrop lock can be held). Past it, the next command, or the wait for one, ends
+    /// the session with -ERR [SYS/TEMP] without UPDATE; QUIT alone is still carried out, so a client that finishes a
+    /// long download commits its deletions.
+    /// </summary>
+    public TimeSpan MaxSessionDuration { get; set; } = TimeSpan.FromHours(1);
 }

@@ -49,6 +49,9 @@ public static class Pop3Responses
     public const string TooManyErrors = "-ERR Too many errors, closing connection";
     public const string Autologout = "-ERR Disconnected for inactivity";
     public const string TooManyConnections = "-ERR [SYS/TEMP] Too many connections, try again later";
+    public const string TooManyConnectionsFromClient = "-ERR [SYS/TEMP] Too many connections from your address, try again later";
+    public const string TooManyJunkCommands = "-ERR [SYS/TEMP] Too many commands without progress, closing connection";
+    public const string SessionTooLong = "-ERR [SYS/TEMP] Session time limit reached, closing connection";
     public const string TlsNotAvailable = "-ERR TLS not available";
     public const string TlsAlreadyActive = "-ERR Command not permitted when TLS active";
     public const string ShuttingDown = "-ERR [SYS/TEMP] Server shutting down";

@@ -16,7 +16,10 @@ namespace EmailAI.Protocols.Pop3;
 /// pushes back: a burst of commands never piles up responses in memory.
 /// Message numbers are fixed for the session: they index the snapshot taken when the maildrop was
 /// locked. DELE only marks; removal happens in UPDATE, after QUIT, never on a dropped connection or an
-/// autologout. Not thread-safe: one session per connection loop.
+/// autologout. A session cannot hold its slot and lock for ever: <see cref="Pop3Options.MaxErrors"/> errors,
+/// <see cref="Pop3Options.MaxJunkCommands"/> commands in a row without a RETR, TOP or DELE, or a command past
+/// <see cref="Pop3Options.MaxSessionDuration"/> (QUIT excepted) end it, each without UPDATE (<see cref="CloseReason"/>
+/// says which). Not thread-safe: one session per connection loop.
 /// </summary>
 public sealed class Pop3Session
 {
@@ -40,6 +43,9 @@ public sealed class Pop3Session
     private string? _user;
     private bool _saslPending;
     private int _errors;
+    private int _junk;
+    private bool _progress;
+    private readonly DateTimeOffset _endsAt;
     private IReadOnlyList<Pop3Message> _messages = [];
     private bool[] _deleted = [];
 
@@ -73,8 +79,18 @@ public sealed class Pop3Session
             _apopTimestamp = $"<{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}.{time.GetUtcNow().ToUnixTimeSeconds()}@{options.ServerDomain}>";
         }
 
-        Deadline = time.GetUtcNow() + options.AutologoutTimeout;
+        var now = time.GetUtcNow();
+        _endsAt = options.MaxSessionDuration < DateTimeOffset.MaxValue - now ? now + options.MaxSessionDuration : DateTimeOffset.MaxValue;
+        Deadline = NextDeadline();
     }
+
+    /// <summary>Why the server ended the session (<see cref="TooManyErrorsReason"/> and the like); null while open or when the client did.</summary>
+    public string? CloseReason { get; private set; }
+
+    public const string TooManyErrorsReason = "too many errors";
+    public const string JunkCommandsReason = "too many commands without progress";
+    public const string SessionDurationReason = "session duration";
+    public const string AutologoutReason = "autologout";
 
     public string SessionId { get; }
 
@@ -94,7 +110,10 @@ public sealed class Pop3Session
     /// <summary>Messages removed by this session's UPDATE (zero until a QUIT committed).</summary>
     public int MessagesDeleted { get; private set; }
 
-    /// <summary>The autologout deadline: <see cref="Pop3Options.AutologoutTimeout"/> after the last command.</summary>
+    /// <summary>
+    /// When the wait for the next command ends the session: <see cref="Pop3Options.AutologoutTimeout"/> after the last
+    /// command, or the end of <see cref="Pop3Options.MaxSessionDuration"/> if that comes first.
+    /// </summary>
     public DateTimeOffset Deadline { get; private set; }
 
     /// <summary>True once the connection is under TLS (after STLS, or from the start on port 995).</summary>
@@ -123,7 +142,7 @@ public sealed class Pop3Session
 
         TlsRequested = false;
         _tls = tls;
-        Deadline = _time.GetUtcNow() + _options.AutologoutTimeout;
+        Deadline = NextDeadline();
     }
 
     private bool PlaintextAllowed => _secure || _tls is not null || _options.AllowInsecureAuth;
@@ -139,23 +158,38 @@ public sealed class Pop3Session
     {
         if (!IsClosed)
         {
-            Deadline = _time.GetUtcNow() + _options.AutologoutTimeout;
+            Deadline = NextDeadline();
         }
     }
 
+    private DateTimeOffset NextDeadline()
+    {
+        var idle = _time.GetUtcNow() + _options.AutologoutTimeout;
+        return idle < _endsAt ? idle : _endsAt;
+    }
+
     /// <summary>
-    /// Call when the wait for input reached <see cref="Deadline"/>: returns the autologout line and closes
-    /// the session (the host then releases the lock without deleting); null if the deadline has not passed.
+    /// Call when the wait for input reached <see cref="Deadline"/>: returns the autologout line (or, past
+    /// <see cref="Pop3Options.MaxSessionDuration"/>, the session-limit line) and closes the session (the host then
+    /// releases the lock without deleting); null if the deadline has not passed.
     /// </summary>
     public string? CheckTimeout()
     {
-        if (IsClosed || _time.GetUtcNow() < Deadline)
+        var now = _time.GetUtcNow();
+        if (IsClosed || now < Deadline)
         {
             return null;
         }
 
+        return now >= _endsAt ? Close(SessionDurationReason, Pop3Responses.SessionTooLong) : Close(AutologoutReason, Pop3Responses.Autologout);
+    }
+
+    /// <summary>Ends the session without UPDATE (RFC 1939 §6) and returns the line that says why.</summary>
+    private string Close(string reason, string line)
+    {
         IsClosed = true;
-        return Pop3Responses.Autologout;
+        CloseReason = reason;
+        return line;
     }
 
     /// <summary>
@@ -180,13 +214,21 @@ public sealed class Pop3Session
             return position;
         }
 
-        Deadline = _time.GetUtcNow() + _options.AutologoutTimeout;
+        if (_time.GetUtcNow() >= _endsAt && !(kind == FramedLineKind.Line && !_saslPending && IsQuit(line)))
+        {
+            // Past MaxSessionDuration only QUIT is still carried out, so a long download's deletions commit.
+            responses.Add(Line(Close(SessionDurationReason, Pop3Responses.SessionTooLong)));
+            return position;
+        }
+
+        Deadline = NextDeadline();
         if (_saslPending && kind != FramedLineKind.Line)
         {
             // RFC 5034 §4: the error ends the AUTH exchange; the next line is a command again.
             EndSasl();
         }
 
+        _progress = false;
         var response = kind switch
         {
             FramedLineKind.Line => await ExecuteAsync(line, cancellationToken),
@@ -195,13 +237,31 @@ public sealed class Pop3Session
         };
 
         responses.Add(response);
-        if (CountsAsError(response) && ++_errors >= _options.MaxErrors)
+        if (CountsAsError(response))
         {
-            responses.Add(Line(Pop3Responses.TooManyErrors));
-            IsClosed = true;
+            if (++_errors >= _options.MaxErrors)
+            {
+                responses.Add(Line(Close(TooManyErrorsReason, Pop3Responses.TooManyErrors)));
+            }
+        }
+        else if (_progress)
+        {
+            _junk = 0;
+        }
+        else if (!IsClosed && ++_junk > _options.MaxJunkCommands)
+        {
+            // Not served: the command's response is replaced. Junk commands change nothing that outlives a session
+            // closed without UPDATE.
+            responses[^1] = Line(Close(JunkCommandsReason, Pop3Responses.TooManyJunkCommands));
         }
 
         return position;
+    }
+
+    private static bool IsQuit(string line)
+    {
+        var space = line.IndexOf(' ');
+        return (space < 0 ? line : line[..space]).Equals("QUIT", StringComparison.OrdinalIgnoreCase);
     }
 
     private bool CountsAsError(Pop3Response response)
@@ -284,7 +344,9 @@ public sealed class Pop3Session
             return Pop3Responses.Syntax;
         }
 
+        // Once per session, like a login: neither is junk.
         TlsRequested = true;
+        _progress = true;
         return Pop3Responses.BeginTls;
     }
 
@@ -463,6 +525,7 @@ public sealed class Pop3Session
                 _messages = open.Messages;
                 _deleted = new bool[open.Messages.Count];
                 State = Pop3State.Transaction;
+                _progress = true;
                 _logins?.OnLogin(new Pop3LoginAttempt(credentials.User, mechanism, _remoteAddress, Pop3LoginOutcome.LoggedIn, auth.Mailbox));
                 return Pop3Responses.LoggedIn;
             case Pop3OpenStatus.InUse:
@@ -546,6 +609,7 @@ public sealed class Pop3Session
 
         MessagesRetrieved++;
         OctetsRetrieved += _messages[number - 1].Size;
+        _progress = true;
         var response = new Pop3Response([Pop3Responses.Octets(_messages[number - 1].Size)], new Pop3MessageContent(content.Value));
 
         // Clients fetch in order: start reading the next message while this one is on its way, so the
@@ -581,6 +645,7 @@ public sealed class Pop3Session
         }
 
         var (content, failure) = await ReadAsync(number, cancellationToken);
+        _progress = content is not null;
         return content is null ? Line(failure) : new Pop3Response([Pop3Responses.Ok], new Pop3MessageContent(content.Value, bodyLines));
     }
 
@@ -606,6 +671,7 @@ public sealed class Pop3Session
         }
 
         _deleted[number - 1] = true;
+        _progress = true;
         return Pop3Responses.Deleted(number);
     }
 

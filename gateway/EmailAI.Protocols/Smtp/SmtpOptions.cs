@@ -1,10 +1,12 @@
+using EmailAI.Protocols.Common;
+
 namespace EmailAI.Protocols.Smtp;
 
 /// <summary>
 /// Limits of one SMTP session. Each is enforced by the framer or the session; defaults follow RFC 5321
 /// and Postfix's stock settings.
 /// </summary>
-public sealed class SmtpOptions
+public sealed class SmtpOptions : IConnectionLimitOptions
 {
     /// <summary>Domain in the 220 greeting and the EHLO reply (the seed's "SMTP Server Domain").</summary>
     public string ServerDomain { get; set; } = "localhost";
@@ -87,10 +89,43 @@ public sealed class SmtpOptions
     public int MaxConnections { get; set; } = 1000;
 
     /// <summary>
-    /// Simultaneous connections from one client IP address (Postfix's smtpd_client_connection_count_limit);
-    /// one more gets 421 4.7.0. Loopback is not exempt.
+    /// Simultaneous connections from one client (an IPv4 address, or an IPv6 prefix of
+    /// <see cref="ClientIpv6PrefixLength"/> bits; Postfix's smtpd_client_connection_count_limit, 50); one more gets
+    /// 421 4.7.0 and is closed, so a few addresses cannot take every slot of <see cref="MaxConnections"/>. Clients on
+    /// the Authorised IP list, and loopback while <see cref="ExemptLoopback"/> is on, are not held to it.
     /// </summary>
     public int MaxConnectionsPerClient { get; set; } = 50;
+
+    /// <summary>
+    /// Connection attempts one client may make per <see cref="ConnectionRateWindow"/> (Postfix's
+    /// smtpd_client_connection_rate_limit; 0, its default, is no limit). Attempts refused by a limit count too, as
+    /// in Postfix's anvil, so a client hammering the port stays refused until a window passes without it. One more
+    /// gets 421 4.7.0 and is closed: stops a client that opens and drops connections faster than any concurrency
+    /// limit sees them (greeting floods, address harvesting over many short sessions). Exemptions as for
+    /// <see cref="MaxConnectionsPerClient"/>.
+    /// </summary>
+    public int MaxConnectionRatePerClient { get; set; }
+
+    /// <summary>
+    /// The time unit of <see cref="MaxConnectionRatePerClient"/> (Postfix's anvil_rate_time_unit, 60 s). A client's
+    /// window starts at its first attempt and its count starts again once the window has passed.
+    /// </summary>
+    public TimeSpan ConnectionRateWindow { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Leading bits of an IPv6 client address that name one client for the per-client limits (default 64: a /64
+    /// is what one host or site is commonly given, RFC 6177). Without it one host with a /64 could open 2^64
+    /// "clients". IPv4 clients are counted per address, IPv4-mapped IPv6 as the IPv4 address. 0–128 (a value
+    /// outside is taken as the nearest end).
+    /// </summary>
+    public int ClientIpv6PrefixLength { get; set; } = 64;
+
+    /// <summary>
+    /// Whether loopback clients (127.0.0.0/8, ::1) are exempt from the per-client count and rate limits, as
+    /// Postfix exempts $mynetworks through smtpd_client_event_limit_exceptions (default true: local filters and
+    /// content scanners reinject over loopback). <see cref="MaxConnections"/> applies to them all the same.
+    /// </summary>
+    public bool ExemptLoopback { get; set; } = true;
 
     /// <summary>
     /// Reply octets one <see cref="SmtpSession.ProcessAsync"/> call may produce before it stops taking pipelined

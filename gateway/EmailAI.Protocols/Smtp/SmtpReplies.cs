@@ -70,6 +70,9 @@ public static class SmtpReplies
     public static readonly SmtpReply TooManyErrors = new(421, "4.7.0", "Too many errors, closing connection");
     public static readonly SmtpReply TooManyConnections = new(421, "4.7.0", "Too many connections, try again later");
 
+    /// <summary>One client over its own connection count or rate (the server as a whole still has room).</summary>
+    public static readonly SmtpReply TooManyConnectionsFromClient = new(421, "4.7.0", "Too many connections from your address, try again later");
+
     public static readonly SmtpReply CrossProtocol = new(221, "2.7.0", "This is an SMTP server, closing connection");
 
     // STARTTLS (RFC 3207 §4).

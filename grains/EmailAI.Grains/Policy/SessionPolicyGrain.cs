@@ -37,6 +37,12 @@ public sealed partial class SessionPolicyGrain(RelayPolicyCache relayPolicy, ILo
         return new RelayCheck(location, policy.AuthorisedEntry(request.Session.ClientAddress), verdict, policy.Version);
     }
 
+    public async Task<AuthorisedClientCheck> CheckAuthorisedClientAsync(AuthorisedClientRequest request)
+    {
+        var policy = await relayPolicy.GetAsync();
+        return new AuthorisedClientCheck(policy.AuthorisedEntry(request.ClientAddress), policy.Version);
+    }
+
     /// <summary>The domain grain's answer, or null when it could not be asked (logged here, answered 451).</summary>
     private async Task<RecipientResolution?> ResolveAsync(string domain, string localPart)
     {

@@ -8,6 +8,8 @@ public sealed class ConnectionLimitTests
         await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string>
         {
             ["EmailAI:Smtp:MaxConnectionsPerClient"] = "2",
+            // The test connects from loopback, which is exempt by default.
+            ["EmailAI:Smtp:ExemptLoopback"] = "false",
         });
         using var first = await RawSmtpClient.ConnectAsync(server.SmtpPort);
         using var second = await RawSmtpClient.ConnectAsync(server.SmtpPort);

@@ -20,6 +20,7 @@ public sealed class Pop3WriteTimeoutTests
         {
             ["EmailAI:Pop3:WriteTimeout"] = "00:00:03",
             ["EmailAI:Pop3:MaxConnectionsPerClient"] = "1",
+            ["EmailAI:Pop3:ExemptLoopback"] = "false",
         });
         const string alice = "alice@writetimeout.pop3.test";
         await server.ProvisionAsync(alice);
@@ -97,7 +98,8 @@ public sealed class Pop3WriteTimeoutTests
     [Fact]
     public async Task Capa_MegabytePipelinedNeverRead_CommandsRunOnlyAsFastAsRepliesDrainThenCutOff()
     {
-        await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string> { ["EmailAI:Pop3:WriteTimeout"] = "00:00:03" });
+        // MaxJunkCommands would end the CAPA burst after 100; this is about the write side.
+        await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string> { ["EmailAI:Pop3:WriteTimeout"] = "00:00:03", ["EmailAI:Pop3:MaxJunkCommands"] = "1000000" });
         const int commands = 1024 * 1024 / 6;
         const int capaOctets = 101;
         using var client = await Pop3SlowReader.ConnectAsync(server.Pop3Port, Pop3Steps.Loopback(61));

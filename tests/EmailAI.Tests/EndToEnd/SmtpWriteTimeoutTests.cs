@@ -20,6 +20,7 @@ public sealed class SmtpWriteTimeoutTests
         {
             ["EmailAI:Smtp:WriteTimeout"] = WriteTimeout.ToString(),
             ["EmailAI:Smtp:MaxConnectionsPerClient"] = "1",
+            ["EmailAI:Smtp:ExemptLoopback"] = "false",
         });
 
         // A small receive window so the replies back up at once: 8 MB of HELP are about 110 MB of replies.
