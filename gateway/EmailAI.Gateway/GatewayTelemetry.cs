@@ -32,6 +32,19 @@ public static class GatewayTelemetry
     public static readonly UpDownCounter<long> SmtpActiveSessions =
         Meter.CreateUpDownCounter<long>("emailai.smtp.active_sessions", "{session}", "SMTP sessions open now");
 
+    /// <summary>
+    /// SMTP sessions a limit ended, by <c>limit</c>: the SmtpOptions property (CommandTimeout, DataIdleTimeout,
+    /// MinDataRate, MaxDataDuration, MaxSessionDuration, MaxJunkCommands, MaxErrors).
+    /// </summary>
+    public static readonly Counter<long> SmtpSessionsLimited =
+        Meter.CreateCounter<long>("emailai.smtp.sessions_limited", "{session}", "SMTP sessions ended by a limit, by limit");
+
+    public static readonly Counter<long> SmtpTarpitDelays =
+        Meter.CreateCounter<long>("emailai.smtp.tarpit_delays", "{reply}", "SMTP error replies delayed by the error tarpit (past SoftErrorLimit)");
+
+    public static readonly Counter<double> SmtpTarpitSeconds =
+        Meter.CreateCounter<double>("emailai.smtp.tarpit_delay", "s", "Time SMTP error replies were held back by the error tarpit");
+
     public static readonly Counter<long> MessagesAccepted =
         Meter.CreateCounter<long>("emailai.smtp.messages_accepted", "{message}", "Messages answered 250 after a durable commit");
 

@@ -12,13 +12,15 @@ namespace EmailAI.Protocols.Smtp;
 /// <param name="Credentials">Checks AUTH credentials; null offers no AUTH.</param>
 /// <param name="Senders">Decides the envelope sender of an authenticated session; null accepts any.</param>
 /// <param name="Location">The client's country, looked up once for the connection; null when the node has no location database.</param>
+/// <param name="Standing">The client group's recent errors in other sessions, for the error tarpit; null counts this session's only.</param>
 public sealed record SmtpSessionContext(
     SmtpEndpoint Endpoint,
     bool TlsAvailable,
     TlsSessionInfo? ImplicitTls = null,
     ICredentialVerifier? Credentials = null,
     ISenderPolicy? Senders = null,
-    ClientLocation? Location = null)
+    ClientLocation? Location = null,
+    IClientStanding? Standing = null)
 {
     /// <summary>Port 25 without TLS or AUTH: what a session got before issue 10 (most engine tests).</summary>
     public static readonly SmtpSessionContext Plain = new(SmtpEndpoint.Mta, TlsAvailable: false);

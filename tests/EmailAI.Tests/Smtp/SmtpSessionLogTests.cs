@@ -89,4 +89,36 @@ public sealed class SmtpSessionLogTests
 
         Assert.Equal("disconnect from [127.0.0.1] helo=<client.example> commands=7 recipients=2 messages=1 errors=3", Assert.Single(logger.Lines));
     }
+
+    [Fact]
+    public void Rejected_Aggregated_CountedByCodeAndSummedUpBeforeTheDisconnectLine()
+    {
+        var logger = new CapturingLogger();
+        var log = new SmtpSessionLog(logger);
+        var remote = IPAddress.Parse("203.0.113.9");
+
+        log.Rejected(new SmtpRejection(remote, "RCPT TO:<a@example.com>", SmtpReplies.UnknownUser));
+        for (var i = 0; i < 3; i++)
+        {
+            log.Rejected(new SmtpRejection(remote, "RCPT TO:<b@example.com>", SmtpReplies.UnknownUser) { Aggregated = true });
+        }
+
+        log.Rejected(new SmtpRejection(remote, "DATA", SmtpReplies.NoValidRecipients) { Aggregated = true });
+        log.Disconnected(new SmtpSessionInfo("s1", remote, "client.example"), new SmtpSessionCounts(6, 0, 0, 5));
+
+        Assert.Equal(3, logger.Lines.Count);
+        Assert.StartsWith("NOQUEUE: reject: RCPT TO:<a@example.com>", logger.Lines[0]);
+        Assert.Equal("refusals of [203.0.113.9] not logged individually (past SoftErrorLimit): 4 (550=3 554=1)", logger.Lines[1]);
+        Assert.StartsWith("disconnect from [203.0.113.9]", logger.Lines[2]);
+    }
+
+    [Fact]
+    public void Disconnected_NothingAggregated_NoSummaryLine()
+    {
+        var logger = new CapturingLogger();
+
+        new SmtpSessionLog(logger).Disconnected(new SmtpSessionInfo("s1", IPAddress.Loopback, "client.example"), new SmtpSessionCounts(1, 0, 0, 0));
+
+        Assert.StartsWith("disconnect from", Assert.Single(logger.Lines));
+    }
 }
