@@ -50,6 +50,7 @@ public static class GatewayHosting
         builder.Services.AddSingleton<IMessageSink, GrainMessageSink>();
         builder.Services.AddSingleton<ConnectionLimiter>();
         builder.Services.AddSingleton<ClientErrorHistory>();
+        builder.Services.AddSingleton<SmtpStress>();
         builder.Services.AddSingleton<ClusterConnection>();
         builder.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnection>());
         builder.Services.AddKeyedSingleton<ConnectionLimiter>(Pop3ConnectionHandler.LimiterKey);

@@ -45,6 +45,7 @@ public sealed class SmtpConnectionHandler(
     TlsHandshake tls,
     ICountryLocator locations,
     ClientErrorHistory errorHistory,
+    SmtpStress stress,
     IServiceProvider services,
     ILogger<SmtpConnectionHandler> logger) : LimitedConnectionHandler(connectionLimiter, cluster, tls, logger)
 {
@@ -62,7 +63,22 @@ public sealed class SmtpConnectionHandler(
 
     protected override async Task RunSessionAsync(ConnectionContext connection, IPAddress remote, ListenerEndpoint endpoint, TlsSessionInfo? implicitTls)
     {
-        var options = smtpOptions.Value;
+        var configured = smtpOptions.Value;
+        GatewayTelemetry.StressSource ??= () => stress.Stressed;
+        // Postfix's stress mode: a session begun with most slots taken gets the short timeouts and error limits.
+        var options = stress.Enter(configured);
+        try
+        {
+            await RunSessionAsync(connection, remote, endpoint, implicitTls, options);
+        }
+        finally
+        {
+            stress.Leave(configured);
+        }
+    }
+
+    private async Task RunSessionAsync(ConnectionContext connection, IPAddress remote, ListenerEndpoint endpoint, TlsSessionInfo? implicitTls, SmtpOptions options)
+    {
         var log = new SmtpSessionLog(logger);
         // The certificate store always holds a certificate (configured or self-signed), so TLS is always available.
         // The country is looked up once, here, for the address the session decides by (after any PROXY header).

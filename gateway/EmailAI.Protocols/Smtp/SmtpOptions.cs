@@ -146,6 +146,40 @@ public sealed class SmtpOptions
     public int ErrorHistoryCapacity { get; set; } = 10_000;
 
     /// <summary>
+    /// Share of <see cref="MaxConnections"/> open at which new sessions get the stress limits below (Postfix's
+    /// STRESS_README: smtpd's stress mode when its process limit is reached; ours starts earlier so a slot is still
+    /// free for the next legitimate sender). A flood of idle or slow clients is then shed within seconds. 0 or less
+    /// turns stress mode off; the host logs when it starts and ends.
+    /// </summary>
+    public double StressThreshold { get; set; } = 0.8;
+
+    /// <summary><see cref="CommandTimeout"/> of a session begun under stress (Postfix's smtpd_timeout under stress: 10 s).</summary>
+    public TimeSpan StressCommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><see cref="DataIdleTimeout"/> of a session begun under stress (Postfix's smtpd_timeout under stress: 10 s).</summary>
+    public TimeSpan StressDataIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><see cref="MaxErrors"/> of a session begun under stress (Postfix's smtpd_hard_error_limit under stress: 1).</summary>
+    public int StressMaxErrors { get; set; } = 1;
+
+    /// <summary><see cref="MaxJunkCommands"/> of a session begun under stress (Postfix's smtpd_junk_command_limit under stress: 1).</summary>
+    public int StressMaxJunkCommands { get; set; } = 1;
+
+    /// <summary>
+    /// A copy of these options with the stress limits in force, for one session begun under stress. Stress only
+    /// tightens: a configured limit already stricter than its stress counterpart is kept.
+    /// </summary>
+    public SmtpOptions UnderStress()
+    {
+        var stressed = (SmtpOptions)MemberwiseClone();
+        stressed.CommandTimeout = StressCommandTimeout < CommandTimeout ? StressCommandTimeout : CommandTimeout;
+        stressed.DataIdleTimeout = StressDataIdleTimeout < DataIdleTimeout ? StressDataIdleTimeout : DataIdleTimeout;
+        stressed.MaxErrors = Math.Min(StressMaxErrors, MaxErrors);
+        stressed.MaxJunkCommands = Math.Min(StressMaxJunkCommands, MaxJunkCommands);
+        return stressed;
+    }
+
+    /// <summary>
     /// SMTP connections one gateway serves at once; one more is greeted with 421 4.7.0 and closed, so a
     /// flood cannot exhaust memory or file descriptors.
     /// </summary>
