@@ -1,6 +1,5 @@
 using EmailAI.Gateway.Smtp;
 using EmailAI.Protocols.Smtp;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EmailAI.Tests.Smtp;
@@ -65,7 +64,7 @@ public sealed class SmtpStressTests
     [Fact]
     public void Transitions_OnAndOff_LoggedOnceEach()
     {
-        var logger = new ListLogger();
+        var logger = new CapturingLogger<SmtpStress>();
         var stress = new SmtpStress(logger);
         var small = new SmtpOptions { MaxConnections = 2, StressThreshold = 1 };
 
@@ -79,18 +78,5 @@ public sealed class SmtpStressTests
         Assert.Equal(2, logger.Lines.Count);
         Assert.StartsWith("SMTP stress mode on: 2 of 2 connections open", logger.Lines[0]);
         Assert.StartsWith("SMTP stress mode off: 1 of 2 connections open", logger.Lines[1]);
-    }
-
-    private sealed class ListLogger : ILogger<SmtpStress>
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Add(formatter(state, exception));
     }
 }
