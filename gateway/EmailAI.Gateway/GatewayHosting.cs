@@ -57,6 +57,8 @@ public static class GatewayHosting
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AuthorisedClientCache>>()));
         builder.Services.AddSingleton(NewLimiter);
+        builder.Services.AddSingleton<ClientErrorHistory>();
+        builder.Services.AddSingleton<SmtpStress>();
         builder.Services.AddSingleton<ClusterConnection>();
         builder.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnection>());
         builder.Services.AddKeyedSingleton(Pop3ConnectionHandler.LimiterKey, (sp, _) => NewLimiter(sp));

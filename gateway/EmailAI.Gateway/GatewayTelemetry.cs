@@ -40,6 +40,29 @@ public static class GatewayTelemetry
     public static readonly UpDownCounter<long> SmtpActiveSessions =
         Meter.CreateUpDownCounter<long>("emailai.smtp.active_sessions", "{session}", "SMTP sessions open now");
 
+    /// <summary>
+    /// SMTP sessions a limit ended, by <c>limit</c>: the SmtpOptions property (CommandTimeout, DataIdleTimeout,
+    /// MinDataRate, MaxDataDuration, MaxSessionDuration, MaxJunkCommands, MaxErrors).
+    /// </summary>
+    public static readonly Counter<long> SmtpSessionsLimited =
+        Meter.CreateCounter<long>("emailai.smtp.sessions_limited", "{session}", "SMTP sessions ended by a limit, by limit");
+
+    public static readonly Counter<long> SmtpTarpitDelays =
+        Meter.CreateCounter<long>("emailai.smtp.tarpit_delays", "{reply}", "SMTP error replies delayed by the error tarpit (past SoftErrorLimit)");
+
+    public static readonly Counter<double> SmtpTarpitSeconds =
+        Meter.CreateCounter<double>("emailai.smtp.tarpit_delay", "s", "Time SMTP error replies were held back by the error tarpit");
+
+    public static readonly Counter<long> SmtpStressedSessions =
+        Meter.CreateCounter<long>("emailai.smtp.stressed_sessions", "{session}", "SMTP sessions begun under stress mode (StressThreshold reached), with the stress limits");
+
+    /// <summary>1 while new SMTP sessions get the stress limits (SmtpOptions.StressThreshold reached), else 0.</summary>
+    public static readonly ObservableGauge<int> SmtpStressMode =
+        Meter.CreateObservableGauge("emailai.smtp.stress", () => StressSource?.Invoke() == true ? 1 : 0, "{mode}", "1 while SMTP stress mode is on");
+
+    /// <summary>Set by the host to its <see cref="Smtp.SmtpStress"/>, for the gauge.</summary>
+    internal static Func<bool>? StressSource { get; set; }
+
     public static readonly Counter<long> MessagesAccepted =
         Meter.CreateCounter<long>("emailai.smtp.messages_accepted", "{message}", "Messages answered 250 after a durable commit");
 

@@ -30,7 +30,9 @@ namespace EmailAI.Gateway.Smtp;
 /// deadlines, write timeout and reply bound apply); a failed handshake ends the connection.
 /// AUTH's services (<see cref="ICredentialVerifier"/>, <see cref="ISenderPolicy"/>) are taken from DI when
 /// registered; without them the session offers no AUTH. The client's country comes from the node's
-/// <see cref="ICountryLocator"/>, once per connection.
+/// <see cref="ICountryLocator"/>, once per connection, and its standing (errors of its client group in other sessions)
+/// from <see cref="ClientErrorHistory"/>. A reply batch the session delays (the error tarpit,
+/// <see cref="SmtpSession.TakeReplyDelay"/>) is written after that delay.
 /// </summary>
 public sealed class SmtpConnectionHandler(
     IOptions<SmtpOptions> smtpOptions,
@@ -42,6 +44,8 @@ public sealed class SmtpConnectionHandler(
     ClusterConnection cluster,
     TlsHandshake tls,
     ICountryLocator locations,
+    ClientErrorHistory errorHistory,
+    SmtpStress stress,
     IServiceProvider services,
     ILogger<SmtpConnectionHandler> logger) : LimitedConnectionHandler(connectionLimiter, cluster, tls, logger)
 {
@@ -60,11 +64,26 @@ public sealed class SmtpConnectionHandler(
 
     protected override async Task RunSessionAsync(ConnectionContext connection, IPAddress remote, ListenerEndpoint endpoint, TlsSessionInfo? implicitTls)
     {
-        var options = smtpOptions.Value;
+        var configured = smtpOptions.Value;
+        GatewayTelemetry.StressSource ??= () => stress.Stressed;
+        // Postfix's stress mode: a session begun with most slots taken gets the short timeouts and error limits.
+        var options = stress.Enter(configured);
+        try
+        {
+            await RunSessionAsync(connection, remote, endpoint, implicitTls, options);
+        }
+        finally
+        {
+            stress.Leave(configured);
+        }
+    }
+
+    private async Task RunSessionAsync(ConnectionContext connection, IPAddress remote, ListenerEndpoint endpoint, TlsSessionInfo? implicitTls, SmtpOptions options)
+    {
         var log = new SmtpSessionLog(logger);
         // The certificate store always holds a certificate (configured or self-signed), so TLS is always available.
         // The country is looked up once, here, for the address the session decides by (after any PROXY header).
-        var context = new SmtpSessionContext(endpoint.Smtp, TlsAvailable: true, implicitTls, _credentials, _senders, locations.Lookup(remote), _storage);
+        var context = new SmtpSessionContext(endpoint.Smtp, TlsAvailable: true, implicitTls, _credentials, _senders, locations.Lookup(remote), Standing: errorHistory.For(remote), Storage: _storage);
         var session = new SmtpSession(options, context, connection.ConnectionId, remote, policy, sink, time, log);
         var input = connection.Transport.Input;
         var stopping = lifetime.ApplicationStopping;
@@ -129,6 +148,8 @@ public sealed class SmtpConnectionHandler(
                         break;
                     }
 
+                    await TarpitAsync(session.TakeReplyDelay(), stopping);
+
                     writable = await WriteAsync(connection, replies);
                     replies.Clear();
                     if (!writable || session.IsClosed || session.TlsRequested || buffer.IsEmpty)
@@ -161,8 +182,35 @@ public sealed class SmtpConnectionHandler(
         }
         finally
         {
+            if (session.EndedBy is { } limit)
+            {
+                GatewayTelemetry.SmtpSessionsLimited.Add(1, new KeyValuePair<string, object?>("limit", limit.ToString()));
+            }
+
             GatewayTelemetry.SmtpActiveSessions.Add(-1);
             log.Disconnected(session.Info, session.Counts);
+        }
+    }
+
+    /// <summary>
+    /// The error tarpit's wait before a batch is written (on the session's clock). Shutdown cuts it short: the reply
+    /// goes out and the session gets its 421 4.3.2 next.
+    /// </summary>
+    private async ValueTask TarpitAsync(TimeSpan delay, CancellationToken stopping)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        GatewayTelemetry.SmtpTarpitDelays.Add(1);
+        GatewayTelemetry.SmtpTarpitSeconds.Add(delay.TotalSeconds);
+        try
+        {
+            await Task.Delay(delay, time, stopping);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
         }
     }
 

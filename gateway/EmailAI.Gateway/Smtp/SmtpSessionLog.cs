@@ -11,18 +11,41 @@ namespace EmailAI.Gateway.Smtp;
 /// with client, HELO, sender, recipient, reply and reason, one <c>accepted</c> line per recipient with its
 /// route and the authenticated user (sasl_username, <c>-</c> for none) under the queue id the 250 showed, and disconnect with the session's counts. Every value that came
 /// from the client is escaped with <see cref="LogText.Escape"/>, so control characters cannot reach the log.
+/// Refusals the session marks <see cref="SmtpRejection.Aggregated"/> (the client is past
+/// <see cref="SmtpOptions.SoftErrorLimit"/>) are only counted, by reply code, and summed up in one line before the
+/// disconnect line: an address harvester once cost a 243-byte line per guess. One instance per session; not thread-safe.
 /// </summary>
 public sealed class SmtpSessionLog(ILogger logger) : ISmtpSessionEvents
 {
+    private readonly SortedDictionary<int, int> _unlogged = [];
+
     public void Connected(IPAddress remote) =>
         logger.LogInformation("connect from [{ClientAddress}]", remote);
 
-    public void Disconnected(SmtpSessionInfo session, SmtpSessionCounts counts) =>
+    public void Disconnected(SmtpSessionInfo session, SmtpSessionCounts counts)
+    {
+        if (_unlogged.Count > 0)
+        {
+            logger.LogInformation(
+                "refusals of [{ClientAddress}] not logged individually (past SoftErrorLimit): {Unlogged} ({ByCode})",
+                session.RemoteAddress,
+                _unlogged.Values.Sum(),
+                string.Join(' ', _unlogged.Select(pair => $"{pair.Key}={pair.Value}")));
+        }
+
         logger.LogInformation(
             "disconnect from [{ClientAddress}] helo=<{Helo}> commands={Commands} recipients={Recipients} messages={Messages} errors={Errors}",
             session.RemoteAddress, LogText.Escape(session.HeloName), counts.Commands, counts.Recipients, counts.Messages, counts.Errors);
+    }
 
-    public void Rejected(SmtpRejection rejection) =>
+    public void Rejected(SmtpRejection rejection)
+    {
+        if (rejection.Aggregated)
+        {
+            _unlogged[rejection.Reply.Code] = _unlogged.GetValueOrDefault(rejection.Reply.Code) + 1;
+            return;
+        }
+
         logger.LogInformation(
             "{QueueId}: reject: {Command} from [{ClientAddress}]: {Reply}; reason={Reason} from={Sender} to={Recipient} proto={Protocol} helo=<{Helo}>",
             rejection.QueueId ?? "NOQUEUE",
@@ -34,6 +57,7 @@ public sealed class SmtpSessionLog(ILogger logger) : ISmtpSessionEvents
             LogText.Escape(rejection.Recipient ?? "-"),
             rejection.Protocol,
             LogText.Escape(rejection.HeloName));
+    }
 
     public void Accepted(SmtpEnvelope envelope, long size)
     {

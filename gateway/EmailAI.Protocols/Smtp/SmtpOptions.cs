@@ -83,6 +83,98 @@ public sealed class SmtpOptions : IConnectionLimitOptions
     public TimeSpan DataIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// Slowest message text a client may send after 354, in octets per second (Postfix 3.7's smtpd_min_data_rate,
+    /// 500; 0 turns it off and <see cref="DataIdleTimeout"/> is a plain idle timeout). Postfix's per-record deadline:
+    /// the budget for the next read starts at <see cref="DataIdleTimeout"/>, each read spends the time it waited and
+    /// earns back octets ÷ rate seconds, never more than <see cref="DataIdleTimeout"/>. Stops a client that holds a
+    /// slot by trickling one octet just inside the idle timeout (1 octet every 5 s once held all 1,000 slots from 20
+    /// addresses). Exhausted: 421 4.4.2, the partial message dropped.
+    /// </summary>
+    public int MinDataRate { get; set; } = 500;
+
+    /// <summary>
+    /// Longest DATA phase, from 354 to the final dot (Postfix has no such bound; 10 MB at 2.8 KB/s take an hour).
+    /// Stops an endless line (or message) sent just fast enough to satisfy <see cref="MinDataRate"/>. Past it:
+    /// 421 4.4.2, nothing stored.
+    /// </summary>
+    public TimeSpan MaxDataDuration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Commands that make no progress a session may send (Postfix's smtpd_junk_command_limit, 100): NOOP, RSET, HELP,
+    /// VRFY, EXPN, ETRN and every HELO/EHLO after the first of a TLS phase. Past it each one also counts toward
+    /// <see cref="MaxErrors"/>, as in Postfix, so the error limit ends the session. Reset when a message is accepted
+    /// (250 after DATA). Stops a client that holds a slot with NOOP inside the command timeout.
+    /// </summary>
+    public int MaxJunkCommands { get; set; } = 100;
+
+    /// <summary>
+    /// Longest session (Postfix has none). Checked at command boundaries: the first command after it, or the host's
+    /// wait reaching it, gets 421 4.4.2 "Session time limit exceeded" and the connection closes; a message in DATA is
+    /// bounded by <see cref="MaxDataDuration"/> instead and may finish. Stops a client that holds a slot for ever with
+    /// commands that each look useful.
+    /// </summary>
+    public TimeSpan MaxSessionDuration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Errors a client may make before each further error reply is delayed (Postfix's smtpd_soft_error_limit, 10).
+    /// Counted per client group (<see cref="ClientIpv6PrefixLength"/>) over <see cref="ErrorHistoryWindow"/> when
+    /// the host keeps a history (<see cref="IClientStanding"/>), else per session, so an address harvester that
+    /// reconnects every few errors is still slowed down. Past it refusals are also counted rather than logged one
+    /// line each.
+    /// </summary>
+    public int SoftErrorLimit { get; set; } = 10;
+
+    /// <summary>
+    /// Delay per error past <see cref="SoftErrorLimit"/> (Postfix's smtpd_error_sleep_time, 1 s): the n-th error reply
+    /// waits ErrorSleepTime × (n − SoftErrorLimit), at most <see cref="MaxErrorSleepTime"/>. Stops RCPT enumeration
+    /// at full speed (20,084 addresses/s from one address before).
+    /// </summary>
+    public TimeSpan ErrorSleepTime { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest delay of one error reply (ours; Postfix's delay does not grow), so a slot is not held for long by the tarpit itself.</summary>
+    public TimeSpan MaxErrorSleepTime { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a client group's errors are remembered across sessions for <see cref="SoftErrorLimit"/> (Postfix's anvil_rate_time_unit is 60 s; ours is longer because harvesters pace themselves).</summary>
+    public TimeSpan ErrorHistoryWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Client groups the error history keeps at once; past it the group with the oldest error is forgotten, so a flood of addresses cannot exhaust memory.</summary>
+    public int ErrorHistoryCapacity { get; set; } = 10_000;
+
+    /// <summary>
+    /// Share of <see cref="MaxConnections"/> open at which new sessions get the stress limits below (Postfix's
+    /// STRESS_README: smtpd's stress mode when its process limit is reached; ours starts earlier so a slot is still
+    /// free for the next legitimate sender). A flood of idle or slow clients is then shed within seconds. 0 or less
+    /// turns stress mode off; the host logs when it starts and ends.
+    /// </summary>
+    public double StressThreshold { get; set; } = 0.8;
+
+    /// <summary><see cref="CommandTimeout"/> of a session begun under stress (Postfix's smtpd_timeout under stress: 10 s).</summary>
+    public TimeSpan StressCommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><see cref="DataIdleTimeout"/> of a session begun under stress (Postfix's smtpd_timeout under stress: 10 s).</summary>
+    public TimeSpan StressDataIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><see cref="MaxErrors"/> of a session begun under stress (Postfix's smtpd_hard_error_limit under stress: 1).</summary>
+    public int StressMaxErrors { get; set; } = 1;
+
+    /// <summary><see cref="MaxJunkCommands"/> of a session begun under stress (Postfix's smtpd_junk_command_limit under stress: 1).</summary>
+    public int StressMaxJunkCommands { get; set; } = 1;
+
+    /// <summary>
+    /// A copy of these options with the stress limits in force, for one session begun under stress. Stress only
+    /// tightens: a configured limit already stricter than its stress counterpart is kept.
+    /// </summary>
+    public SmtpOptions UnderStress()
+    {
+        var stressed = (SmtpOptions)MemberwiseClone();
+        stressed.CommandTimeout = StressCommandTimeout < CommandTimeout ? StressCommandTimeout : CommandTimeout;
+        stressed.DataIdleTimeout = StressDataIdleTimeout < DataIdleTimeout ? StressDataIdleTimeout : DataIdleTimeout;
+        stressed.MaxErrors = Math.Min(StressMaxErrors, MaxErrors);
+        stressed.MaxJunkCommands = Math.Min(StressMaxJunkCommands, MaxJunkCommands);
+        return stressed;
+    }
+
+    /// <summary>
     /// SMTP connections one gateway serves at once; one more is greeted with 421 4.7.0 and closed, so a
     /// flood cannot exhaust memory or file descriptors.
     /// </summary>
@@ -113,7 +205,8 @@ public sealed class SmtpOptions : IConnectionLimitOptions
     public TimeSpan ConnectionRateWindow { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Leading bits of an IPv6 client address that name one client for the per-client limits (default 64: a /64
+    /// Leading bits of an IPv6 client address that name one client for the per-client limits and the error tarpit's
+    /// history (default 64: a /64
     /// is what one host or site is commonly given, RFC 6177). Without it one host with a /64 could open 2^64
     /// "clients". IPv4 clients are counted per address, IPv4-mapped IPv6 as the IPv4 address. 0–128 (a value
     /// outside is taken as the nearest end).

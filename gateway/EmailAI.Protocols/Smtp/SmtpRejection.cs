@@ -25,4 +25,10 @@ public sealed record SmtpRejection(IPAddress RemoteAddress, string Command, Smtp
 
     /// <summary>Why, for the log: the policy's reason, the limit that was reached, the defect in the message.</summary>
     public string? Reason { get; init; }
+
+    /// <summary>
+    /// The client's errors had passed <see cref="SmtpOptions.SoftErrorLimit"/> and the reply does not end the session:
+    /// the log counts this refusal (by reply code) instead of writing a line for it, and says how many at disconnect.
+    /// </summary>
+    public bool Aggregated { get; init; }
 }

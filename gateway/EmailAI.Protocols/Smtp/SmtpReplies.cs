@@ -67,6 +67,8 @@ public static class SmtpReplies
     public static readonly SmtpReply BareLineEnding =
         new(554, "5.6.0", "Message contains a bare CR or LF; lines must end in CRLF (RFC 5321 §2.3.8)");
     public static readonly SmtpReply Timeout = new(421, "4.4.2", "Timeout exceeded, closing connection");
+    public static readonly SmtpReply DataTimeLimit = new(421, "4.4.2", "Data time limit exceeded, closing connection");
+    public static readonly SmtpReply SessionTimeLimit = new(421, "4.4.2", "Session time limit exceeded, closing connection");
     public static readonly SmtpReply TooManyErrors = new(421, "4.7.0", "Too many errors, closing connection");
     public static readonly SmtpReply TooManyConnections = new(421, "4.7.0", "Too many connections, try again later");
 

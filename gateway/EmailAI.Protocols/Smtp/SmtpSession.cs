@@ -39,6 +39,19 @@ public sealed class SmtpSession
     private int _errors;
     private int _excessRecipients;
 
+    // Slot holding (issue 12): MaxSessionDuration, MaxJunkCommands and the error tarpit.
+    private readonly DateTimeOffset _sessionEndsAt;
+    private int _junkCommands;
+    private int _errorsSinceDelivery;
+    private int _hellos;
+    private bool _junkError;
+    private TimeSpan _replyDelay;
+
+    // The DATA phase: MaxDataDuration's end and MinDataRate's per-read budget (Postfix's per-record deadline).
+    private DateTimeOffset _dataEndsAt;
+    private DateTimeOffset _dataLastRead;
+    private TimeSpan _dataBudget;
+
     // Current transaction (RFC 5321 §3.3).
     private SmtpPath? _sender;
     private bool _utf8;
@@ -103,7 +116,8 @@ public sealed class SmtpSession
         _policy = policy;
         _sink = sink;
         _time = time;
-        Deadline = time.GetUtcNow() + options.CommandTimeout;
+        _sessionEndsAt = time.GetUtcNow() + options.MaxSessionDuration;
+        Deadline = CommandDeadline();
         _framer = new CommandLineFramer(options.MaxCommandLineLength);
         _dataFramer = new SmtpDataFramer(options);
     }
@@ -154,13 +168,16 @@ public sealed class SmtpSession
         _authenticated = null;
         _sasl = null;
         _state = SmtpState.Connected;
-        Deadline = _time.GetUtcNow() + _options.CommandTimeout;
+        _hellos = 0;
+        Deadline = CommandDeadline();
     }
 
     /// <summary>
     /// When the session gives up waiting: <see cref="SmtpOptions.CommandTimeout"/> after the last reply in
-    /// command mode (trickled bytes do not extend it), <see cref="SmtpOptions.DataIdleTimeout"/> after the
-    /// last bytes while in DATA.
+    /// command mode (trickled bytes do not extend it), never past <see cref="SmtpOptions.MaxSessionDuration"/>; in DATA
+    /// the last read plus what is left of its budget (<see cref="SmtpOptions.MinDataRate"/>; a plain
+    /// <see cref="SmtpOptions.DataIdleTimeout"/> after the last bytes when the rate is off), never past
+    /// <see cref="SmtpOptions.MaxDataDuration"/> after 354.
     /// </summary>
     public DateTimeOffset Deadline { get; private set; }
 
@@ -185,6 +202,27 @@ public sealed class SmtpSession
     /// <summary>What the session did so far, for the disconnect log line.</summary>
     public SmtpSessionCounts Counts => new(_commands, _acceptedRecipients, _messages, _errors);
 
+    /// <summary>The limit that ended the session (for the metric), or null: it is open, or it ended otherwise (QUIT, the client).</summary>
+    public SmtpSessionLimit? EndedBy { get; private set; }
+
+    /// <summary>
+    /// The error tarpit's delay for the batch of replies just returned by <see cref="ProcessAsync"/> (zero for none),
+    /// once: the host waits it, on this session's clock, before writing the batch. A batch ends after a delayed reply,
+    /// so each delayed error is written on its own. <see cref="Deadline"/> is moved on by the delay, so the client's
+    /// time to answer starts when it sees the reply.
+    /// </summary>
+    public TimeSpan TakeReplyDelay()
+    {
+        var delay = _replyDelay;
+        _replyDelay = TimeSpan.Zero;
+        if (delay > TimeSpan.Zero && !_closed && !_inData)
+        {
+            Deadline = Earliest(Deadline + delay, _sessionEndsAt);
+        }
+
+        return delay;
+    }
+
     /// <summary>The 220 greeting (RFC 5321 §4.3.1).</summary>
     public SmtpReply Start() => SmtpReplies.Greeting(_options.ServerDomain);
 
@@ -194,18 +232,80 @@ public sealed class SmtpSession
     /// </summary>
     public SmtpReply? CheckTimeout()
     {
-        if (_closed || _time.GetUtcNow() < Deadline)
+        var now = _time.GetUtcNow();
+        if (_closed || now < Deadline)
         {
             return null;
         }
 
+        return Expire(now);
+    }
+
+    /// <summary>
+    /// Closes the session on the limit that <paramref name="now"/> has passed (the caller checked one has): in DATA
+    /// <see cref="SmtpOptions.MaxDataDuration"/> or the data budget, else <see cref="SmtpOptions.MaxSessionDuration"/>
+    /// or the command timeout. Reports it and drops any partial message; the reply is the caller's to send.
+    /// </summary>
+    private SmtpReply Expire(DateTimeOffset now)
+    {
         _closed = true;
         BeginCommand(_inData ? "timeout after DATA" : "timeout", count: false);
         _logSender = _sender?.ToString();
-        _logReason = _inData ? $"no data for {_options.DataIdleTimeout}" : $"no complete command within {_options.CommandTimeout}";
-        Report(SmtpReplies.Timeout);
+        var reply = SmtpReplies.Timeout;
+        if (_inData && now >= _dataEndsAt)
+        {
+            EndedBy = SmtpSessionLimit.MaxDataDuration;
+            reply = SmtpReplies.DataTimeLimit;
+            _logReason = $"DATA longer than {_options.MaxDataDuration} (MaxDataDuration)";
+        }
+        else if (_inData && _dataBudget < _options.DataIdleTimeout)
+        {
+            // The last read left less than a full budget: the client sent slower than the rate, not nothing.
+            EndedBy = SmtpSessionLimit.MinDataRate;
+            _logReason = $"message text slower than {_options.MinDataRate} octets/s (MinDataRate) after {_dataFramer.Size} octets";
+        }
+        else if (_inData)
+        {
+            EndedBy = SmtpSessionLimit.DataIdleTimeout;
+            _logReason = $"no data for {_options.DataIdleTimeout}";
+        }
+        else if (now >= _sessionEndsAt)
+        {
+            EndedBy = SmtpSessionLimit.MaxSessionDuration;
+            reply = SmtpReplies.SessionTimeLimit;
+            _command = "session time limit";
+            _logReason = $"session longer than {_options.MaxSessionDuration} (MaxSessionDuration)";
+        }
+        else
+        {
+            EndedBy = SmtpSessionLimit.CommandTimeout;
+            _logReason = $"no complete command within {_options.CommandTimeout}";
+        }
+
+        Report(reply);
         ResetTransaction();
-        return SmtpReplies.Timeout;
+        return reply;
+    }
+
+    private DateTimeOffset CommandDeadline() => Earliest(_time.GetUtcNow() + _options.CommandTimeout, _sessionEndsAt);
+
+    private DateTimeOffset DataDeadline() => Earliest(_dataLastRead + _dataBudget, _dataEndsAt);
+
+    private static DateTimeOffset Earliest(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    /// <summary>
+    /// A read of <paramref name="octets"/> of message text at <paramref name="now"/> (Postfix's per-record deadline,
+    /// smtpd_min_data_rate): the wait since the last read is spent from the budget, octets ÷ MinDataRate seconds are
+    /// earned back, and the budget never exceeds <see cref="SmtpOptions.DataIdleTimeout"/>.
+    /// </summary>
+    private void SpendDataBudget(DateTimeOffset now, long octets)
+    {
+        var idle = _options.DataIdleTimeout;
+        _dataBudget = _options.MinDataRate <= 0
+            ? idle
+            : TimeSpan.FromTicks(Math.Min(idle.Ticks, (_dataBudget - (now - _dataLastRead)).Ticks + (long)(octets * (double)TimeSpan.TicksPerSecond / _options.MinDataRate)));
+        _dataLastRead = now;
+        Deadline = DataDeadline();
     }
 
     /// <summary>
@@ -228,8 +328,9 @@ public sealed class SmtpSession
                 replyBytes += replies[replied].WireLength;
             }
 
-            // At least one command per call, whatever the bound is set to, so the host always makes progress.
-            if (replyBytes > 0 && replyBytes >= _options.MaxPendingReplyBytes)
+            // At least one command per call, whatever the bound is set to, so the host always makes progress. A reply
+            // the tarpit delays ends its batch: the host waits, then writes it.
+            if ((replyBytes > 0 && replyBytes >= _options.MaxPendingReplyBytes) || _replyDelay > TimeSpan.Zero)
             {
                 break;
             }
@@ -242,8 +343,16 @@ public sealed class SmtpSession
 
             if (_inData)
             {
-                Deadline = _time.GetUtcNow() + _options.DataIdleTimeout;
+                var now = _time.GetUtcNow();
+                if (now >= Deadline)
+                {
+                    // These bytes came after the budget (or MaxDataDuration) ran out: the host's wait and their arrival raced.
+                    replies.Add(Expire(now));
+                    break;
+                }
+
                 var ended = _dataFramer.Frame(rest, _message, out position);
+                SpendDataBudget(now, rest.Slice(0, position).Length);
                 if (!ended)
                 {
                     break;
@@ -258,6 +367,13 @@ public sealed class SmtpSession
             if (kind == FramedLineKind.NeedMoreData)
             {
                 return position;
+            }
+
+            if (_time.GetUtcNow() >= _sessionEndsAt)
+            {
+                // A command boundary past MaxSessionDuration: nothing more is executed.
+                replies.Add(Expire(_time.GetUtcNow()));
+                break;
             }
 
             if (_sasl is not null)
@@ -323,6 +439,7 @@ public sealed class SmtpSession
         // Anything that looks like AUTH (a tab or spaces around it, no space after it) is logged as the bare verb:
         // an "AUTH\tPLAIN <base64>" answered 500 once put a user's password in the log.
         _command = line.TrimStart().StartsWith("AUTH", StringComparison.OrdinalIgnoreCase) ? "AUTH" : line;
+        _junkError = false;
         _logSender = null;
         _logRecipient = null;
         _logQueueId = null;
@@ -332,6 +449,7 @@ public sealed class SmtpSession
     private void Report(SmtpReply reply) =>
         _events?.Rejected(new SmtpRejection(_remoteAddress, _command, reply)
         {
+            Aggregated = !_closed && ClientErrors > _options.SoftErrorLimit,
             HeloName = _heloName,
             Protocol = _extended ? "ESMTP" : "SMTP",
             Sender = _logSender ?? _sender?.ToString(),
@@ -340,33 +458,79 @@ public sealed class SmtpSession
             Reason = _logReason,
         });
 
+    /// <summary>
+    /// Errors of this client that the tarpit counts: this session's since its last accepted message and its client
+    /// group's in other recent sessions.
+    /// </summary>
+    private int ClientErrors => _errorsSinceDelivery + (_context.Standing?.PriorErrors ?? 0);
+
+    /// <summary>
+    /// A temporary reply about this server's own state, not the client's conduct, which never counts as the client's
+    /// error (nor feeds the tarpit): mail system trouble (4.3.x: 451 4.3.0, 452 4.3.1 storage), network or routing
+    /// trouble (4.4.x: an internal server that cannot be asked), and AUTH's temporary failure.
+    /// </summary>
+    private static bool IsOurTrouble(SmtpReply reply) =>
+        reply.Equals(SmtpReplies.AuthTemporaryFailure)
+        || (reply.Code is >= 450 and < 460 && reply.EnhancedCode is { } code
+            && (code.StartsWith("4.3.", StringComparison.Ordinal) || code.StartsWith("4.4.", StringComparison.Ordinal)));
+
     private void AddReply(List<SmtpReply> replies, SmtpReply reply)
     {
         replies.Add(reply);
+        Deadline = _inData ? DataDeadline() : CommandDeadline();
+
+        // The client's errors count toward the limit; our own temporary trouble does not, and neither does the
+        // recipient limit until the client has gone MaxRecipientOvershoot past it in this session. A junk command past
+        // MaxJunkCommands is one more error, whatever its reply (Postfix's smtpd_junk_command_limit).
+        var overshoot = reply.Equals(SmtpReplies.TooManyRecipients) && ++_excessRecipients > _options.MaxRecipientOvershoot;
+        var clientError = reply.Code >= 400 && reply.Code != 421
+            && (!reply.Equals(SmtpReplies.TooManyRecipients) || overshoot)
+            && !IsOurTrouble(reply);
+        var errors = _closed ? 0 : (clientError ? 1 : 0) + (_junkError ? 1 : 0);
+        for (var i = 0; i < errors; i++)
+        {
+            _errors++;
+            _errorsSinceDelivery++;
+            _context.Standing?.RecordError();
+        }
+
+        var closes = errors > 0 && _errors >= _options.MaxErrors;
+        if (closes)
+        {
+            _closed = true;
+            EndedBy = _junkError ? SmtpSessionLimit.MaxJunkCommands : SmtpSessionLimit.MaxErrors;
+        }
+
         if (reply.Code >= 400 || reply.Equals(SmtpReplies.CrossProtocol))
         {
             Report(reply);
         }
 
-        Deadline = _time.GetUtcNow() + (_inData ? _options.DataIdleTimeout : _options.CommandTimeout);
-
-        // The client's errors count toward the limit; our own temporary trouble does not, and neither does the
-        // recipient limit until the client has gone MaxRecipientOvershoot past it in this session.
-        var overshoot = reply.Equals(SmtpReplies.TooManyRecipients) && ++_excessRecipients > _options.MaxRecipientOvershoot;
-        var clientError = reply.Code >= 400 && reply.Code != 421
-            && (!reply.Equals(SmtpReplies.TooManyRecipients) || overshoot)
-            && !reply.Equals(SmtpReplies.TemporaryFailure) && !reply.Equals(SmtpReplies.AuthTemporaryFailure)
-            && !reply.Equals(SmtpReplies.InsufficientStorage);
-        if (clientError && !_closed)
+        if (closes)
         {
-            _errors++;
-            if (_errors >= _options.MaxErrors)
-            {
-                replies.Add(SmtpReplies.TooManyErrors);
-                _logReason = $"{_errors} errors in this session (MaxErrors)";
-                Report(SmtpReplies.TooManyErrors);
-                _closed = true;
-            }
+            replies.Add(SmtpReplies.TooManyErrors);
+            _logReason = _junkError
+                ? $"{_errors} errors in this session (MaxErrors), the last {_junkCommands - _options.MaxJunkCommands} of them commands past MaxJunkCommands ({_options.MaxJunkCommands})"
+                : $"{_errors} errors in this session (MaxErrors)";
+            Report(SmtpReplies.TooManyErrors);
+        }
+        else if (errors > 0 && ClientErrors > _options.SoftErrorLimit)
+        {
+            // Postfix's smtpd_error_sleep_time, growing with each error past the soft limit and capped.
+            var excess = ClientErrors - _options.SoftErrorLimit;
+            var delay = TimeSpan.FromTicks((long)Math.Min((double)_options.ErrorSleepTime.Ticks * excess, _options.MaxErrorSleepTime.Ticks));
+            _replyDelay = delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
+        }
+
+        _junkError = false;
+    }
+
+    /// <summary>A command that makes no progress (NOOP, RSET, …): past <see cref="SmtpOptions.MaxJunkCommands"/> it is also an error.</summary>
+    private void Junk()
+    {
+        if (++_junkCommands > _options.MaxJunkCommands)
+        {
+            _junkError = true;
         }
     }
 
@@ -377,10 +541,14 @@ public sealed class SmtpSession
         var args = space < 0 ? "" : line[(space + 1)..];
         switch (verb)
         {
-            case "EHLO":
-                return Hello(args, extended: true);
-            case "HELO":
-                return Hello(args, extended: false);
+            case "EHLO" or "HELO":
+                // The first of each TLS phase is progress; every later one (RFC 5321 §4.1.4 allows them) is junk.
+                if (++_hellos > 1)
+                {
+                    Junk();
+                }
+
+                return Hello(args, extended: verb == "EHLO");
             case "MAIL":
                 return await MailAsync(args, cancellationToken);
             case "AUTH":
@@ -390,6 +558,7 @@ public sealed class SmtpSession
             case "DATA":
                 return Data(args);
             case "RSET":
+                Junk();
                 if (args.Length > 0)
                 {
                     return SmtpReplies.NoArguments;
@@ -398,14 +567,17 @@ public sealed class SmtpSession
                 ResetTransaction();
                 return SmtpReplies.ResetOk;
             case "NOOP":
+                Junk();
                 return SmtpReplies.Ok;
             case "QUIT":
                 _closed = true;
                 ResetTransaction();
                 return SmtpReplies.Closing(_options.ServerDomain);
             case "VRFY":
+                Junk();
                 return args.Length == 0 ? SmtpReplies.NoArguments with { Lines = ["Syntax: VRFY address"] } : SmtpReplies.CannotVerify;
             case "HELP":
+                Junk();
                 return SmtpReplies.Help;
             case "GET" or "POST" or "HEAD" or "PUT" or "CONNECT":
                 // Cross-protocol requests (a browser or proxy aimed at the SMTP port): hang up at once.
@@ -413,7 +585,10 @@ public sealed class SmtpSession
                 return SmtpReplies.CrossProtocol;
             case "STARTTLS":
                 return StartTls(args);
-            case "EXPN" or "TURN" or "ETRN" or "ATRN" or "BDAT" or "SEND" or "SOML" or "SAML":
+            case "EXPN" or "ETRN":
+                Junk();
+                return SmtpReplies.CommandNotImplemented;
+            case "TURN" or "ATRN" or "BDAT" or "SEND" or "SOML" or "SAML":
                 return SmtpReplies.CommandNotImplemented;
             default:
                 return SmtpReplies.CommandUnrecognized;
@@ -796,6 +971,9 @@ public sealed class SmtpSession
         _dataFramer.Reset();
         _queueId = SmtpQueueId.New(_time.GetUtcNow());
         _receivedAt = _time.GetUtcNow();
+        _dataLastRead = _receivedAt;
+        _dataBudget = _options.DataIdleTimeout;
+        _dataEndsAt = _receivedAt + _options.MaxDataDuration;
         _message.ResetWrittenCount();
         WriteTraceHeader();
         return SmtpReplies.StartMailInput;
@@ -932,6 +1110,11 @@ public sealed class SmtpSession
 
             if (reply.IsPositive)
             {
+                // As Postfix resets its junk and error-delay counts once mail is delivered: this client is doing what
+                // SMTP is for. MaxErrors still counts the whole session.
+                _junkCommands = 0;
+                _errorsSinceDelivery = 0;
+                _context.Standing?.RecordDelivery();
                 _messages++;
                 _events?.Accepted(envelope, content.Length);
             }

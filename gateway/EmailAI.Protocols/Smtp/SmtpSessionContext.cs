@@ -12,6 +12,7 @@ namespace EmailAI.Protocols.Smtp;
 /// <param name="Credentials">Checks AUTH credentials; null offers no AUTH.</param>
 /// <param name="Senders">Decides the envelope sender of an authenticated session; null accepts any.</param>
 /// <param name="Location">The client's country, looked up once for the connection; null when the node has no location database.</param>
+/// <param name="Standing">The client group's recent errors in other sessions, for the error tarpit; null counts this session's only.</param>
 /// <param name="Storage">Whether the store is short of space (MAIL then gets 452 4.3.1); null never is.</param>
 public sealed record SmtpSessionContext(
     SmtpEndpoint Endpoint,
@@ -20,6 +21,7 @@ public sealed record SmtpSessionContext(
     ICredentialVerifier? Credentials = null,
     ISenderPolicy? Senders = null,
     ClientLocation? Location = null,
+    IClientStanding? Standing = null,
     IStorageSpace? Storage = null)
 {
     /// <summary>Port 25 without TLS or AUTH: what a session got before issue 10 (most engine tests).</summary>

@@ -53,9 +53,14 @@ public sealed class SmtpHalfCloseTests(SmtpEndToEndFixture fixture) : IClassFixt
     {
         // 20,000 replies (1.6 MB) are more than one batch and more than the socket buffers: the burst is answered
         // through write back-pressure after the client's FIN.
+        // HELP is a junk command: a server of its own lets this session send more than MaxJunkCommands.
         const int count = 20_000;
+        await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string>
+        {
+            ["EmailAI:Smtp:MaxJunkCommands"] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(IPAddress.Loopback, Server.SmtpPort).WaitAsync(SmtpConversation.ReplyTimeout);
+        await socket.ConnectAsync(IPAddress.Loopback, server.SmtpPort).WaitAsync(SmtpConversation.ReplyTimeout);
         var burst = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("HELP\r\n", count)) + "QUIT\r\n");
 
         var sending = Task.Run(async () =>

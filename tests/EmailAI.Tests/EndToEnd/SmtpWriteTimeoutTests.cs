@@ -19,6 +19,8 @@ public sealed class SmtpWriteTimeoutTests
         await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string>
         {
             ["EmailAI:Smtp:WriteTimeout"] = WriteTimeout.ToString(),
+            // The flood is HELP, a junk command: without this the junk limit would end the session first.
+            ["EmailAI:Smtp:MaxJunkCommands"] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["EmailAI:Smtp:MaxConnectionsPerClient"] = "1",
             ["EmailAI:Smtp:ExemptLoopback"] = "false",
         });

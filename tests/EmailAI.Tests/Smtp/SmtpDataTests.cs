@@ -133,7 +133,8 @@ public sealed class SmtpDataTests
     [Fact]
     public async Task Data_OneRecipient_TraceFieldNamesHeloIpServerQueueIdRecipientAndDataTime()
     {
-        var harness = new SmtpTestHarness();
+        // The clock moves on more than an hour, past the default MaxSessionDuration.
+        var harness = new SmtpTestHarness(o => o.MaxSessionDuration = TimeSpan.FromHours(2));
         harness.Start();
         await harness.SendAsync("EHLO client.example.net\r\nMAIL FROM:<sender@remote.example>\r\nRCPT TO:<alice@example.com>\r\n");
         harness.Time.Advance(new TimeSpan(1, 2, 3));

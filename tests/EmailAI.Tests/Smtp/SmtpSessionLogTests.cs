@@ -1,30 +1,16 @@
 using System.Net;
 using EmailAI.Gateway.Smtp;
 using EmailAI.Protocols.Smtp;
-using Microsoft.Extensions.Logging;
 
 namespace EmailAI.Tests.Smtp;
 
 /// <summary>The gateway's log lines: Postfix-shaped, and with every client value escaped.</summary>
 public sealed class SmtpSessionLogTests
 {
-    private sealed class CapturingLogger : ILogger
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Add(formatter(state, exception));
-    }
-
     [Fact]
     public void Rejected_HostileCommandAndHelo_PostfixShapedLineWithEscapes()
     {
-        var logger = new CapturingLogger();
+        var logger = new CapturingLogger<SmtpSessionLog>();
         var rejection = new SmtpRejection(IPAddress.Parse("203.0.113.9"), "RCPT TO:<x\u001b[2J@y>\r\nforged", SmtpReplies.RelayDenied)
         {
             HeloName = "evil\0helo",
@@ -46,7 +32,7 @@ public sealed class SmtpSessionLogTests
     [Fact]
     public void Accepted_TwoRecipients_OneLinePerRecipientWithRouteUnderQueueId()
     {
-        var logger = new CapturingLogger();
+        var logger = new CapturingLogger<SmtpSessionLog>();
         Assert.True(SmtpAddressParser.TryParseReversePath("<a@b.example>", false, out var sender, out _));
         Assert.True(SmtpAddressParser.TryParseForwardPath("<c@d.example>", false, out var c, out _));
         Assert.True(SmtpAddressParser.TryParseForwardPath("<e@f.example>", false, out var e, out _));
@@ -65,7 +51,7 @@ public sealed class SmtpSessionLogTests
     [Fact]
     public void Accepted_AuthenticatedSession_NamesTheUserEscaped()
     {
-        var logger = new CapturingLogger();
+        var logger = new CapturingLogger<SmtpSessionLog>();
         Assert.True(SmtpAddressParser.TryParseReversePath("<alice@example.com>", false, out var sender, out _));
         Assert.True(SmtpAddressParser.TryParseForwardPath("<c@d.example>", false, out var c, out _));
         var envelope = new SmtpEnvelope("Q1D3", sender, [new SmtpRecipient(c, new FakeRoute("relay-d"))], "laptop", IPAddress.Loopback, false, DateTimeOffset.UnixEpoch)
@@ -83,10 +69,42 @@ public sealed class SmtpSessionLogTests
     [Fact]
     public void Disconnected_Counts_OneLine()
     {
-        var logger = new CapturingLogger();
+        var logger = new CapturingLogger<SmtpSessionLog>();
 
         new SmtpSessionLog(logger).Disconnected(new SmtpSessionInfo("s1", IPAddress.Loopback, "client.example"), new SmtpSessionCounts(7, 2, 1, 3));
 
         Assert.Equal("disconnect from [127.0.0.1] helo=<client.example> commands=7 recipients=2 messages=1 errors=3", Assert.Single(logger.Lines));
+    }
+
+    [Fact]
+    public void Rejected_Aggregated_CountedByCodeAndSummedUpBeforeTheDisconnectLine()
+    {
+        var logger = new CapturingLogger<SmtpSessionLog>();
+        var log = new SmtpSessionLog(logger);
+        var remote = IPAddress.Parse("203.0.113.9");
+
+        log.Rejected(new SmtpRejection(remote, "RCPT TO:<a@example.com>", SmtpReplies.UnknownUser));
+        for (var i = 0; i < 3; i++)
+        {
+            log.Rejected(new SmtpRejection(remote, "RCPT TO:<b@example.com>", SmtpReplies.UnknownUser) { Aggregated = true });
+        }
+
+        log.Rejected(new SmtpRejection(remote, "DATA", SmtpReplies.NoValidRecipients) { Aggregated = true });
+        log.Disconnected(new SmtpSessionInfo("s1", remote, "client.example"), new SmtpSessionCounts(6, 0, 0, 5));
+
+        Assert.Equal(3, logger.Lines.Count);
+        Assert.StartsWith("NOQUEUE: reject: RCPT TO:<a@example.com>", logger.Lines[0]);
+        Assert.Equal("refusals of [203.0.113.9] not logged individually (past SoftErrorLimit): 4 (550=3 554=1)", logger.Lines[1]);
+        Assert.StartsWith("disconnect from [203.0.113.9]", logger.Lines[2]);
+    }
+
+    [Fact]
+    public void Disconnected_NothingAggregated_NoSummaryLine()
+    {
+        var logger = new CapturingLogger<SmtpSessionLog>();
+
+        new SmtpSessionLog(logger).Disconnected(new SmtpSessionInfo("s1", IPAddress.Loopback, "client.example"), new SmtpSessionCounts(1, 0, 0, 0));
+
+        Assert.StartsWith("disconnect from", Assert.Single(logger.Lines));
     }
 }

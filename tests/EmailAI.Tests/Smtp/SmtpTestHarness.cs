@@ -69,6 +69,12 @@ public sealed class SmtpTestHarness
     /// <summary>The most reply octets one ProcessAsync call returned: what the host holds unflushed at once.</summary>
     public int MaxBatchReplyBytes { get; private set; }
 
+    /// <summary>
+    /// Every error-tarpit delay the session asked for (<see cref="SmtpSession.TakeReplyDelay"/>), in order; the fake
+    /// clock is advanced by each before its batch is recorded, as the host waits it before writing.
+    /// </summary>
+    public List<TimeSpan> Delays { get; } = [];
+
     /// <summary>Number of ProcessAsync calls made.</summary>
     public int Reads { get; private set; }
 
@@ -173,6 +179,13 @@ public sealed class SmtpTestHarness
             var batch = new List<SmtpReply>();
             var position = await Session.ProcessAsync(input, batch, CancellationToken.None);
             Reads++;
+            var delay = Session.TakeReplyDelay();
+            if (delay > TimeSpan.Zero)
+            {
+                Delays.Add(delay);
+                Time.Advance(delay);
+            }
+
             Drop(input.Slice(input.Start, position).Length);
             input = input.Slice(position);
             MaxBatchReplyBytes = Math.Max(MaxBatchReplyBytes, batch.Sum(reply => reply.WireLength));

@@ -16,6 +16,8 @@ public sealed class TlsWriteTimeoutTests
         await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string>
         {
             ["EmailAI:Smtp:WriteTimeout"] = WriteTimeout.ToString(),
+            // The flood is HELP, a junk command: without this the junk limit would end the session first.
+            ["EmailAI:Smtp:MaxJunkCommands"] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         await using var client = await TlsLineClient.ConnectAsync(server.SmtpPort, receiveBufferSize: 4096);
         await client.ReadReplyAsync();
