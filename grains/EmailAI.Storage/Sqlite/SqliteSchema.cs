@@ -42,6 +42,9 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS maildrop_by_mailbox ON maildrop (mailbox, uid);
         CREATE INDEX IF NOT EXISTS maildrop_by_message ON maildrop (message_id);
 
+        -- Quota usage: count and sum(size) of one maildrop from the index alone (a covering index).
+        CREATE INDEX IF NOT EXISTS maildrop_usage ON maildrop (mailbox, size);
+
         CREATE TABLE IF NOT EXISTS outbound (
             id              INTEGER PRIMARY KEY AUTOINCREMENT,
             message_id      INTEGER NOT NULL REFERENCES message(id),
