@@ -26,6 +26,27 @@ public sealed class SqliteMessageStoreTests : MessageStoreContractTests
         return Task.CompletedTask;
     }
 
+    /// <summary>The usage query of every quota check reads the covering index only, never the table or every message.</summary>
+    [Fact]
+    public async Task Schema_MaildropUsage_ReadFromTheCoveringIndex()
+    {
+        var plan = await _temp.Database.ReadAsync(c =>
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = "EXPLAIN QUERY PLAN SELECT count(*), coalesce(sum(size), 0) FROM maildrop WHERE mailbox = 'a@x.test'";
+            using var reader = command.ExecuteReader();
+            var details = new List<string>();
+            while (reader.Read())
+            {
+                details.Add(reader.GetString(3));
+            }
+
+            return string.Join("\n", details);
+        });
+
+        Assert.Contains("USING COVERING INDEX maildrop_usage (mailbox=?)", plan, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task CommitAsync_QueueRow_SurvivesReopenWithHistoryAndContent()
     {
