@@ -42,7 +42,7 @@ public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageS
 
         if (!result.Stored)
         {
-            GatewayTelemetry.MessagesFailed.Add(1);
+            // Not a failed commit (MessagesFailed counts 451s): the reply counter counts it by its code.
             logger.LogInformation(
                 "Refused {QueueId} from <{Sender}> [{RemoteAddress}]: every recipient's maildrop is over its quota ({Maildrops}); answered 552 5.2.2",
                 envelope.QueueId, sender, envelope.RemoteAddress, string.Join(", ", result.OverQuota));

@@ -329,7 +329,6 @@ public sealed class QuotaEndToEndTests(QuotaFixture fixture) : IClassFixture<Quo
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            PRAGMA busy_timeout = 30000;
             INSERT INTO message (queue_id, sender, received_at, size, content) VALUES ('OLDSINK', 'bob@remote.test', '2025-01-01T00:00:00.0000000Z', $size, $content);
             INSERT INTO maildrop (mailbox, message_id, size, received_at) VALUES ($mailbox, last_insert_rowid(), $size, '2025-01-01T00:00:00.0000000Z') RETURNING uid;
             """;
