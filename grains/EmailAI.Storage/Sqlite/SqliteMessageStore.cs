@@ -144,11 +144,11 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
             connection =>
             {
                 using var command = connection.CreateCommand();
-                command.CommandText = "SELECT count(*), coalesce(sum(size), 0) FROM maildrop WHERE mailbox = $mailbox;";
+                // One row of the trigger-kept usage table (SqliteSchema), however many messages the maildrop holds.
+                command.CommandText = "SELECT count, bytes FROM maildrop_usage WHERE mailbox = $mailbox;";
                 command.Parameters.AddWithValue("$mailbox", mailbox);
                 using var reader = command.ExecuteReader();
-                reader.Read();
-                return (reader.GetInt32(0), reader.GetInt64(1));
+                return reader.Read() ? (reader.GetInt32(0), reader.GetInt64(1)) : (0, 0L);
             },
             cancellationToken);
 
@@ -157,7 +157,7 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
             connection =>
             {
                 using var command = connection.CreateCommand();
-                command.CommandText = "SELECT mailbox, count(*), sum(size) FROM maildrop GROUP BY mailbox ORDER BY mailbox;";
+                command.CommandText = "SELECT mailbox, count, bytes FROM maildrop_usage ORDER BY mailbox;";
                 using var reader = command.ExecuteReader();
                 var maildrops = new List<MaildropSummary>();
                 while (reader.Read())
