@@ -43,7 +43,6 @@ public sealed class RecipientRules(
     MaildropQuota quota,
     ServerPostmaster serverPostmaster)
 {
-
     public async Task<PolicyVerdict> DecideAsync(RecipientRequest request)
     {
         var session = request.Session;
@@ -156,6 +155,9 @@ public sealed class RecipientRules(
         {
             null => LookupFailed(GrainKeys.DomainOf(address)),
             { Kind: RecipientKind.Mailbox } => await AcceptMailboxAsync(request, target, postmaster: true, $"postmaster of this server ({address})"),
+            // The postmaster's domain (or account) hands its mail to an internal server: so does the postmaster's.
+            { Kind: RecipientKind.Forward } => PolicyVerdict.Accept(
+                new ForwardRoute(address, target.Mailbox ?? GrainKeys.DomainOf(address)), $"postmaster of this server ({address}), Advanced Delivery"),
             _ => PostmasterMissing(address, $"no account {address}"),
         };
     }

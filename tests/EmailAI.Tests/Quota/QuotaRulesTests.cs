@@ -149,6 +149,17 @@ public sealed class QuotaRulesTests : IDisposable
     }
 
     [Fact]
+    public async Task BarePostmaster_ServerDomainForwardsItsMail_ForwardedToo()
+    {
+        var route = new DeliverySettings(DeliverySettings.Forward, "exchange.internal.test");
+        _answers["mx.quota.test/postmaster"] = new RecipientResolution(RecipientKind.Forward, null, route);
+
+        var verdict = await Rules().DecideAsync(BarePostmaster());
+
+        Assert.Equal(new ForwardRoute("postmaster@mx.quota.test", "mx.quota.test"), verdict.Route);
+    }
+
+    [Fact]
     public async Task BarePostmaster_ServerDomainLocalWithoutPostmasterAccount_550()
     {
         _answers["mx.quota.test/postmaster"] = new RecipientResolution(RecipientKind.Postmaster);
