@@ -63,4 +63,12 @@ public interface IAccountGrain : IGrainWithStringKey
 
     /// <summary>The stored bytes of one message, or null if there is no such uid in this maildrop.</summary>
     Task<byte[]?> ReadMessageAsync(long uid);
+
+    /// <summary>
+    /// An admin's deletion of one message of this maildrop (also one without an account), durable on Deleted;
+    /// NotFound when there is no such uid. Refused with Conflict, nothing deleted, while a POP3 session holds the
+    /// maildrop lock: that session's message list (its numbers, sizes and UIDLs, RFC 1939 §5) must stay as it was
+    /// when it took the lock, so the admin retries after the session ends (at QUIT or when its lease runs out).
+    /// </summary>
+    Task<AdminResult> DeleteMessageAsync(long uid);
 }

@@ -8,4 +8,8 @@ public interface IDirectoryGrain : IGrainWithIntegerKey
     Task AddDomainAsync(string domain);
 
     Task RemoveDomainAsync(string domain);
+
+    /// <summary>Every maildrop the message store holds, with or without an account, by name; read-only.</summary>
+    [Orleans.Concurrency.ReadOnly]
+    Task<IReadOnlyList<MaildropSummary>> ListMaildropsAsync();
 }

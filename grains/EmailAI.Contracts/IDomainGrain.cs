@@ -17,15 +17,18 @@ public interface IDomainGrain : IGrainWithStringKey, IRecipientDecider
     Task<AdminResult> DeleteAsync();
 
     /// <summary>
-    /// Resolves a normalised local part. "postmaster" always resolves (RFC 5321 §4.5.1): to the account
-    /// postmaster@domain if it exists, else to the domain's configured postmaster address, else to the
-    /// maildrop postmaster@domain, which the admin API can read.
+    /// Resolves a normalised local part, with the mailbox's quota as this domain knows it. "postmaster" always
+    /// resolves (RFC 5321 §4.5.1): to the account postmaster@domain if it exists (<see cref="RecipientKind.Mailbox"/>),
+    /// else to <see cref="RecipientKind.Postmaster"/> with the domain's configured postmaster address or none.
     /// </summary>
     [Orleans.Concurrency.ReadOnly]
     Task<RecipientResolution> ResolveAsync(string localPart);
 
-    /// <summary>Records that an account exists. Idempotent; false if the domain is not local.</summary>
-    Task<bool> AddAccountAsync(string localPart, DeliverySettings? forward = null);
+    /// <summary>
+    /// Records that an account exists, with its own quota (null: it inherits the domain's). Idempotent; false if
+    /// the domain is not local.
+    /// </summary>
+    Task<bool> AddAccountAsync(string localPart, DeliverySettings? forward = null, long? quotaBytes = null);
 
     /// <summary>Forgets an account. Idempotent.</summary>
     Task RemoveAccountAsync(string localPart);

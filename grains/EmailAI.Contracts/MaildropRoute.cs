@@ -1,8 +1,14 @@
 namespace EmailAI.Contracts;
 
-/// <summary>The maildrop of a local account; <see cref="Maildrop"/> is its normalised address key.</summary>
+/// <summary>
+/// The maildrop of a local account; <see cref="Maildrop"/> is its normalised address key. <see cref="QuotaBytes"/>
+/// is the effective quota decided at RCPT time (0 unlimited), which ingest enforces again at DATA time.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record MaildropRoute(string Maildrop) : RecipientRoute
 {
+    [Id(1)]
+    public long QuotaBytes { get; init; }
+
     public override string ToString() => "maildrop:" + Maildrop;
 }

@@ -14,4 +14,11 @@ public enum RecipientKind
 
     /// <summary>The domain forwards all its mail to an internal server (Advanced Delivery).</summary>
     Forward,
+
+    /// <summary>
+    /// postmaster@ a local domain without a postmaster account: <see cref="RecipientResolution.Mailbox"/> is the
+    /// domain's configured postmaster address (still to be resolved: it may name no account), or null, and then the
+    /// mail is the server's postmaster's (RFC 5321 §4.5.1).
+    /// </summary>
+    Postmaster,
 }

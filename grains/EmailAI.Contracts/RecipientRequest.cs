@@ -10,6 +10,13 @@ namespace EmailAI.Contracts;
 [GenerateSerializer, Immutable]
 public sealed record RecipientRequest(SessionFacts Session, string Sender, string LocalPart, string Domain, bool IsBarePostmaster)
 {
+    /// <summary>
+    /// The size the client declared with MAIL's SIZE parameter (RFC 1870 §4), or null: a mailbox recipient whose
+    /// usage plus this exceeds its quota is refused (552 5.2.2); without it, one whose usage has reached its quota.
+    /// </summary>
+    [Id(5)]
+    public long? DeclaredSize { get; init; }
+
     public bool IsAddressLiteral => Domain.StartsWith('[');
 
     /// <summary>The recipient as the client wrote it.</summary>

@@ -1,5 +1,6 @@
 using EmailAI.Contracts;
 using EmailAI.Grains.Auth;
+using EmailAI.Grains.Quota;
 using EmailAI.Protocols.Auth;
 using EmailAI.Storage;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,7 @@ public sealed partial class AccountGrain(
     IMessageStore store,
     PasswordHashingService hashing,
     ApopSecretProtector apop,
+    MaildropQuota quota,
     TimeProvider time,
     ILogger<AccountGrain> logger) : Grain, IAccountGrain
 {
@@ -89,7 +91,13 @@ public sealed partial class AccountGrain(
         }
 
         var (count, bytes) = await store.GetMaildropSummaryAsync(Address);
-        return new AccountInfo(Address, state.State.CreatedAt, count, bytes) { Delivery = state.State.Delivery };
+        var domainQuota = state.State.QuotaBytes is null ? (await grains.GetGrain<IDomainGrain>(GrainKeys.DomainOf(Address)).GetAsync())?.QuotaBytes : null;
+        return new AccountInfo(Address, state.State.CreatedAt, count, bytes)
+        {
+            Delivery = state.State.Delivery,
+            QuotaBytes = state.State.QuotaBytes,
+            EffectiveQuotaBytes = quota.Effective(state.State.QuotaBytes ?? domainQuota),
+        };
     }
 
     public async Task<AdminResult> PutAsync(AccountUpdate update)
@@ -115,6 +123,11 @@ public sealed partial class AccountGrain(
         if (update.Delivery is not null && DeliverySettings.Validate(update.Delivery) is { } invalid)
         {
             return AdminResult.Invalid(invalid);
+        }
+
+        if (update.QuotaBytes < 0)
+        {
+            return AdminResult.Invalid("quotaBytes must be 0 (unlimited) or a positive number of octets");
         }
 
         var domain = grains.GetGrain<IDomainGrain>(GrainKeys.DomainOf(Address));
@@ -155,11 +168,12 @@ public sealed partial class AccountGrain(
             state.State.CreatedAt = time.GetUtcNow();
         }
 
+        state.State.QuotaBytes = update.QuotaBytes;
         await WriteAsync();
 
         // Registered with the domain after our own write: RCPT accepts the address only once the account is
         // durable. If the domain was deleted meanwhile, the account is undone.
-        if (!await domain.AddAccountAsync(GrainKeys.LocalPartOf(Address), state.State.Delivery.IsForward ? state.State.Delivery : null))
+        if (!await domain.AddAccountAsync(GrainKeys.LocalPartOf(Address), state.State.Delivery.IsForward ? state.State.Delivery : null, state.State.QuotaBytes))
         {
             await ClearAsync();
             return AdminResult.Invalid($"domain '{GrainKeys.DomainOf(Address)}' is not a local domain");
@@ -354,4 +368,17 @@ public sealed partial class AccountGrain(
     public Task<IReadOnlyList<MaildropEntry>> ListMessagesAsync() => store.ListMaildropAsync(Address);
 
     public Task<byte[]?> ReadMessageAsync(long uid) => store.ReadMessageAsync(Address, uid);
+
+    public async Task<AdminResult> DeleteMessageAsync(long uid)
+    {
+        // Checked and deleted in one turn: no POP3 session can take the lock in between (this grain is not reentrant).
+        if (_lock.Holder is not null)
+        {
+            return AdminResult.Conflict($"the maildrop of '{Address}' is in use by a POP3 session; try again when it ends");
+        }
+
+        return await store.DeleteMessagesAsync(Address, [uid]) == 1
+            ? new AdminResult(AdminOutcome.Deleted)
+            : AdminResult.NotFound($"no message {uid} in the maildrop of '{Address}'");
+    }
 }

@@ -37,4 +37,8 @@ public sealed class AccountState
     /// </summary>
     [Id(6)]
     public Auth.ScramCredentials? Scram { get; set; }
+
+    /// <summary>The account's own storage quota in octets (0 unlimited); null inherits its domain's, then the node's.</summary>
+    [Id(7)]
+    public long? QuotaBytes { get; set; }
 }

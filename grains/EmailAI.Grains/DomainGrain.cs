@@ -1,6 +1,7 @@
 using EmailAI.Contracts;
 using EmailAI.Grains.Delivery;
 using EmailAI.Grains.Policy;
+using EmailAI.Grains.Quota;
 
 namespace EmailAI.Grains;
 
@@ -13,6 +14,8 @@ public sealed class DomainGrain(
     [PersistentState(StorageNames.DomainState, StorageNames.Provider)] IPersistentState<DomainState> state,
     IGrainFactory grains,
     RelayPolicyCache relayPolicy,
+    MaildropQuota quota,
+    ServerPostmaster serverPostmaster,
     RecipientCallout callout) : Grain, IDomainGrain
 {
     private RecipientRules? _rules;
@@ -31,7 +34,7 @@ public sealed class DomainGrain(
     /// </summary>
     public Task<PolicyVerdict> DecideRecipientAsync(RecipientRequest request)
     {
-        _rules ??= new RecipientRules(relayPolicy, ResolveForRulesAsync, callout);
+        _rules ??= new RecipientRules(relayPolicy, ResolveForRulesAsync, quota, serverPostmaster, callout);
         return _rules.DecideAsync(request);
     }
 
@@ -46,6 +49,11 @@ public sealed class DomainGrain(
         if (error is not null)
         {
             return AdminResult.Invalid(error);
+        }
+
+        if (settings.QuotaBytes < 0)
+        {
+            return AdminResult.Invalid("quotaBytes must be 0 (unlimited) or a positive number of octets");
         }
 
         string? postmaster = null;
@@ -68,6 +76,7 @@ public sealed class DomainGrain(
         state.State.Exists = true;
         state.State.Delivery = settings.Delivery.Normalized(Name);
         state.State.Postmaster = postmaster;
+        state.State.QuotaBytes = settings.QuotaBytes;
         await state.WriteStateAsync();
         if (created)
         {
@@ -118,13 +127,14 @@ public sealed class DomainGrain(
 
         if (domain.Accounts.Contains(localPart))
         {
-            return Task.FromResult(new RecipientResolution(RecipientKind.Mailbox, $"{localPart}@{Name}"));
+            var own = domain.AccountQuotas.TryGetValue(localPart, out var bytes) ? bytes : (long?)null;
+            return Task.FromResult(new RecipientResolution(RecipientKind.Mailbox, $"{localPart}@{Name}") { QuotaBytes = own ?? domain.QuotaBytes });
         }
 
         if (localPart == "postmaster")
         {
-            // RFC 5321 §4.5.1: postmaster is always accepted.
-            return Task.FromResult(new RecipientResolution(RecipientKind.Mailbox, domain.Postmaster ?? $"postmaster@{Name}"));
+            // RFC 5321 §4.5.1: postmaster is always accepted; the rules find the account it goes to.
+            return Task.FromResult(new RecipientResolution(RecipientKind.Postmaster, domain.Postmaster));
         }
 
         return Task.FromResult(RecipientResolution.UnknownUser);
@@ -153,7 +163,7 @@ public sealed class DomainGrain(
         return _validRecipients.Set;
     }
 
-    public async Task<bool> AddAccountAsync(string localPart, DeliverySettings? forward = null)
+    public async Task<bool> AddAccountAsync(string localPart, DeliverySettings? forward = null, long? quotaBytes = null)
     {
         if (!state.State.Exists)
         {
@@ -161,6 +171,16 @@ public sealed class DomainGrain(
         }
 
         var changed = state.State.Accounts.Add(localPart);
+        if (quotaBytes is { } bytes)
+        {
+            changed |= !state.State.AccountQuotas.TryGetValue(localPart, out var old) || old != bytes;
+            state.State.AccountQuotas[localPart] = bytes;
+        }
+        else
+        {
+            changed |= state.State.AccountQuotas.Remove(localPart);
+        }
+
         if (forward is { IsForward: true })
         {
             changed |= !state.State.ForwardedAccounts.TryGetValue(localPart, out var old) || old != forward;
@@ -181,7 +201,7 @@ public sealed class DomainGrain(
 
     public async Task RemoveAccountAsync(string localPart)
     {
-        if (state.State.Accounts.Remove(localPart) | state.State.ForwardedAccounts.Remove(localPart))
+        if (state.State.Accounts.Remove(localPart) | state.State.ForwardedAccounts.Remove(localPart) | state.State.AccountQuotas.Remove(localPart))
         {
             await state.WriteStateAsync();
         }
@@ -190,5 +210,5 @@ public sealed class DomainGrain(
     public Task<IReadOnlyList<string>> ListAccountsAsync() =>
         Task.FromResult<IReadOnlyList<string>>([.. state.State.Accounts.Order(StringComparer.Ordinal).Select(local => $"{local}@{Name}")]);
 
-    private DomainInfo ToInfo() => new(Name, state.State.Delivery, state.State.Postmaster, state.State.Accounts.Count);
+    private DomainInfo ToInfo() => new(Name, state.State.Delivery, state.State.Postmaster, state.State.Accounts.Count) { QuotaBytes = state.State.QuotaBytes };
 }

@@ -20,4 +20,12 @@ public sealed class DomainState
     /// <summary>Accounts (local parts, also in <see cref="Accounts"/>) whose mail goes to an internal server (Advanced Delivery).</summary>
     [Id(4)]
     public Dictionary<string, EmailAI.Contracts.DeliverySettings> ForwardedAccounts { get; set; } = [];
+
+    /// <summary>Default storage quota (octets, 0 unlimited) of accounts without their own; null: the node's.</summary>
+    [Id(5)]
+    public long? QuotaBytes { get; set; }
+
+    /// <summary>Accounts (local parts, also in <see cref="Accounts"/>) with a quota of their own, so a RCPT is decided from memory.</summary>
+    [Id(6)]
+    public Dictionary<string, long> AccountQuotas { get; set; } = [];
 }

@@ -1,8 +1,12 @@
 using EmailAI.Protocols.Common;
 using System.Text;
 using EmailAI.Contracts;
+using EmailAI.Grains.Delivery;
+using EmailAI.Grains.Quota;
+using EmailAI.Protocols.Smtp;
 using EmailAI.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace EmailAI.Grains;
@@ -15,40 +19,71 @@ namespace EmailAI.Grains;
 /// the calling silo, so ingest scales with the silo's cores and its writes share the store's group commit.
 /// Reentrant: a call spends its time awaiting the commit, and without interleaving each activation would hold
 /// one message at a time, so at most one per core would share a group commit. There is no state to protect.
+/// <para>
+/// Quotas (<see cref="MaildropQuota"/>): a maildrop route whose maildrop holds so much that this copy would take it
+/// over the quota the route carries gets no copy. When no recipient at all is left, nothing is stored and the
+/// answer says so (the gateway replies 552 5.2.2); otherwise the over-quota recipients are reported to the envelope
+/// sender in a failure DSN (RFC 3464, status 5.2.2) committed in the same transaction as the copies, so a copy is
+/// never left out without notice — except to the null sender, to whom no DSN is ever sent (RFC 5321 §4.5.5).
+/// Usage is read before the commit: concurrent deliveries to one maildrop may overshoot its quota by the messages
+/// in flight.
+/// </para>
 /// </summary>
 [StatelessWorker]
 [Reentrant]
-public sealed class IngestGrain(IMessageStore store, TimeProvider time, ILogger<IngestGrain> logger) : Grain, IIngestGrain
+public sealed class IngestGrain(
+    IMessageStore store,
+    MaildropQuota quota,
+    IOptions<DeliveryOptions> delivery,
+    TimeProvider time,
+    ILogger<IngestGrain> logger) : Grain, IIngestGrain
 {
     /// <summary>The trace field marking inbound mail from a sender on the recipient's white list.</summary>
     public const string WhiteListField = "X-EmailAI-WhiteList";
 
-    public async Task DeliverAsync(IngestRequest request)
+    public async Task<IngestResult> DeliverAsync(IngestRequest request)
     {
-        var mailboxes = request.Routes
-            .Select(route => route switch { MaildropRoute m => m.Maildrop, PostmasterRoute p => p.Maildrop, _ => null })
-            .OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        var quotas = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var route in request.Routes)
+        {
+            var (maildrop, limit) = route switch
+            {
+                MaildropRoute m => (m.Maildrop, m.QuotaBytes),
+                PostmasterRoute p => (p.Maildrop, p.QuotaBytes),
+                _ => ((string?)null, 0L),
+            };
+            if (maildrop is not null)
+            {
+                quotas[maildrop] = Math.Max(limit, quotas.GetValueOrDefault(maildrop));
+            }
+        }
+
+        var mailboxes = quotas.Keys.ToArray();
         var relayed = request.Routes.OfType<RelayRoute>().Select(r => r.Address).Distinct(StringComparer.Ordinal).ToArray();
         StoredMessage? plain = null;
         var copies = new List<LocalCopy>();
+        var overQuota = new List<string>();
         if (mailboxes.Length > 0)
         {
             // A sender's own X-EmailAI-WhiteList field would pose as ours: local copies never keep one.
             var content = HeaderFields.Remove(request.Content, WhiteListField);
             var trusted = await TrustingMailboxesAsync(request.Sender, mailboxes);
-            var others = mailboxes.Where(m => !trusted.Contains(m)).ToArray();
 
             // RFC 5321 §4.4: the final delivery adds Return-Path with the envelope sender (<> for bounces).
             var returnPath = $"Return-Path: <{request.Sender}>\r\n";
+            var plainContent = Prepend(returnPath, content);
+            var markedContent = trusted.Count > 0 ? Prepend(returnPath + WhiteListField + ": pass\r\n", content) : plainContent;
+            overQuota = await OverQuotaAsync(quotas, m => trusted.Contains(m) ? markedContent.Length : plainContent.Length);
+            var others = mailboxes.Where(m => !trusted.Contains(m) && !overQuota.Contains(m)).ToArray();
             if (others.Length > 0)
             {
-                plain = new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, Prepend(returnPath, content));
+                plain = new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, plainContent);
             }
 
-            if (trusted.Count > 0)
+            string[] marked = [.. mailboxes.Where(m => trusted.Contains(m) && !overQuota.Contains(m))];
+            if (marked.Length > 0)
             {
-                var marked = new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, Prepend(returnPath + WhiteListField + ": pass\r\n", content));
-                copies.Add(new LocalCopy(marked, [.. mailboxes.Where(trusted.Contains)]));
+                copies.Add(new LocalCopy(new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, markedContent), marked));
             }
 
             mailboxes = others;
@@ -63,12 +98,28 @@ public sealed class IngestGrain(IMessageStore store, TimeProvider time, ILogger<
                 _ => null,
             })
             .OfType<OutboundRecipient>().Distinct().ToArray();
+        if (overQuota.Count > 0 && mailboxes.Length == 0 && copies.Count == 0 && outboundRecipients.Length == 0)
+        {
+            logger.LogInformation("{QueueId} from <{Sender}> refused: every recipient's maildrop is over its quota ({Maildrops})", request.QueueId, request.Sender, string.Join(", ", overQuota));
+            return IngestResult.MailboxFull(overQuota);
+        }
+
         var outbound = outboundRecipients.Length == 0
             ? null
             : new OutboundMessage(new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, request.Content), outboundRecipients, time.GetUtcNow());
+        var notice = overQuota.Count > 0 ? await QuotaNoticeAsync(request, overQuota) : null;
+        if (notice?.Local is { } local)
+        {
+            copies.Add(local);
+        }
 
-        await store.CommitAsync(new StoreDelivery(plain, mailboxes, outbound, []) { AdditionalCopies = copies });
-        foreach (var destination in outboundRecipients.Select(r => r.Destination).Distinct(StringComparer.Ordinal))
+        await store.CommitAsync(new StoreDelivery(plain, mailboxes, outbound, [])
+        {
+            AdditionalCopies = copies,
+            AdditionalOutbound = notice?.Outbound is { } remote ? [remote] : [],
+        });
+        var destinations = outboundRecipients.Concat(notice?.Outbound?.Recipients ?? []).Select(r => r.Destination).Distinct(StringComparer.Ordinal);
+        foreach (var destination in destinations)
         {
             GrainFactory.GetGrain<IDeliveryGrain>(destination).WakeAsync().Ignore();
         }
@@ -78,6 +129,53 @@ public sealed class IngestGrain(IMessageStore store, TimeProvider time, ILogger<
             // Not awaited: the white list is no reason to hold the client's 250 for another grain call.
             _ = AddToSendersWhiteListAsync(request, relayed);
         }
+
+        return overQuota.Count == 0 ? IngestResult.Delivered : new IngestResult(true, overQuota);
+    }
+
+    /// <summary>The maildrops with a quota that their copy (of <paramref name="sizeOf"/> octets) would exceed, read from the store now.</summary>
+    private async Task<List<string>> OverQuotaAsync(Dictionary<string, long> quotas, Func<string, int> sizeOf)
+    {
+        var limited = quotas.Where(q => q.Value > 0).ToArray();
+        var used = await Task.WhenAll(limited.Select(q => quota.UsedBytesAsync(q.Key)));
+        return [.. limited.Where((q, i) => MaildropQuota.Exceeds(used[i], q.Value, sizeOf(q.Key))).Select(q => q.Key)];
+    }
+
+    /// <summary>
+    /// The failure DSN (5.2.2) for the over-quota recipients, addressed like the delivery notifier's: into the
+    /// sender's maildrop when the sender is a local account, else queued with the null sender. None for the null
+    /// sender, or for a sender no route reaches (logged: those copies are dropped without notice).
+    /// </summary>
+    private async Task<(LocalCopy? Local, OutboundMessage? Outbound)?> QuotaNoticeAsync(IngestRequest request, List<string> overQuota)
+    {
+        if (request.Sender.Length == 0)
+        {
+            logger.LogWarning("{QueueId} from <>: not delivered to {Maildrops} (over quota); no notice to the null sender", request.QueueId, string.Join(", ", overQuota));
+            return null;
+        }
+
+        var found = await LocalSender.ResolveAsync(GrainFactory, request.Sender);
+        if (found is not { } sender || sender.Resolution.Kind is RecipientKind.UnknownUser or RecipientKind.Postmaster)
+        {
+            logger.LogWarning("{QueueId} from <{Sender}>: not delivered to {Maildrops} (over quota); the sender cannot be notified", request.QueueId, request.Sender, string.Join(", ", overQuota));
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var queueId = SmtpQueueId.New(now);
+        var reportingMta = delivery.Value.HeloName ?? "localhost";
+        var original = new QueuedRecipient(0, 0, request.QueueId, request.Sender, "", "", request.ReceivedAt, request.Content.Length, 0, now, null, false);
+        var dsn = DsnBuilder.Build(
+            reportingMta, original, request.Content, [.. overQuota.Select(m => new DsnRecipient(m, SmtpReplies.MailboxFull, null, now))], delayed: false, now, now);
+        logger.LogInformation("{QueueId} from <{Sender}>: not delivered to {Maildrops} (over quota); notice {DsnQueueId} to the sender", request.QueueId, request.Sender, string.Join(", ", overQuota), queueId);
+        if (sender.Resolution is { Kind: RecipientKind.Mailbox, Mailbox: { } mailbox })
+        {
+            return (new LocalCopy(new StoredMessage(queueId, "", now, Prepend("Return-Path: <>\r\n", dsn)), [mailbox]), null);
+        }
+
+        // Remote, or Advanced Delivery (a whole domain, or one account that is its own destination).
+        var destination = sender.Resolution.Kind == RecipientKind.Forward ? sender.Resolution.Mailbox ?? sender.Domain : sender.Domain;
+        return (null, new OutboundMessage(new StoredMessage(queueId, "", now, dsn), [new OutboundRecipient(request.Sender, destination)], now));
     }
 
     /// <summary>The mailboxes whose owners white-listed the sender (none for the null sender). A failed lookup counts as "not listed".</summary>
@@ -109,7 +207,7 @@ public sealed class IngestGrain(IMessageStore store, TimeProvider time, ILogger<
     {
         try
         {
-            if (await Delivery.LocalSender.ResolveAsync(GrainFactory, request.Sender) is { Resolution: { Kind: RecipientKind.Mailbox, Mailbox: { } mailbox } })
+            if (await LocalSender.ResolveAsync(GrainFactory, request.Sender) is { Resolution: { Kind: RecipientKind.Mailbox, Mailbox: { } mailbox } })
             {
                 await GrainFactory.GetGrain<IWhiteListGrain>(mailbox).AddRelayedRecipientsAsync(relayed);
             }

@@ -15,6 +15,9 @@ internal sealed record DeliveryPlan(
     OutboundRecipient[] Recipients,
     long[] Completes)
 {
+    /// <summary>The further outbound messages (<see cref="StoreDelivery.AdditionalOutbound"/>), each with at least one recipient.</summary>
+    public OutboundMessage[] AdditionalOutbound { get; init; } = [];
+
     /// <summary>Queue row ids to mark as warned of delay, duplicates dropped.</summary>
     public long[] DelayWarned { get; init; } = [];
 
@@ -38,13 +41,15 @@ internal sealed record DeliveryPlan(
         ];
 
         OutboundRecipient[] recipients = delivery.Outbound is null ? [] : [.. delivery.Outbound.Recipients];
-        if (recipients.Any(r => string.IsNullOrWhiteSpace(r.Destination) || string.IsNullOrEmpty(r.Recipient)))
+        OutboundMessage[] moreOutbound =
+            [.. delivery.AdditionalOutbound.Where(o => o.Recipients.Count > 0).Select(o => o with { Recipients = [.. o.Recipients] })];
+        if (recipients.Concat(moreOutbound.SelectMany(o => o.Recipients)).Any(r => string.IsNullOrWhiteSpace(r.Destination) || string.IsNullOrEmpty(r.Recipient)))
         {
             throw new ArgumentException("An outbound recipient needs an address and a destination.", nameof(delivery));
         }
 
         long[] completes = [.. delivery.Completes.Distinct()];
-        if (copies.Length == 0 && recipients.Length == 0 && completes.Length == 0)
+        if (copies.Length == 0 && recipients.Length == 0 && moreOutbound.Length == 0 && completes.Length == 0)
         {
             throw new ArgumentException("A delivery needs a maildrop, an outbound recipient or a queue row to complete.", nameof(delivery));
         }
@@ -55,6 +60,7 @@ internal sealed record DeliveryPlan(
             recipients,
             completes)
         {
+            AdditionalOutbound = moreOutbound,
             DelayWarned = [.. delivery.MarksDelayWarned.Distinct()],
             RequiresRows = delivery.RequiresRows,
         };

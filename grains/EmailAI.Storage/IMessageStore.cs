@@ -20,8 +20,15 @@ public interface IMessageStore : IOutboundQueueStore
 
     Task<IReadOnlyList<MaildropEntry>> ListMaildropAsync(string mailbox, CancellationToken cancellationToken = default);
 
-    /// <summary>(count, total octets) of a maildrop, without listing it.</summary>
+    /// <summary>
+    /// (count, total stored octets) of a maildrop, without listing it: the usage a quota is measured against, as of
+    /// the last committed write. Never a scan of every message: the embedded store reads one row that triggers keep
+    /// current; the cluster store an index that holds each row's size (an index-only scan of that maildrop's rows).
+    /// </summary>
     Task<(int Count, long Bytes)> GetMaildropSummaryAsync(string mailbox, CancellationToken cancellationToken = default);
+
+    /// <summary>Every maildrop that holds at least one message, by name (ordinal order), with its count and octets, read as above.</summary>
+    Task<IReadOnlyList<MaildropSummary>> ListMaildropsAsync(CancellationToken cancellationToken = default);
 
     Task<byte[]?> ReadMessageAsync(string mailbox, long uid, CancellationToken cancellationToken = default);
 

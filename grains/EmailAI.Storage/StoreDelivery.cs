@@ -24,6 +24,13 @@ public sealed record StoreDelivery(
     /// </summary>
     public IReadOnlyList<LocalCopy> AdditionalCopies { get; init; } = [];
 
+    /// <summary>
+    /// More outbound messages with content and recipients of their own, committed in the same transaction: a
+    /// notice (DSN) that ingest sends to a remote sender together with the message's own outbound copy. One without
+    /// recipients writes nothing.
+    /// </summary>
+    public IReadOnlyList<OutboundMessage> AdditionalOutbound { get; init; } = [];
+
     /// <summary>Queue rows to mark as warned of delay in the same transaction, so the warning this delivery carries goes once.</summary>
     public IReadOnlyCollection<long> MarksDelayWarned { get; init; } = [];
 

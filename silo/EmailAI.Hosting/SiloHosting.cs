@@ -4,6 +4,7 @@ using DnsClient;
 using EmailAI.Grains;
 using EmailAI.Grains.Delivery;
 using EmailAI.Grains.Policy;
+using EmailAI.Grains.Quota;
 using EmailAI.Storage;
 using EmailAI.Storage.Postgres;
 using EmailAI.Storage.Sqlite;
@@ -53,6 +54,7 @@ public static class SiloHosting
 
         AddDelivery(builder, options);
         AddPolicy(builder);
+        AddMaildrops(builder);
         builder.AddEmailAIPasswordHashing();
         return builder;
     }
@@ -63,6 +65,24 @@ public static class SiloHosting
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RelayPolicyCache>();
         builder.Services.AddHostedService<RelayPolicyRefresher>();
+    }
+
+    /// <summary>
+    /// Storage quotas (<c>EmailAI:Quota:DefaultBytes</c>) and the server's postmaster account
+    /// (<c>EmailAI:PostmasterAccount</c>), both read by the silo, checked at start.
+    /// </summary>
+    private static void AddMaildrops(WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<QuotaOptions>()
+            .Bind(builder.Configuration.GetSection(QuotaOptions.Section))
+            .Validate(o => o.DefaultBytes >= 0, "EmailAI:Quota:DefaultBytes must be 0 (unlimited) or a positive number of octets")
+            .ValidateOnStart();
+        builder.Services.AddOptions<PostmasterOptions>()
+            .Bind(builder.Configuration.GetSection(PostmasterOptions.Section))
+            .Validate(ServerPostmaster.IsValid, "EmailAI:PostmasterAccount must be a plain address such as postmaster@example.com")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<MaildropQuota>();
+        builder.Services.AddSingleton<ServerPostmaster>();
     }
 
     /// <summary>Outbound delivery: options from EmailAI:Delivery, the router with its DNS client, and the queue scanner.</summary>

@@ -1,3 +1,4 @@
 namespace EmailAI.Gateway.Admin;
 
-public sealed record AccountBody(string? Address, string? Password, DeliveryBody? Delivery);
+/// <summary>PUT /api/v1/accounts/{address}. <see cref="QuotaBytes"/>: octets, 0 unlimited; null or absent inherits the domain's.</summary>
+public sealed record AccountBody(string? Address, string? Password, DeliveryBody? Delivery, long? QuotaBytes = null);

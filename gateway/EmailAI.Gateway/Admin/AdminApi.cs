@@ -73,6 +73,12 @@ public static class AdminApi
         api.MapDelete("/accounts/{address}", DeleteAccountAsync);
         api.MapGet("/accounts/{address}/messages", ListMessagesAsync);
         api.MapGet("/accounts/{address}/messages/{uid:long}", ReadMessageAsync);
+        api.MapDelete("/accounts/{address}/messages/{uid:long}", DeleteMessageAsync);
+
+        api.MapGet("/maildrops", ListMaildropsAsync);
+        api.MapGet("/maildrops/{name}/messages", ListMaildropMessagesAsync);
+        api.MapGet("/maildrops/{name}/messages/{uid:long}", ReadMessageAsync);
+        api.MapDelete("/maildrops/{name}/messages/{uid:long}", DeleteMessageAsync);
 
         RelayApi.Map(api);
 
@@ -126,7 +132,7 @@ public static class AdminApi
 
         var delivery = ToSettings(body.Delivery) ?? DeliverySettings.MailboxDelivery;
         var grain = grains.GetGrain<IDomainGrain>(key);
-        var result = await grain.PutAsync(new DomainSettings(delivery, body.Postmaster));
+        var result = await grain.PutAsync(new DomainSettings(delivery, body.Postmaster) { QuotaBytes = body.QuotaBytes });
         return await ToResultAsync(result, async () => ToJson((await grain.GetAsync())!));
     }
 
@@ -191,7 +197,7 @@ public static class AdminApi
         }
 
         var grain = grains.GetGrain<IAccountGrain>(key);
-        var result = await grain.PutAsync(new AccountUpdate(body.Password, KeepApopSecret: pop3.Value.EnableApop, ToSettings(body.Delivery)));
+        var result = await grain.PutAsync(new AccountUpdate(body.Password, KeepApopSecret: pop3.Value.EnableApop, ToSettings(body.Delivery)) { QuotaBytes = body.QuotaBytes });
         return await ToResultAsync(result, async () => ToJson((await grain.GetAsync())!));
     }
 
@@ -219,19 +225,65 @@ public static class AdminApi
             return NotFound($"'{key}' has no account and no maildrop");
         }
 
-        return Results.Json(entries.Select(e => new { uid = e.Uid, size = e.Size, receivedAt = e.ReceivedAt }), Json);
+        return Results.Json(entries.Select(ToJson), Json);
     }
 
-    private static async Task<IResult> ReadMessageAsync(string address, long uid, IGrainFactory grains)
+    /// <summary>
+    /// A message of a maildrop, by the account's address or (under /maildrops) the maildrop's name, which is the
+    /// normalised address it was delivered to, with or without an account.
+    /// </summary>
+    private static async Task<IResult> ReadMessageAsync(HttpRequest request, long uid, IGrainFactory grains)
     {
-        if (!GrainKeys.TryNormalizeAddress(address, out var key))
+        if (MaildropKey(request) is not { } key)
         {
-            return BadRequest($"'{address}' is not a valid address");
+            return BadMaildropName(request);
         }
 
         var content = await grains.GetGrain<IAccountGrain>(key).ReadMessageAsync(uid);
         return content is null ? NotFound($"no message {uid} in the maildrop of '{key}'") : Results.Bytes(content, "message/rfc822");
     }
+
+    /// <summary>
+    /// Deletes one message of a maildrop (with or without an account): 204, 404 when there is no such message, 409
+    /// while a POP3 session holds the maildrop's lock (<see cref="IAccountGrain.DeleteMessageAsync"/>).
+    /// </summary>
+    private static async Task<IResult> DeleteMessageAsync(HttpRequest request, long uid, IGrainFactory grains)
+    {
+        if (MaildropKey(request) is not { } key)
+        {
+            return BadMaildropName(request);
+        }
+
+        return await ToResultAsync(await grains.GetGrain<IAccountGrain>(key).DeleteMessageAsync(uid), null);
+    }
+
+    /// <summary>Every maildrop the store holds, an account's or one left without an account (the old postmaster sink).</summary>
+    private static async Task<IResult> ListMaildropsAsync(IGrainFactory grains)
+    {
+        var maildrops = await grains.GetGrain<IDirectoryGrain>(GrainKeys.Directory).ListMaildropsAsync();
+        return Results.Json(maildrops.Select(m => new { name = m.Name, messageCount = m.Count, usedBytes = m.Bytes }), Json);
+    }
+
+    private static async Task<IResult> ListMaildropMessagesAsync(HttpRequest request, IGrainFactory grains)
+    {
+        if (MaildropKey(request) is not { } key)
+        {
+            return BadMaildropName(request);
+        }
+
+        var entries = await grains.GetGrain<IAccountGrain>(key).ListMessagesAsync();
+        return entries.Count == 0 ? NotFound($"no maildrop '{key}'") : Results.Json(entries.Select(ToJson), Json);
+    }
+
+    /// <summary>The normalised maildrop key of the route's <c>{address}</c> or <c>{name}</c>, or null when it is not an address.</summary>
+    private static string? MaildropKey(HttpRequest request) =>
+        GrainKeys.TryNormalizeAddress(MaildropName(request), out var key) ? key : null;
+
+    private static string? MaildropName(HttpRequest request) => (request.RouteValues["address"] ?? request.RouteValues["name"]) as string;
+
+    private static IResult BadMaildropName(HttpRequest request) => BadRequest($"'{MaildropName(request)}' is not a valid address");
+
+    private static object ToJson(MaildropEntry entry) => new { uid = entry.Uid, size = entry.Size, receivedAt = entry.ReceivedAt };
 
     private static async Task<IResult> ListWhiteListAsync(string owner, IGrainFactory grains)
     {
@@ -351,16 +403,19 @@ public static class AdminApi
         delivery = ToDomainJson(info.Delivery),
         postmaster = info.Postmaster,
         accounts = info.AccountCount,
+        quotaBytes = info.QuotaBytes,
     };
 
-    private static object ToJson(AccountInfo info) => new
-    {
-        address = info.Address,
-        delivery = ToJson(info.Delivery),
-        createdAt = info.CreatedAt,
-        messages = info.MessageCount,
-        messageBytes = info.MessageBytes,
-    };
+    private static AccountView ToJson(AccountInfo info) => new(
+        info.Address,
+        ToJson(info.Delivery),
+        info.CreatedAt,
+        info.MessageCount,
+        info.MessageBytes,
+        info.QuotaBytes,
+        info.EffectiveQuotaBytes,
+        UsedBytes: info.MessageBytes,
+        MessageCount: info.MessageCount);
 
     private static object ToJson(DeliverySettings delivery) => new { mode = delivery.Mode, host = delivery.Host, port = delivery.Port };
 

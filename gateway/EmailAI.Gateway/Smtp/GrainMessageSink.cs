@@ -8,7 +8,9 @@ namespace EmailAI.Gateway.Smtp;
 /// <summary>
 /// Hands a complete message to the ingest grain and answers 250 only after the grain reports the
 /// commit durable; a full store is a 452 4.3.1, any other failure a 451 4.3.0 and the client retries (nothing was committed, or — if the
-/// commit finished but the answer was lost — SMTP's at-least-once rule allows a duplicate).
+/// commit finished but the answer was lost — SMTP's at-least-once rule allows a duplicate). When ingest stored
+/// nothing because every recipient's maildrop is over its quota (<see cref="IngestResult.Stored"/> false), the
+/// answer is 552 5.2.2, permanent (RFC 5321 §4.5.3.1.10): the client must not retry it unchanged.
 /// </summary>
 public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageSink> logger) : IMessageSink
 {
@@ -24,10 +26,11 @@ public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageS
         activity?.SetTag("emailai.recipients", envelope.Recipients.Count);
         activity?.SetTag("emailai.size", content.Length);
         var started = Stopwatch.GetTimestamp();
+        IngestResult result;
         try
         {
             var request = new IngestRequest(envelope.QueueId, sender, routes, envelope.ReceivedAt, content.ToArray());
-            await grains.GetGrain<IIngestGrain>(0).DeliverAsync(request).WaitAsync(cancellationToken);
+            result = await grains.GetGrain<IIngestGrain>(0).DeliverAsync(request).WaitAsync(cancellationToken);
         }
         catch (InsufficientStorageException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -43,6 +46,15 @@ public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageS
             GatewayTelemetry.MessagesFailed.Add(1);
             logger.LogError(ex, "Commit of {QueueId} from <{Sender}> failed; answered 451", envelope.QueueId, sender);
             return SmtpReplies.TemporaryFailure;
+        }
+
+        if (!result.Stored)
+        {
+            // Not a failed commit (MessagesFailed counts 451s): the reply counter counts it by its code.
+            logger.LogInformation(
+                "Refused {QueueId} from <{Sender}> [{RemoteAddress}]: every recipient's maildrop is over its quota ({Maildrops}); answered 552 5.2.2",
+                envelope.QueueId, sender, envelope.RemoteAddress, string.Join(", ", result.OverQuota));
+            return SmtpReplies.MailboxFull;
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);

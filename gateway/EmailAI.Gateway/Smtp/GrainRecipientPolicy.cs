@@ -18,7 +18,7 @@ public sealed partial class GrainRecipientPolicy(
     public async ValueTask<RecipientVerdict> CheckRecipientAsync(SmtpSessionInfo session, SmtpPath sender, SmtpPath recipient, CancellationToken cancellationToken)
     {
         var facts = session.ToFacts(options.Value.ServerDomain);
-        var request = facts.ToRecipientRequest(sender, recipient);
+        var request = facts.ToRecipientRequest(sender, recipient, session.DeclaredSize);
         RecipientVerdict verdict;
         try
         {

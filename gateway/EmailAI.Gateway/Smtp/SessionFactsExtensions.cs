@@ -14,7 +14,13 @@ public static class SessionFactsExtensions
         new(session.RemoteAddress, session.HeloName, session.Tls, session.AuthenticatedIdentity,
             session.Location?.Country, serverDomain, CountryLookedUp: session.Location is not null);
 
-    /// <summary>One RCPT to decide, with the sender and recipient as the client wrote them (nothing normalised).</summary>
-    public static RecipientRequest ToRecipientRequest(this SessionFacts facts, SmtpPath sender, SmtpPath recipient) =>
-        new(facts, sender.Mailbox?.ToString() ?? "", recipient.Mailbox?.LocalPart ?? "", recipient.Mailbox?.Domain ?? "", recipient.IsBarePostmaster);
+    /// <summary>
+    /// One RCPT to decide, with the sender and recipient as the client wrote them (nothing normalised) and the size
+    /// declared on MAIL (<see cref="SmtpSessionInfo.DeclaredSize"/>), which a recipient's quota is checked against.
+    /// </summary>
+    public static RecipientRequest ToRecipientRequest(this SessionFacts facts, SmtpPath sender, SmtpPath recipient, long? declaredSize = null) =>
+        new(facts, sender.Mailbox?.ToString() ?? "", recipient.Mailbox?.LocalPart ?? "", recipient.Mailbox?.Domain ?? "", recipient.IsBarePostmaster)
+        {
+            DeclaredSize = declaredSize,
+        };
 }

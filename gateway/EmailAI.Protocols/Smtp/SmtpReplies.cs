@@ -59,6 +59,9 @@ public static class SmtpReplies
 
     // Limits.
     public static readonly SmtpReply MessageTooBig = new(552, "5.3.4", "Message size exceeds fixed limit");
+
+    // RFC 3463 §3.3 X.2.2 mailbox full; RFC 5321 §4.5.3.1.10 allows 552 at RCPT for it.
+    public static readonly SmtpReply MailboxFull = new(552, "5.2.2", "Mailbox full");
     public static readonly SmtpReply TooManyRecipients = new(452, "4.5.3", "Too many recipients");
     public static readonly SmtpReply DataLineTooLong =
         new(554, "5.6.0", "Message contains a line longer than 998 octets (RFC 5322 §2.1.1)");

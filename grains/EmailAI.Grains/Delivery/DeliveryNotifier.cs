@@ -141,7 +141,7 @@ internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains
                     RequiresRows = true,
                 };
                 break;
-            case RecipientKind.UnknownUser:
+            case RecipientKind.UnknownUser or RecipientKind.Postmaster:
                 logger.LogWarning("DSN for {QueueId} dropped: sender <{Sender}> is in a local domain but has no account", job.QueueId, sender);
                 await SettleWithoutNotificationAsync(completes, warned);
                 return;

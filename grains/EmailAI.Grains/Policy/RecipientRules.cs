@@ -1,5 +1,6 @@
 using EmailAI.Contracts;
 using EmailAI.Grains.Delivery;
+using EmailAI.Grains.Quota;
 using EmailAI.Protocols.Smtp;
 
 namespace EmailAI.Grains.Policy;
@@ -23,7 +24,14 @@ namespace EmailAI.Grains.Policy;
 /// <item>Anything else is relay: accepted only when the session authenticated or the client's address is on
 /// the Authorised IP list (read from this silo's <see cref="RelayPolicyCache"/>); otherwise 554 5.7.1. The
 /// remote address keeps its local part's case.</item>
-/// <item><c>&lt;Postmaster&gt;</c> and <c>postmaster@</c> a local domain are always accepted (RFC 5321 §4.5.1).</item>
+/// <item><c>&lt;Postmaster&gt;</c>, <c>postmaster@</c> the server's name and <c>postmaster@</c> a local domain are
+/// accepted (RFC 5321 §4.5.1) into an existing account only: the domain's postmaster account, else its configured
+/// postmaster, else the server's postmaster account (<see cref="ServerPostmaster"/>). When that account does not
+/// exist the answer is <c>550 5.1.1</c> with a text that tells the admin what to create: no maildrop is ever
+/// filled that no account owns.</item>
+/// <item>A maildrop recipient (postmasters included) whose usage plus the SIZE declared on MAIL exceeds its
+/// quota (usage at or over the quota when no SIZE was declared) is refused with <c>552 5.2.2</c> (RFC 5321
+/// §4.5.3.1.10 allows it at RCPT); the accepted route carries the effective quota for ingest's check at DATA time.</item>
 /// </list>
 /// Applied by the grain that receives the decision (<see cref="IRecipientDecider"/>): the recipient domain's grain,
 /// which resolves its own local parts from memory, or the session-policy grain. <paramref name="resolve"/> answers
@@ -39,11 +47,13 @@ namespace EmailAI.Grains.Policy;
 /// accepted unasked (RFC 5321 §4.5.1). Where no callout is available (the session-policy grain, which never decides
 /// for a local domain) a callout domain's recipient gets 451 4.4.3, never an unverified accept.
 /// </remarks>
-public sealed class RecipientRules(RelayPolicyCache relayPolicy, Func<string, string, Task<RecipientResolution?>> resolve, RecipientCallout? callout = null)
+public sealed class RecipientRules(
+    RelayPolicyCache relayPolicy,
+    Func<string, string, Task<RecipientResolution?>> resolve,
+    MaildropQuota quota,
+    ServerPostmaster serverPostmaster,
+    RecipientCallout? callout = null)
 {
-    /// <summary>Where postmaster mail goes when this server's own name is not a usable domain.</summary>
-    public const string FallbackPostmaster = "postmaster@localhost";
-
     public async Task<PolicyVerdict> DecideAsync(RecipientRequest request)
     {
         var session = request.Session;
@@ -57,7 +67,7 @@ public sealed class RecipientRules(RelayPolicyCache relayPolicy, Func<string, st
 
         if (request.IsBarePostmaster)
         {
-            return await DecideBarePostmasterAsync(session);
+            return await DecideServerPostmasterAsync(request);
         }
 
         if (request.IsAddressLiteral)
@@ -81,11 +91,16 @@ public sealed class RecipientRules(RelayPolicyCache relayPolicy, Func<string, st
         switch (resolution.Kind)
         {
             case RecipientKind.Mailbox when address.LocalPart == "postmaster":
-                return PolicyVerdict.Accept(new PostmasterRoute(resolution.Mailbox!), "postmaster of a local domain");
+                return await AcceptMailboxAsync(request, resolution, postmaster: true, "postmaster of a local domain");
             case RecipientKind.Mailbox:
-                return PolicyVerdict.Accept(new MaildropRoute(resolution.Mailbox!), "local account");
+                return await AcceptMailboxAsync(request, resolution, postmaster: false, "local account");
             case RecipientKind.UnknownUser when resolution.Route is { IsForward: true } && DeliverySettings.HasRoutingSyntax(address.LocalPart):
                 return PolicyVerdict.Refuse(SmtpReplies.RoutingSyntaxRefused, $"routing syntax in '{address.LocalPart}' for forwarding domain {address.Domain}");
+            case RecipientKind.Postmaster:
+                return await DecideDomainPostmasterAsync(request, address.Domain, resolution.Mailbox);
+            case RecipientKind.NotLocal when address.LocalPart == "postmaster" && EmailAddress.TryNormalizeDomain(session.ServerDomain, out var own) && own == address.Domain:
+                // postmaster@ this server's own name, which is no local domain: the server's postmaster (RFC 5321 §4.5.1).
+                return await DecideServerPostmasterAsync(request);
             case RecipientKind.UnknownUser:
                 return PolicyVerdict.Refuse(SmtpReplies.UnknownUser, $"no account '{address.LocalPart}' at local domain {address.Domain}");
             case RecipientKind.Forward:
@@ -130,23 +145,96 @@ public sealed class RecipientRules(RelayPolicyCache relayPolicy, Func<string, st
             : PolicyVerdict.Refuse(SmtpReplies.RecipientUnverified, "callout unanswered: " + said);
     }
 
-    private async Task<PolicyVerdict> DecideBarePostmasterAsync(SessionFacts session)
+    /// <summary>
+    /// postmaster@ a local domain without a postmaster account: its configured postmaster when that names an
+    /// account, else the server's postmaster account.
+    /// </summary>
+    private async Task<PolicyVerdict> DecideDomainPostmasterAsync(RecipientRequest request, string domain, string? configured)
     {
-        // RFC 5321 §4.5.1: <Postmaster> without a domain is this server's postmaster.
-        if (!EmailAddress.TryNormalizeDomain(session.ServerDomain, out var domain))
+        if (configured is not null)
         {
-            return PolicyVerdict.Accept(new PostmasterRoute(FallbackPostmaster), "postmaster of this server");
+            var target = await resolve(GrainKeys.DomainOf(configured), GrainKeys.LocalPartOf(configured));
+            if (target is null)
+            {
+                return LookupFailed(GrainKeys.DomainOf(configured));
+            }
+
+            if (target.Kind == RecipientKind.Mailbox)
+            {
+                return await AcceptMailboxAsync(request, target, postmaster: true, $"configured postmaster {configured} of {domain}");
+            }
         }
 
-        var resolution = await resolve(domain, "postmaster");
-        if (resolution is null)
-        {
-            return LookupFailed(domain);
-        }
-
-        var maildrop = resolution.Kind == RecipientKind.Mailbox ? resolution.Mailbox! : "postmaster@" + domain;
-        return PolicyVerdict.Accept(new PostmasterRoute(maildrop), "postmaster of this server");
+        return await DecideServerPostmasterAsync(request);
     }
+
+    /// <summary>
+    /// RFC 5321 §4.5.1: <c>&lt;Postmaster&gt;</c> without a domain, postmaster@ the server's name, and any local
+    /// domain's postmaster that has no account of its own: into the account <see cref="ServerPostmaster"/> names,
+    /// refused with 550 5.1.1 and a text for the admin when it does not exist.
+    /// </summary>
+    private async Task<PolicyVerdict> DecideServerPostmasterAsync(RecipientRequest request)
+    {
+        var serverDomain = request.Session.ServerDomain;
+        var lookupFailed = false;
+        var address = await serverPostmaster.AddressAsync(serverDomain, async domain =>
+        {
+            var resolution = await resolve(domain, "postmaster");
+            lookupFailed |= resolution is null;
+            return resolution is not null && resolution.Kind != RecipientKind.NotLocal;
+        });
+        if (lookupFailed)
+        {
+            return LookupFailed(serverDomain);
+        }
+
+        if (address is null)
+        {
+            return PostmasterMissing("postmaster@" + serverDomain, "there is no local domain");
+        }
+
+        var target = await resolve(GrainKeys.DomainOf(address), GrainKeys.LocalPartOf(address));
+        return target switch
+        {
+            null => LookupFailed(GrainKeys.DomainOf(address)),
+            { Kind: RecipientKind.Mailbox } => await AcceptMailboxAsync(request, target, postmaster: true, $"postmaster of this server ({address})"),
+            // The postmaster's domain (or account) hands its mail to an internal server: so does the postmaster's.
+            { Kind: RecipientKind.Forward } => PolicyVerdict.Accept(
+                new ForwardRoute(address, target.Mailbox ?? GrainKeys.DomainOf(address)), $"postmaster of this server ({address}), Advanced Delivery"),
+            _ => PostmasterMissing(address, $"no account {address}"),
+        };
+    }
+
+    /// <summary>
+    /// Accepts a recipient into an account's maildrop unless that would take it over its effective quota
+    /// (<see cref="MaildropQuota.Exceeds"/>): the usage is read now, so RCPTs of transactions in flight at the same
+    /// time may all pass and their messages together overshoot; ingest checks again at DATA time.
+    /// </summary>
+    private async Task<PolicyVerdict> AcceptMailboxAsync(RecipientRequest request, RecipientResolution resolution, bool postmaster, string reason)
+    {
+        var mailbox = resolution.Mailbox!;
+        var limit = quota.Effective(resolution.QuotaBytes);
+        if (limit > 0)
+        {
+            var used = await quota.UsedBytesAsync(mailbox);
+            if (MaildropQuota.Exceeds(used, limit, request.DeclaredSize))
+            {
+                return PolicyVerdict.Refuse(
+                    SmtpReplies.MailboxFull,
+                    $"maildrop {mailbox} holds {used} of its {limit} octets; declared size {request.DeclaredSize?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}");
+            }
+        }
+
+        return PolicyVerdict.Accept(
+            postmaster ? new PostmasterRoute(mailbox) { QuotaBytes = limit } : new MaildropRoute(mailbox) { QuotaBytes = limit },
+            reason);
+    }
+
+    /// <summary>550 5.1.1 for postmaster mail whose account is missing; the text is for the admin who reads the sender's bounce or the log.</summary>
+    private static PolicyVerdict PostmasterMissing(string address, string reason) =>
+        new(PolicyOutcome.Reject, 550, "5.1.1",
+            $"Postmaster mailbox {address} does not exist; the administrator must create it or set EmailAI:PostmasterAccount",
+            "postmaster: " + reason, null);
 
     /// <summary>
     /// Why this session may relay (for the log), or null when it may not: it authenticated, or its address is on

@@ -1,4 +1,5 @@
 using EmailAI.Contracts;
+using EmailAI.Grains.Quota;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
@@ -12,10 +13,14 @@ namespace EmailAI.Grains.Policy;
 /// </summary>
 [StatelessWorker]
 [Reentrant]
-public sealed partial class SessionPolicyGrain(RelayPolicyCache relayPolicy, ILogger<SessionPolicyGrain> logger) : Grain, ISessionPolicyGrain
+public sealed partial class SessionPolicyGrain(
+    RelayPolicyCache relayPolicy,
+    MaildropQuota quota,
+    ServerPostmaster serverPostmaster,
+    ILogger<SessionPolicyGrain> logger) : Grain, ISessionPolicyGrain
 {
     public Task<PolicyVerdict> DecideRecipientAsync(RecipientRequest request) =>
-        new RecipientRules(relayPolicy, ResolveAsync).DecideAsync(request);
+        new RecipientRules(relayPolicy, ResolveAsync, quota, serverPostmaster).DecideAsync(request);
 
     public Task<PolicyVerdict> DecideSenderAsync(SenderRequest request) =>
         new SenderRules(relayPolicy).DecideAsync(request);

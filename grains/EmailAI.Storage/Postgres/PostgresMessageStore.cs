@@ -74,6 +74,21 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
         return ((int)reader.GetInt64(0), reader.GetInt64(1));
     }
 
+    public async Task<IReadOnlyList<MaildropSummary>> ListMaildropsAsync(CancellationToken cancellationToken = default)
+    {
+        // COLLATE "C": ordinal order, as the embedded store sorts.
+        await using var command = dataSource.CreateCommand(
+            "SELECT mailbox, count(*), sum(size)::bigint FROM emailai_maildrop GROUP BY mailbox ORDER BY mailbox COLLATE \"C\"");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var maildrops = new List<MaildropSummary>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            maildrops.Add(new MaildropSummary(reader.GetString(0), (int)reader.GetInt64(1), reader.GetInt64(2)));
+        }
+
+        return maildrops;
+    }
+
     public async Task<byte[]?> ReadMessageAsync(string mailbox, long uid, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
@@ -326,6 +341,11 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
         if (plan.Outbound is not null)
         {
             await InsertQueueRowsAsync(connection, transaction, plan.Outbound, plan.Recipients, cancellationToken);
+        }
+
+        foreach (var more in plan.AdditionalOutbound)
+        {
+            await InsertQueueRowsAsync(connection, transaction, more, [.. more.Recipients], cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -37,6 +37,7 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
         // completes (it awaits it), so a whole array is used as it is and only a slice is copied.
         var localContents = plan.Copies.Select(c => ContentArray(c.Message.Content)).ToArray();
         var outboundContent = plan.Outbound is null ? null : ContentArray(plan.Outbound.Message.Content);
+        var moreOutboundContents = plan.AdditionalOutbound.Select(o => ContentArray(o.Message.Content)).ToArray();
         return database.WriteAsync<IReadOnlyList<long>>(_ =>
         {
             // One savepoint: all of it commits or none (a throw rolls it back).
@@ -71,6 +72,12 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
             {
                 var messageId = InsertMessage(plan.Outbound.Message, outboundContent!);
                 InsertQueueRows(messageId, plan.Recipients, plan.Outbound.FirstAttemptAt);
+            }
+
+            for (var i = 0; i < plan.AdditionalOutbound.Length; i++)
+            {
+                var more = plan.AdditionalOutbound[i];
+                InsertQueueRows(InsertMessage(more.Message, moreOutboundContents[i]), [.. more.Recipients], more.FirstAttemptAt);
             }
 
             return uids;
@@ -137,11 +144,28 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
             connection =>
             {
                 using var command = connection.CreateCommand();
-                command.CommandText = "SELECT count(*), coalesce(sum(size), 0) FROM maildrop WHERE mailbox = $mailbox;";
+                // One row of the trigger-kept usage table (SqliteSchema), however many messages the maildrop holds.
+                command.CommandText = "SELECT count, bytes FROM maildrop_usage WHERE mailbox = $mailbox;";
                 command.Parameters.AddWithValue("$mailbox", mailbox);
                 using var reader = command.ExecuteReader();
-                reader.Read();
-                return (reader.GetInt32(0), reader.GetInt64(1));
+                return reader.Read() ? (reader.GetInt32(0), reader.GetInt64(1)) : (0, 0L);
+            },
+            cancellationToken);
+
+    public Task<IReadOnlyList<MaildropSummary>> ListMaildropsAsync(CancellationToken cancellationToken = default) =>
+        database.ReadAsync<IReadOnlyList<MaildropSummary>>(
+            connection =>
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "SELECT mailbox, count, bytes FROM maildrop_usage ORDER BY mailbox;";
+                using var reader = command.ExecuteReader();
+                var maildrops = new List<MaildropSummary>();
+                while (reader.Read())
+                {
+                    maildrops.Add(new MaildropSummary(reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2)));
+                }
+
+                return maildrops;
             },
             cancellationToken);
 

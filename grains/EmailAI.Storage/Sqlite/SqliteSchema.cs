@@ -42,6 +42,9 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS maildrop_by_mailbox ON maildrop (mailbox, uid);
         CREATE INDEX IF NOT EXISTS maildrop_by_message ON maildrop (message_id);
 
+        -- The admin API's list of maildrops and a recount of one: count and sum(size) from the index alone.
+        CREATE INDEX IF NOT EXISTS maildrop_sizes ON maildrop (mailbox, size);
+
         CREATE TABLE IF NOT EXISTS outbound (
             id              INTEGER PRIMARY KEY AUTOINCREMENT,
             message_id      INTEGER NOT NULL REFERENCES message(id),
@@ -72,6 +75,32 @@ internal static class SqliteSchema
     ];
 
     /// <summary>
+    /// Quota usage: (count, octets) per maildrop in one row, kept by triggers on <c>maildrop</c> in the same
+    /// transaction as every row that comes or goes, so a quota check at RCPT and at ingest reads one row however
+    /// many messages the maildrop holds. A maildrop's row goes with its last message. Created with its triggers
+    /// and filled from the maildrop rows in one transaction when missing (a database from before quotas), so it
+    /// never disagrees with them.
+    /// </summary>
+    private const string UsageSql = """
+        BEGIN IMMEDIATE;
+        CREATE TABLE maildrop_usage (
+            mailbox TEXT    NOT NULL PRIMARY KEY,
+            count   INTEGER NOT NULL,
+            bytes   INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TRIGGER maildrop_usage_added AFTER INSERT ON maildrop BEGIN
+            INSERT INTO maildrop_usage (mailbox, count, bytes) VALUES (NEW.mailbox, 1, NEW.size)
+            ON CONFLICT (mailbox) DO UPDATE SET count = count + 1, bytes = bytes + excluded.bytes;
+        END;
+        CREATE TRIGGER maildrop_usage_removed AFTER DELETE ON maildrop BEGIN
+            UPDATE maildrop_usage SET count = count - 1, bytes = bytes - OLD.size WHERE mailbox = OLD.mailbox;
+            DELETE FROM maildrop_usage WHERE mailbox = OLD.mailbox AND count <= 0;
+        END;
+        INSERT INTO maildrop_usage (mailbox, count, bytes) SELECT mailbox, count(*), sum(size) FROM maildrop GROUP BY mailbox;
+        COMMIT;
+        """;
+
+    /// <summary>
     /// Creates or upgrades the schema, then ends every queue claim: the embedded store belongs to one process,
     /// so a claim found at open was held by a process that is gone (killed), and its rows are due again at once.
     /// </summary>
@@ -87,6 +116,15 @@ internal static class SqliteSchema
             if (Convert.ToInt64(probe.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
             {
                 Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {definition};");
+            }
+        }
+
+        using (var usage = connection.CreateCommand())
+        {
+            usage.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'maildrop_usage';";
+            if (Convert.ToInt64(usage.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                Execute(connection, UsageSql);
             }
         }
 

@@ -345,9 +345,10 @@ public sealed class SmtpEndToEndTests(SmtpEndToEndFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Rcpt_PostmasterOfLocalDomainWithoutAccount_AcceptedAndStored()
+    public async Task Rcpt_PostmasterOfLocalDomainWithoutAccount_StoredForTheServersPostmasterAccount()
     {
         await Server.ProvisionAsync("someone@pm.smtp.test");
+        await Server.ProvisionAsync(SmtpEndToEndFixture.PostmasterAccount);
         using var client = await SmtpConversation.ConnectAsync(Server);
         Assert.StartsWith("250", await client.SendCommandAsync($"MAIL FROM:<{Sender}>"));
 
@@ -360,14 +361,17 @@ public sealed class SmtpEndToEndTests(SmtpEndToEndFixture fixture) : IClassFixtu
         Assert.StartsWith("250", lower);
         Assert.StartsWith("250", mixed);
         Assert.StartsWith("250 2.0.0", final);
-        // Both RCPTs name one mailbox: stored once.
-        var stored = Assert.Single(await SmtpConversation.ReadMaildropAsync(Server, "postmaster@pm.smtp.test"));
-        Assert.EndsWith("abuse report\r\n", Encoding.ASCII.GetString(stored));
+        // Both RCPTs name one mailbox: stored once, in an account's maildrop, none in a maildrop without an account.
+        var stored = await SmtpConversation.ReadMaildropAsync(Server, SmtpEndToEndFixture.PostmasterAccount);
+        Assert.Single(stored, m => Encoding.ASCII.GetString(m).EndsWith("abuse report\r\n", StringComparison.Ordinal));
+        using var sink = await Server.Admin.GetAsync("/api/v1/maildrops/postmaster@pm.smtp.test/messages");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, sink.StatusCode);
     }
 
     [Fact]
-    public async Task Rcpt_BarePostmaster_AcceptedWithoutAnyAccount()
+    public async Task Rcpt_BarePostmaster_StoredForTheServersPostmasterAccount()
     {
+        await Server.ProvisionAsync(SmtpEndToEndFixture.PostmasterAccount);
         using var client = await SmtpConversation.ConnectAsync(Server);
         Assert.StartsWith("250", await client.SendCommandAsync($"MAIL FROM:<{Sender}>"));
 
@@ -380,8 +384,8 @@ public sealed class SmtpEndToEndTests(SmtpEndToEndFixture fixture) : IClassFixtu
         Assert.StartsWith("250", bare);
         Assert.StartsWith("250", capitalised);
         Assert.StartsWith("250 2.0.0", final);
-        var stored = await SmtpConversation.ReadMaildropAsync(Server, $"postmaster@{SmtpEndToEndFixture.ServerDomain}");
-        Assert.Contains(stored, m => Encoding.ASCII.GetString(m).EndsWith("hello postmaster\r\n", StringComparison.Ordinal));
+        var stored = await SmtpConversation.ReadMaildropAsync(Server, SmtpEndToEndFixture.PostmasterAccount);
+        Assert.Single(stored, m => Encoding.ASCII.GetString(m).EndsWith("hello postmaster\r\n", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -145,7 +145,8 @@ public sealed class RelayDecisionTests(RelayFixture fixture) : IClassFixture<Rel
     [InlineData("<user@sub.local.test>", "554", "250")]
     [InlineData("<user@local.test.remote.example>", "554", "250")]
     [InlineData("<user@local-test.example>", "554", "250")]
-    [InlineData("<postmaster>", "250", "250")]
+    // No postmaster account exists here: postmaster mail is refused (550 5.1.1), never stored where no account owns it.
+    [InlineData("<postmaster>", "550", "550")]
     [InlineData("<postmaster@remote.example>", "554", "250")]
     // Not addresses at all: refused for everyone.
     [InlineData("<user@local.test.>", "501", "501")]

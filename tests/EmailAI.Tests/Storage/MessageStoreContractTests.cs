@@ -595,4 +595,60 @@ public abstract class MessageStoreContractTests : IAsyncLifetime
         await Store.CommitAsync(new StoreDelivery(dsn, ["bob@x.test"], null, [rows[1].Id]) { RequiresRows = true });
         Assert.Single(await Store.ListMaildropAsync("bob@x.test"));
     }
+
+    // ── Quotas and the admin API's maildrops ────────────────────────────────────────────────────
+
+    [Fact]
+    public async Task GetMaildropSummaryAsync_AfterDeliveriesAndADeletion_StoredSizesOfWhatIsLeft()
+    {
+        var first = await Store.DeliverAsync(Message("12345\r\n"), ["a@x.test", "b@x.test"]);
+        await Store.DeliverAsync(Message("123456789\r\n"), ["a@x.test"]);
+        Assert.Equal((2, 7L + 11L), await Store.GetMaildropSummaryAsync("a@x.test"));
+
+        Assert.Equal(1, await Store.DeleteMessagesAsync("a@x.test", [first[0]]));
+
+        Assert.Equal((1, 11L), await Store.GetMaildropSummaryAsync("a@x.test"));
+        Assert.Equal((1, 7L), await Store.GetMaildropSummaryAsync("b@x.test"));
+        Assert.Equal((0, 0L), await Store.GetMaildropSummaryAsync("nobody@x.test"));
+    }
+
+    [Fact]
+    public async Task ListMaildropsAsync_EveryMaildropWithCountAndBytes_EmptyOnesGone()
+    {
+        await Store.DeliverAsync(Message("12345\r\n"), ["b@x.test", "a@x.test"]);
+        await Store.DeliverAsync(Message("123\r\n"), ["b@x.test"]);
+        var gone = await Store.DeliverAsync(Message("1\r\n"), ["c@x.test"]);
+        await Store.DeleteMessagesAsync("c@x.test", gone);
+
+        Assert.Equal(
+            [new MaildropSummary("a@x.test", 1, 7), new MaildropSummary("b@x.test", 2, 12)],
+            await Store.ListMaildropsAsync());
+    }
+
+    [Fact]
+    public async Task DeleteMessagesAsync_OneUid_OnlyThatOneGoesAndUnknownUidRemovesNothing()
+    {
+        var uids = await Store.DeliverAsync(Message("1\r\n"), ["a@x.test"]);
+        var second = await Store.DeliverAsync(Message("2\r\n"), ["a@x.test"]);
+
+        Assert.Equal(0, await Store.DeleteMessagesAsync("a@x.test", [second[0] + 1000]));
+        Assert.Equal(0, await Store.DeleteMessagesAsync("b@x.test", [uids[0]]));
+        Assert.Equal(1, await Store.DeleteMessagesAsync("a@x.test", [uids[0]]));
+
+        Assert.Equal([second[0]], (await Store.ListMaildropAsync("a@x.test")).Select(e => e.Uid));
+    }
+
+    [Fact]
+    public async Task CommitAsync_AdditionalOutbound_QueuedInTheSameTransactionWithItsOwnContent()
+    {
+        var outbound = Outbound("original\r\n", T0, "carol@far.test");
+        var notice = Outbound("notice\r\n", T0, "bob@remote.test");
+
+        await Store.CommitAsync(new StoreDelivery(Message("local\r\n"), ["a@x.test"], outbound, []) { AdditionalOutbound = [notice] });
+
+        var rows = await AllQueuedAsync();
+        Assert.Equal(["carol@far.test", "bob@remote.test"], rows.Select(r => r.Recipient));
+        Assert.Equal(["original\r\n", "notice\r\n"], await Task.WhenAll(rows.Select(async r => (await ReadOutboundTextAsync(r.MessageId))!)));
+        Assert.Single(await Store.ListMaildropAsync("a@x.test"));
+    }
 }

@@ -26,6 +26,33 @@ public sealed class SqliteMessageStoreTests : MessageStoreContractTests
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A database from before quotas has no usage table: opening it creates the table from the maildrop rows, and
+    /// from then on the triggers keep it equal to them.
+    /// </summary>
+    [Fact]
+    public async Task Schema_UsageTableMissing_RebuiltFromTheMaildropRowsThenKeptCurrent()
+    {
+        var uids = await Store.DeliverAsync(Message("12345\r\n"), ["a@x.test", "b@x.test"]);
+        await Store.DeliverAsync(Message("123\r\n"), ["a@x.test"]);
+        await _temp.Database.WriteAsync(c =>
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = "DROP TRIGGER maildrop_usage_added; DROP TRIGGER maildrop_usage_removed; DROP TABLE maildrop_usage;";
+            return command.ExecuteNonQuery();
+        });
+
+        var store = await ReopenAsync();
+
+        Assert.Equal((2, 12L), await store.GetMaildropSummaryAsync("a@x.test"));
+        await store.DeleteMessagesAsync("a@x.test", [uids[0]]);
+        await store.DeliverAsync(Message("1\r\n"), ["b@x.test"]);
+        Assert.Equal((1, 5L), await store.GetMaildropSummaryAsync("a@x.test"));
+        Assert.Equal((2, 10L), await store.GetMaildropSummaryAsync("b@x.test"));
+    }
+
+    private static StoredMessage Message(string text) => new("Q1", "bob@remote.test", DateTimeOffset.UtcNow, Encoding.UTF8.GetBytes(text));
+
     [Fact]
     public async Task CommitAsync_QueueRow_SurvivesReopenWithHistoryAndContent()
     {
