@@ -138,9 +138,10 @@ public static class GatewayHosting
     /// least <see cref="StorageOptions.MinimumFreeBytes"/> free (503 with <c>"error":"insufficient storage"</c> and the
     /// figures otherwise, so a load balancer takes this gateway out before mail is refused for want of space).
     /// </summary>
-    private static async Task<IResult> ReadyAsync(IGrainFactory grains, StorageSpace space)
+    private static async Task<IResult> ReadyAsync(IGrainFactory grains, HttpContext http)
     {
-        if (space.IsLow)
+        // A cluster silo maps these endpoints without the gateway's services: no SMTP there, no space to watch.
+        if (http.RequestServices.GetService<StorageSpace>() is { IsLow: true } space)
         {
             return Results.Json(
                 new { status = "not ready", error = "insufficient storage", freeBytes = space.FreeBytes, minimumFreeBytes = space.MinimumFreeBytes },

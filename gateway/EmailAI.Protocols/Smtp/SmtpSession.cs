@@ -329,8 +329,9 @@ public sealed class SmtpSession
             }
 
             // At least one command per call, whatever the bound is set to, so the host always makes progress. A reply
-            // the tarpit delays ends its batch: the host waits, then writes it.
-            if ((replyBytes > 0 && replyBytes >= _options.MaxPendingReplyBytes) || _replyDelay > TimeSpan.Zero)
+            // the tarpit delays ends its batch: the host waits, then writes it. (A delay the host never took does not
+            // stop the next call: a call that returns no reply must mean "a partial line, need more data".)
+            if (replyBytes > 0 && (replyBytes >= _options.MaxPendingReplyBytes || _replyDelay > TimeSpan.Zero))
             {
                 break;
             }

@@ -149,6 +149,12 @@ public sealed partial class SmtpFuzzTarget : IFuzzTarget<SmtpFuzzSetup>
                     Record(reply, greeting: false);
                 }
 
+                // As the host does: the error tarpit's delay is waited on the session's clock before the batch is written.
+                if (_session.TakeReplyDelay() is { } delay && delay > TimeSpan.Zero)
+                {
+                    Time.Advance(delay);
+                }
+
                 CheckCommits();
                 CheckDeadline("a read");
                 if (_session.TlsRequested)
