@@ -22,9 +22,11 @@ namespace EmailAI.Grains;
 /// <para>
 /// Quotas (<see cref="MaildropQuota"/>): a maildrop route whose maildrop holds so much that this copy would take it
 /// over the quota the route carries gets no copy. When no recipient at all is left, nothing is stored and the
-/// answer says so (the gateway replies 552 5.2.2); otherwise the over-quota recipients are reported to the envelope
-/// sender in a failure DSN (RFC 3464, status 5.2.2) committed in the same transaction as the copies, so a copy is
-/// never left out without notice — except to the null sender, to whom no DSN is ever sent (RFC 5321 §4.5.5).
+/// answer says so (the gateway replies 552 5.2.2); otherwise, when the sender is local (an account or a local
+/// domain's Advanced Delivery), the over-quota recipients are reported to it in a failure DSN (RFC 3464, status 5.2.2)
+/// committed in the same transaction as the copies; to the null sender no DSN is ever sent (RFC 5321 §4.5.5) and those
+/// copies are dropped with a log line; and for a remote sender, which may be forged, the copies are delivered over the
+/// quota rather than bounced (backscatter), the next RCPT for a full maildrop being refused at once.
 /// Usage is read before the commit: concurrent deliveries to one maildrop may overshoot its quota by the messages
 /// in flight.
 /// </para>
@@ -74,6 +76,18 @@ public sealed class IngestGrain(
             var plainContent = Prepend(returnPath, content);
             var markedContent = trusted.Count > 0 ? Prepend(returnPath + WhiteListField + ": pass\r\n", content) : plainContent;
             overQuota = await OverQuotaAsync(quotas, m => trusted.Contains(m) ? markedContent.Length : plainContent.Length);
+            var othersTakeIt = overQuota.Count < quotas.Count || request.Routes.Any(r => r is RelayRoute or ForwardRoute);
+            if (overQuota.Count > 0 && othersTakeIt && !await NoticeStaysLocalAsync(request.Sender))
+            {
+                // A notice to a sender on the internet would be backscatter: the sender of mail from outside may be forged
+                // (a 7 KB message once sent a 5.2.2 DSN with the attacker's headers to the "sender" it named). The copy is
+                // delivered over the quota instead; the next RCPT for that maildrop is refused at once.
+                logger.LogWarning(
+                    "{QueueId} from <{Sender}>: delivered to {Maildrops} over quota, since a notice to a remote sender could be backscatter",
+                    request.QueueId, request.Sender, string.Join(", ", overQuota));
+                overQuota.Clear();
+            }
+
             var others = mailboxes.Where(m => !trusted.Contains(m) && !overQuota.Contains(m)).ToArray();
             if (others.Length > 0)
             {
@@ -139,6 +153,29 @@ public sealed class IngestGrain(
         var limited = quotas.Where(q => q.Value > 0).ToArray();
         var used = await Task.WhenAll(limited.Select(q => quota.UsedBytesAsync(q.Key)));
         return [.. limited.Where((q, i) => MaildropQuota.Exceeds(used[i], q.Value, sizeOf(q.Key))).Select(q => q.Key)];
+    }
+
+    /// <summary>
+    /// True when a 5.2.2 notice for <paramref name="sender"/> would not leave this server's domains: the null sender
+    /// (no notice at all), a local account, or a local domain's Advanced Delivery. A sender that cannot be resolved now
+    /// counts as remote.
+    /// </summary>
+    private async Task<bool> NoticeStaysLocalAsync(string sender)
+    {
+        if (sender.Length == 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            return await LocalSender.ResolveAsync(GrainFactory, sender) is { Resolution.Kind: RecipientKind.Mailbox or RecipientKind.Forward };
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Sender <{Sender}> could not be resolved; counted as remote", sender);
+            return false;
+        }
     }
 
     /// <summary>

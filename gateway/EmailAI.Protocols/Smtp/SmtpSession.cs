@@ -515,9 +515,12 @@ public sealed class SmtpSession
                 : $"{_errors} errors in this session (MaxErrors)";
             Report(SmtpReplies.TooManyErrors);
         }
-        else if (errors > 0 && ClientErrors > _options.SoftErrorLimit)
+
+        if (errors > 0 && ClientErrors > _options.SoftErrorLimit)
         {
-            // Postfix's smtpd_error_sleep_time, growing with each error past the soft limit and capped.
+            // Postfix's smtpd_error_sleep_time, growing with each error past the soft limit and capped. The error that
+            // closes the session waits too (as Postfix sleeps before its hard-limit disconnect): otherwise a client
+            // whose errors are spent could reconnect and be refused thousands of times a second.
             var excess = ClientErrors - _options.SoftErrorLimit;
             var delay = TimeSpan.FromTicks((long)Math.Min((double)_options.ErrorSleepTime.Ticks * excess, _options.MaxErrorSleepTime.Ticks));
             _replyDelay = delay > TimeSpan.Zero ? delay : TimeSpan.Zero;

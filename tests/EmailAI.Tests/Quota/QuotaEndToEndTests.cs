@@ -111,6 +111,33 @@ public sealed class QuotaEndToEndTests(QuotaFixture fixture) : IClassFixture<Quo
     }
 
     [Fact]
+    public async Task Data_OneRecipientOverQuotaFromRemoteSender_DeliveredOverQuotaAndNoBackscatter()
+    {
+        // Black-box finding: a forged remote sender, one roomy and one nearly full recipient, no SIZE: the 5.2.2 DSN went
+        // to the "sender" with the attacker's headers. Now the copy is delivered over the quota and nothing goes out.
+        const string tight = "tight@remote.quota.test";
+        const string roomy = "roomy@remote.quota.test";
+        await Server.ProvisionAsync(tight);
+        await Server.ProvisionAsync(roomy);
+        await PutQuotaAsync(tight, 50);
+
+        using var client = await SmtpConversation.ConnectAsync(Server);
+        var final = await SmtpConversation.TransactAsync(client, "victim@forged.example", [tight, roomy], Encoding.ASCII.GetBytes($"Subject: forged\r\n\r\n{new string('v', 200)}\r\n.\r\n"));
+
+        Assert.StartsWith("250 2.0.0", final);
+        Assert.Single(await SmtpConversation.ReadMaildropAsync(Server, roomy));
+        Assert.Single(await SmtpConversation.ReadMaildropAsync(Server, tight));
+        var queue = await Admin.GetFromJsonAsync<JsonElement>("/api/v1/queue");
+        Assert.DoesNotContain(queue.EnumerateArray(), e => e.GetProperty("recipient").GetString() == "victim@forged.example");
+
+        // Full now: the next RCPT for it is refused at once, with no notice to anyone.
+        using var next = await SmtpConversation.ConnectAsync(Server);
+        Assert.StartsWith("250", await next.CommandAsync("EHLO client.test"));
+        Assert.StartsWith("250", await next.CommandAsync("MAIL FROM:<victim@forged.example>"));
+        Assert.StartsWith("552 5.2.2", await next.CommandAsync($"RCPT TO:<{tight}>"));
+    }
+
+    [Fact]
     public async Task Data_OneRecipientOverQuotaFromNullSender_OtherStoredAndNoNotice()
     {
         const string tight = "tight@null.quota.test";

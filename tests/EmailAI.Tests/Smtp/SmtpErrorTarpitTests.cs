@@ -36,6 +36,27 @@ public sealed class SmtpErrorTarpitTests
     }
 
     [Fact]
+    public async Task Error_ThatReachesMaxErrors_DelayedToo()
+    {
+        // Black-box finding: the closing error skipped the tarpit, so a client whose errors were spent reconnected and
+        // was refused about 2,500 times a second. It waits as every error past the soft limit does.
+        var harness = new SmtpTestHarness(o =>
+        {
+            o.SoftErrorLimit = 2;
+            o.ErrorSleepTime = TimeSpan.FromSeconds(1);
+            o.MaxErrorSleepTime = TimeSpan.FromSeconds(3);
+            o.MaxErrors = 4;
+        });
+        harness.Start();
+
+        var replies = await harness.SendAsync(Transaction + Guesses(4));
+
+        Assert.Equal("421 4.7.0", replies[^1].Code + " " + replies[^1].EnhancedCode);
+        Assert.True(harness.Session.IsClosed);
+        Assert.Equal(new[] { 1, 2 }.Select(s => TimeSpan.FromSeconds(s)), harness.Delays);
+    }
+
+    [Fact]
     public async Task Errors_PipelinedPastSoftLimit_OneBatchPerDelayedReply()
     {
         var harness = Create();
