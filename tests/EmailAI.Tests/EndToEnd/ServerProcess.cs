@@ -110,7 +110,17 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartNewAsync(IDictionary<string, string>? settings = null, string? dll = null)
     {
         var server = new ServerProcess(settings, dll);
-        await server.StartAsync();
+        try
+        {
+            await server.StartAsync();
+        }
+        catch
+        {
+            // A server that never became ready is still running: it must not outlive the test that started it.
+            await server.DisposeAsync();
+            throw;
+        }
+
         return server;
     }
 
