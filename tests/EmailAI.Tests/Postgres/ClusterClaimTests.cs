@@ -16,10 +16,14 @@ public sealed class ClusterClaimTests(PostgresFixture fixture)
 {
     private const int Messages = 30;
 
+    // Each send holds its connection this long, so the 30 sends over 3 connections take about 3 s: longer than
+    // both nodes' 1 s queue scans, so the second node's activation finds rows left and really races for them.
+    // (At 50 ms the first node to scan could send them all in half a second, and under load sometimes did.)
+
     [Fact]
     public async Task TwoActivationsOfOneDestination_RacingForTheSameRows_EveryMessageArrivesExactlyOnce()
     {
-        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { Greeting = "421 4.3.2 Not yet", DataDelay = TimeSpan.FromMilliseconds(50) });
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { Greeting = "421 4.3.2 Not yet", DataDelay = TimeSpan.FromMilliseconds(300) });
         var connectionString = await fixture.NewDatabaseAsync();
         Dictionary<string, string> Node(string name) => new()
         {
