@@ -4,7 +4,8 @@ namespace EmailAI.Contracts;
 /// A received message to commit: the envelope, where each recipient's copy goes, and its bytes (trace header
 /// included, Return-Path not yet). Every route was decided at RCPT time by the session policy; ingest only
 /// carries them out: maildrop and postmaster routes are stored in local maildrops, relay and forward routes
-/// are queued for delivery over SMTP.
+/// are queued for delivery over SMTP. <see cref="Client"/> is the SMTP client the message came from (null for mail
+/// this server made): sender authentication (SPF, DKIM, DMARC) runs for a client that did not authenticate.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record IngestRequest(
@@ -12,4 +13,5 @@ public sealed record IngestRequest(
     string Sender,
     IReadOnlyList<RecipientRoute> Routes,
     DateTimeOffset ReceivedAt,
-    byte[] Content);
+    byte[] Content,
+    IngestClient? Client = null);

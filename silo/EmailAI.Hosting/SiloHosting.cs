@@ -1,6 +1,7 @@
 using System.Net;
 using EmailAI.Gateway;
 using DnsClient;
+using EmailAI.Grains.Dns;
 using EmailAI.Grains;
 using EmailAI.Grains.Delivery;
 using EmailAI.Grains.Policy;
@@ -96,16 +97,23 @@ public static class SiloHosting
                 "EmailAI:Delivery connection, message and batch limits must be positive")
             .Validate(o => o.Routes.Values.All(r => DeliveryRouter.TryParseHostPort(r, out _, out _)), "EmailAI:Delivery:Routes values must be host or host:port")
             .ValidateOnStart();
+        builder.Services.AddOptions<DnsOptions>()
+            .Bind(builder.Configuration.GetSection(DnsOptions.Section))
+            .Validate(o => o.Timeout > TimeSpan.Zero && o.Retries >= 0, "EmailAI:Dns:Timeout must be positive and Retries not negative")
+            .ValidateOnStart();
         builder.Services.AddSingleton<ILookupClient>(sp =>
         {
-            var delivery = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value;
-            var servers = delivery.DnsServers.Select(ParseNameServer).ToArray();
+            // EmailAI:Dns:Servers serves every lookup; EmailAI:Delivery:DnsServers, its older name, is read when it is empty.
+            var dns = sp.GetRequiredService<IOptions<DnsOptions>>().Value;
+            var configured = dns.Servers.Count > 0 ? dns.Servers : sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.DnsServers;
+            var servers = configured.Select(ParseNameServer).ToArray();
             var lookup = servers.Length > 0 ? new LookupClientOptions(servers) : new LookupClientOptions();
             lookup.UseCache = true;
-            lookup.Timeout = TimeSpan.FromSeconds(5);
-            lookup.Retries = 2;
+            lookup.Timeout = dns.Timeout;
+            lookup.Retries = dns.Retries;
             return new LookupClient(lookup);
         });
+        builder.Services.AddSingleton<IDnsLookup, DnsClientLookup>();
         builder.Services.AddSingleton<DeliveryRouter>();
         builder.Services.AddSingleton<RecipientCallout>();
         builder.Services.AddHostedService<DeliveryScanner>();
@@ -115,7 +123,7 @@ public static class SiloHosting
     {
         if (!DeliveryRouter.TryParseHostPort(text, out var host, out var port, NameServer.DefaultPort) || !IPAddress.TryParse(host, out var address))
         {
-            throw new InvalidOperationException($"EmailAI:Delivery:DnsServers entry '{text}' must be an IP address, optionally with :port.");
+            throw new InvalidOperationException($"EmailAI:Dns:Servers entry '{text}' must be an IP address, optionally with :port.");
         }
 
         return new NameServer(address, port);

@@ -10,7 +10,8 @@ namespace EmailAI.Gateway.Smtp;
 /// commit durable; a full store is a 452 4.3.1, any other failure a 451 4.3.0 and the client retries (nothing was committed, or — if the
 /// commit finished but the answer was lost — SMTP's at-least-once rule allows a duplicate). When ingest stored
 /// nothing because every recipient's maildrop is over its quota (<see cref="IngestResult.Stored"/> false), the
-/// answer is 552 5.2.2, permanent (RFC 5321 §4.5.3.1.10): the client must not retry it unchanged.
+/// answer is 552 5.2.2, permanent (RFC 5321 §4.5.3.1.10): the client must not retry it unchanged. A refusal of the
+/// whole message by the silo's checks (<see cref="IngestResult.Refusal"/>: DMARC) is answered with its verdict's reply.
 /// </summary>
 public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageSink> logger) : IMessageSink
 {
@@ -29,7 +30,8 @@ public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageS
         IngestResult result;
         try
         {
-            var request = new IngestRequest(envelope.QueueId, sender, routes, envelope.ReceivedAt, content.ToArray());
+            var client = new IngestClient(envelope.RemoteAddress, envelope.HeloName, envelope.AuthenticatedIdentity);
+            var request = new IngestRequest(envelope.QueueId, sender, routes, envelope.ReceivedAt, content.ToArray(), client);
             result = await grains.GetGrain<IIngestGrain>(0).DeliverAsync(request).WaitAsync(cancellationToken);
         }
         catch (InsufficientStorageException ex) when (!cancellationToken.IsCancellationRequested)
@@ -46,6 +48,15 @@ public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageS
             GatewayTelemetry.MessagesFailed.Add(1);
             logger.LogError(ex, "Commit of {QueueId} from <{Sender}> failed; answered 451", envelope.QueueId, sender);
             return SmtpReplies.TemporaryFailure;
+        }
+
+        if (result.Refusal is { } refusal)
+        {
+            // A check of the whole message (DMARC) refused it or could not finish; nothing was committed.
+            logger.LogInformation(
+                "Refused {QueueId} from <{Sender}> [{RemoteAddress}]: {Reason}; answered {Code} {EnhancedCode}",
+                envelope.QueueId, sender, envelope.RemoteAddress, refusal.Reason, refusal.Code, refusal.EnhancedCode);
+            return refusal.ToReply();
         }
 
         if (!result.Stored)

@@ -128,6 +128,58 @@ public sealed class FakeDnsServer : IAsyncDisposable
         return this;
     }
 
+    /// <summary>
+    /// A TXT record (RFC 1035 §3.3.14) holding <paramref name="text"/>: split into character-strings of at most 255
+    /// octets, as a zone file splits a long DKIM key; a reader joins them without separators (RFC 7208 §3.3, RFC 6376
+    /// §3.6.2.2). Each call adds one record.
+    /// </summary>
+    public FakeDnsServer Txt(string name, string text) => TxtStrings(name, Chunk(Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>One TXT record made of exactly these character-strings (each at most 255 octets).</summary>
+    public FakeDnsServer TxtStrings(string name, params byte[][] strings)
+    {
+        var data = new List<byte>();
+        foreach (var chunk in strings)
+        {
+            if (chunk.Length > 255)
+            {
+                throw new ArgumentException("a character-string holds at most 255 octets", nameof(strings));
+            }
+
+            data.Add((byte)chunk.Length);
+            data.AddRange(chunk);
+        }
+
+        return Add(name, QueryType.TXT, [.. data]);
+    }
+
+    /// <summary>A PTR record (RFC 1035 §3.3.12): <paramref name="name"/> is the reverse name, e.g. 4.3.2.1.in-addr.arpa.</summary>
+    public FakeDnsServer Ptr(string name, string target)
+    {
+        var data = new List<byte>();
+        WriteName(data, target);
+        return Add(name, QueryType.PTR, [.. data]);
+    }
+
+    /// <summary>A PTR record for <paramref name="address"/>'s reverse name (in-addr.arpa or ip6.arpa).</summary>
+    public FakeDnsServer PtrFor(string address, string target) => Ptr(ReverseName(IPAddress.Parse(address)), target);
+
+    /// <summary>The reverse-lookup name of an address (RFC 1035 §3.5, RFC 3596 §2.5).</summary>
+    public static string ReverseName(IPAddress address)
+    {
+        var bytes = address.GetAddressBytes();
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            return string.Join('.', bytes.Reverse()) + ".in-addr.arpa";
+        }
+
+        var nibbles = bytes.SelectMany(b => new[] { b >> 4, b & 0xF }).Reverse().Select(n => n.ToString("x"));
+        return string.Join('.', nibbles) + ".ip6.arpa";
+    }
+
+    private static byte[][] Chunk(byte[] text) =>
+        text.Length == 0 ? [[]] : [.. text.Chunk(255)];
+
     /// <summary>The name does not exist (RCODE 3), whatever records it has.</summary>
     public FakeDnsServer NxDomain(string name) => Set(name, null, Behaviour.NxDomain);
 
