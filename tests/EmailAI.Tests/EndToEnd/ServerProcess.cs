@@ -48,6 +48,10 @@ public sealed class ServerProcess : IAsyncDisposable
             ["EmailAI:Admin:Port"] = AdminPort.ToString(),
             ["EmailAI:Admin:Token"] = Token,
             ["EmailAI:Cluster:SiloPort"] = FreePort().ToString(),
+
+            // Sender authentication asks DNS about every sender; tests that are not about it run without DNS, and those
+            // that are turn it on with a FakeDnsServer as EmailAI:Dns:Servers:0.
+            ["EmailAI:Authentication:Enabled"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
