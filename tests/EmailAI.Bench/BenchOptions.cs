@@ -15,6 +15,8 @@ internal sealed class BenchOptions
         "  --times          also print started_at=/ended_at= (Unix epoch seconds) of the measured run\n" +
         "  --starttls       STARTTLS after EHLO on every connection, then EHLO again (RFC 3207)\n" +
         "  --per-connection N  QUIT and reconnect after every N messages (0: keep the connection)\n" +
+        "  --header-file F  header fields (CRLF-terminated) put first in every message, e.g. the dns command's DKIM-Signature\n" +
+        "usage: EmailAI.Bench dns ... (a local DNS zone with SPF, DKIM and DMARC for the sender; see 'EmailAI.Bench dns --help')\n" +
         "usage: EmailAI.Bench idle-tls --port P [--sessions 10000] [--hold 30] --server-pid PID [--parallel 32] [--hold 5] [--plain] (open STARTTLS sessions, hold them, read the server's RSS)\n" +
         "usage: EmailAI.Bench sink ... (see 'EmailAI.Bench sink --help')";
 
@@ -35,6 +37,7 @@ internal sealed class BenchOptions
     public bool RcptOnly { get; private set; }
     public bool StartTls { get; private set; }
     public int PerConnection { get; private set; }
+    public string? HeaderFile { get; private set; }
 
     /// <summary>The <paramref name="index"/>th (1-based) recipient of a message to <paramref name="recipient"/>: <c>{r}</c> replaced.</summary>
     public static string NthRecipient(string recipient, int index) =>
@@ -100,6 +103,7 @@ internal sealed class BenchOptions
                 case "--to-domains": options.ToDomains = ParseInt(name, value, 0, 1_000_000); break;
                 case "--recipients": options.Recipients = ParseInt(name, value, 1, 100_000); break;
                 case "--per-connection": options.PerConnection = ParseInt(name, value, 0, int.MaxValue); break;
+                case "--header-file": options.HeaderFile = File.Exists(value) ? value : throw new ArgumentException($"{name}: no file {value}"); break;
                 default: throw new ArgumentException($"unknown option {name}");
             }
         }

@@ -28,11 +28,14 @@ internal sealed class MessageFactory
     private readonly string _idDomain;
     private readonly string _runId = Guid.NewGuid().ToString("N")[..12];
     private readonly byte[] _body;
+    private readonly string _extraHeader;
 
-    public MessageFactory(string from, string to, int size)
+    /// <param name="extraHeader">Whole header fields (each ending in CRLF) put first in every message, e.g. a DKIM-Signature made by the <c>dns</c> command.</param>
+    public MessageFactory(string from, string to, int size, string extraHeader = "")
     {
         _from = from;
         _to = to;
+        _extraHeader = extraHeader;
         _idDomain = from.Contains('@') ? from[(from.IndexOf('@') + 1)..] : "bench.invalid";
         _body = BuildStuffedBody(Math.Max(MaxLineLength, size - TypicalHeaderLength));
     }
@@ -45,16 +48,32 @@ internal sealed class MessageFactory
     {
         var date = DateTimeOffset.UtcNow.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
         var header =
-            $"From: Bench Sender <{_from}>\r\n" +
-            $"To: <{_to}>\r\n" +
+            _extraHeader +
+            FixedFields +
             $"Subject: EmailAI bench message {id}\r\n" +
             $"Date: {date}\r\n" +
             $"Message-ID: <{_runId}.{id}@{_idDomain}>\r\n" +
-            "MIME-Version: 1.0\r\n" +
-            "Content-Type: text/plain; charset=us-ascii\r\n" +
             "Content-Transfer-Encoding: 7bit\r\n" +
             "\r\n";
         return Encoding.ASCII.GetBytes(header);
+    }
+
+    /// <summary>The fields every message has with the same value: what a DKIM signature shared by all messages signs.</summary>
+    public string FixedFields =>
+        $"From: Bench Sender <{_from}>\r\n" +
+        $"To: <{_to}>\r\n" +
+        "MIME-Version: 1.0\r\n" +
+        "Content-Type: text/plain; charset=us-ascii\r\n";
+
+    /// <summary>
+    /// One message as it is stored (dot-stuffing undone, RFC 5321 §4.5.2, with the final CRLF): the same fixed fields
+    /// and body as every message, so a DKIM signature over <see cref="FixedFields"/> and the body made from it verifies
+    /// on all of them.
+    /// </summary>
+    public byte[] SampleMessage()
+    {
+        var lines = Encoding.ASCII.GetString(_body).Split("\r\n").Select(l => l.StartsWith('.') ? l[1..] : l);
+        return Encoding.ASCII.GetBytes(FixedFields + "Subject: sample\r\n\r\n" + string.Join("\r\n", lines) + "\r\n");
     }
 
     /// <summary>Lines of words up to <see cref="MaxLineLength"/>; every 16th line starts with '.', every 64th is a lone '.'.</summary>

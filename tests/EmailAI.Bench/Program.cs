@@ -22,6 +22,10 @@ if (args.Length > 0 && args[0] == "sink")
 {
     return await SinkCommand.RunAsync(args);
 }
+if (args.Length > 0 && args[0] == "dns")
+{
+    return await DnsCommand.RunAsync(args);
+}
 if (args.Length > 0 && args[0] == "fuzz")
 {
     return await FuzzCommand.RunAsync(args);
@@ -46,7 +50,7 @@ Console.CancelKeyPress += (_, e) =>
     cancellation.Cancel();
 };
 
-var messages = new MessageFactory(options.From, options.To, options.Size);
+var messages = new MessageFactory(options.From, options.To, options.Size, options.HeaderFile is { } headerFile ? File.ReadAllText(headerFile) : "");
 LoadResult result;
 var errors = new ErrorLog();
 DateTimeOffset measuredStartedAt, measuredEndedAt;
