@@ -92,7 +92,7 @@ public sealed partial class SpfChecker(IDnsLookup dns, TimeProvider time, ILogge
 
         var labels = name.Split('.');
         return labels.Length >= 2
-            && labels.All(l => l.Length is > 0 and <= SpfLimits.MaxLabelLength && l.All(c => c is > ' ' and <= '~'))
+            && labels.All(l => l.Length is > 0 and <= SpfLimits.MaxLabelLength && l.All(c => c is >= ' ' and <= '~'))
             && !labels[^1].All(char.IsAsciiDigit);
     }
 
