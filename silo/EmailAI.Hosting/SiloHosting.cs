@@ -1,6 +1,7 @@
 using System.Net;
 using EmailAI.Gateway;
 using DnsClient;
+using EmailAI.Grains.Authentication.Spf;
 using EmailAI.Grains.Dns;
 using EmailAI.Grains;
 using EmailAI.Grains.Delivery;
@@ -114,6 +115,7 @@ public static class SiloHosting
             return new LookupClient(lookup);
         });
         builder.Services.AddSingleton<IDnsLookup, DnsClientLookup>();
+        builder.Services.AddSingleton<ISpfChecker>(sp => new SpfChecker(sp.GetRequiredService<IDnsLookup>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SpfChecker>>(), options.ServerDomain));
         builder.Services.AddSingleton<DeliveryRouter>();
         builder.Services.AddSingleton<RecipientCallout>();
         builder.Services.AddHostedService<DeliveryScanner>();

@@ -73,7 +73,10 @@ public static class RelayApi
     /// What a client at <paramref name="ip"/> would be told at its first RCPT (to <paramref name="to"/>, when
     /// given): its country in this node's database, the location verdict and its rule, whether it may relay and
     /// by which Authorised IP entry, and the reply. Decided by the silo's own rules and cached policy, exactly as
-    /// for a session on this node that did not authenticate; nothing is sent or stored.
+    /// for a session on this node that did not authenticate; nothing is sent or stored. With <paramref name="from"/>
+    /// or <paramref name="helo"/>, also the SPF result a message from this client would get (RFC 7208: the MAIL
+    /// FROM identity, or HELO's for <c>&lt;&gt;</c> or no <c>from</c>), checked by the silo, which has the resolvers;
+    /// without either, <c>spf</c> is null (not checked).
     /// </summary>
     private static async Task<IResult> CheckAsync(
         string? ip, string? to, string? helo, string? from,
@@ -105,7 +108,10 @@ public static class RelayApi
         var facts = new SessionFacts(address, string.IsNullOrEmpty(helo) ? null : helo, Tls: false, AuthenticatedIdentity: null,
             location?.Country, options.Value.ServerDomain, CountryLookedUp: location is not null);
         var check = await grains.GetGrain<ISessionPolicyGrain>(GrainKeys.SessionPolicy)
-            .CheckRelayAsync(new RelayCheckRequest(facts, recipient is null ? null : facts.ToRecipientRequest(sender, recipient)));
+            .CheckRelayAsync(new RelayCheckRequest(
+                facts,
+                recipient is null ? null : facts.ToRecipientRequest(sender, recipient),
+                string.IsNullOrEmpty(from) && string.IsNullOrEmpty(helo) ? null : sender.Mailbox?.ToString() ?? ""));
         var verdict = check.Verdict;
         return Results.Json(
             new
@@ -132,6 +138,15 @@ public static class RelayApi
                 },
                 reason = verdict?.Reason,
                 policyVersion = check.PolicyVersion,
+                spf = check.Spf is not { } spf ? null : new
+                {
+                    result = spf.Result,
+                    identity = spf.Identity,
+                    domain = spf.Domain,
+                    sender = spf.Sender,
+                    reason = spf.Reason,
+                    explanation = spf.Explanation,
+                },
             },
             JsonWithNulls);
     }
