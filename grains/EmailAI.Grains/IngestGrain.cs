@@ -2,6 +2,7 @@ using EmailAI.Protocols.Common;
 using System.Text;
 using EmailAI.Contracts;
 using EmailAI.Grains.Delivery;
+using EmailAI.Grains.Inbound;
 using EmailAI.Grains.Quota;
 using EmailAI.Protocols.Smtp;
 using EmailAI.Storage;
@@ -13,8 +14,8 @@ namespace EmailAI.Grains;
 
 /// <summary>
 /// Commits received mail to the message store in one transaction: the maildrop copy (content once, one
-/// maildrop row per mailbox; recipients who white-listed the sender get a copy marked
-/// <c>X-EmailAI-WhiteList: pass</c>) and, for relayed and forwarded recipients, the outbound copy with one
+/// maildrop row per mailbox; recipients whose white list holds the message's From: address, when DMARC alignment
+/// authenticated the From: domain, get a copy marked <c>X-EmailAI-WhiteList: pass</c>) and, for relayed and forwarded recipients, the outbound copy with one
 /// queue row per recipient. Then it wakes the delivery grain of each outbound destination. Stateless and local to
 /// the calling silo, so ingest scales with the silo's cores and its writes share the store's group commit.
 /// Reentrant: a call spends its time awaiting the commit, and without interleaving each activation would hold
@@ -36,15 +37,27 @@ namespace EmailAI.Grains;
 public sealed class IngestGrain(
     IMessageStore store,
     MaildropQuota quota,
+    InboundChecks inboundChecks,
     IOptions<DeliveryOptions> delivery,
     TimeProvider time,
     ILogger<IngestGrain> logger) : Grain, IIngestGrain
 {
     /// <summary>The trace field marking inbound mail from a sender on the recipient's white list.</summary>
-    public const string WhiteListField = "X-EmailAI-WhiteList";
+    public const string WhiteListField = InboundChecks.WhiteListField;
 
     public async Task<IngestResult> DeliverAsync(IngestRequest request)
     {
+        // Sender authentication, once per message and before anything is stored: a DMARC reject is refused here.
+        var check = await inboundChecks.RunAsync(request);
+        if (check.Refusal is { } refusal)
+        {
+            logger.LogInformation("{QueueId} from <{Sender}> refused: {Reason}", request.QueueId, request.Sender, refusal.Reason);
+            return IngestResult.Refused(refusal);
+        }
+
+        // What every inbound copy (maildrop or Advanced Delivery) stores: no sender-written X-EmailAI-WhiteList or
+        // Authentication-Results with our authserv-id, and our Authentication-Results on top.
+        var content = inboundChecks.PrepareInboundContent(request.Content, check);
         var quotas = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var route in request.Routes)
         {
@@ -67,9 +80,7 @@ public sealed class IngestGrain(
         var overQuota = new List<string>();
         if (mailboxes.Length > 0)
         {
-            // A sender's own X-EmailAI-WhiteList field would pose as ours: local copies never keep one.
-            var content = HeaderFields.Remove(request.Content, WhiteListField);
-            var trusted = await TrustingMailboxesAsync(request.Sender, mailboxes);
+            var trusted = await TrustingMailboxesAsync(check.AuthenticatedFrom, mailboxes);
 
             // RFC 5321 §4.4: the final delivery adds Return-Path with the envelope sender (<> for bounces).
             var returnPath = $"Return-Path: <{request.Sender}>\r\n";
@@ -103,24 +114,24 @@ public sealed class IngestGrain(
             mailboxes = others;
         }
 
-        // Sent onwards exactly as received (with our Received header): no Return-Path, which only final delivery adds.
-        var outboundRecipients = request.Routes
-            .Select(route => route switch
-            {
-                RelayRoute r => new OutboundRecipient(r.Address, r.Destination),
-                ForwardRoute f => new OutboundRecipient(f.Address, f.Destination),
-                _ => null,
-            })
-            .OfType<OutboundRecipient>().Distinct().ToArray();
+        // Relayed copies are sent onwards exactly as received (with our Received header); Advanced Delivery copies carry
+        // the inbound content (our Authentication-Results, no forged white-list field). Neither has a Return-Path,
+        // which only final delivery adds.
+        var relayRecipients = request.Routes.OfType<RelayRoute>().Select(r => new OutboundRecipient(r.Address, r.Destination)).Distinct().ToArray();
+        var forwardRecipients = request.Routes.OfType<ForwardRoute>().Select(f => new OutboundRecipient(f.Address, f.Destination)).Distinct().ToArray();
+        OutboundRecipient[] outboundRecipients = [.. relayRecipients, .. forwardRecipients];
         if (overQuota.Count > 0 && mailboxes.Length == 0 && copies.Count == 0 && outboundRecipients.Length == 0)
         {
             logger.LogInformation("{QueueId} from <{Sender}> refused: every recipient's maildrop is over its quota ({Maildrops})", request.QueueId, request.Sender, string.Join(", ", overQuota));
             return IngestResult.MailboxFull(overQuota);
         }
 
-        var outbound = outboundRecipients.Length == 0
+        var outbound = relayRecipients.Length == 0
             ? null
-            : new OutboundMessage(new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, request.Content), outboundRecipients, time.GetUtcNow());
+            : new OutboundMessage(new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, request.Content), relayRecipients, time.GetUtcNow());
+        var forwarded = forwardRecipients.Length == 0
+            ? null
+            : new OutboundMessage(new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, content), forwardRecipients, time.GetUtcNow());
         var notice = overQuota.Count > 0 ? await QuotaNoticeAsync(request, overQuota) : null;
         if (notice?.Local is { } local)
         {
@@ -130,7 +141,7 @@ public sealed class IngestGrain(
         await store.CommitAsync(new StoreDelivery(plain, mailboxes, outbound, [])
         {
             AdditionalCopies = copies,
-            AdditionalOutbound = notice?.Outbound is { } remote ? [remote] : [],
+            AdditionalOutbound = [.. new[] { forwarded, notice?.Outbound }.OfType<OutboundMessage>()],
         });
         var destinations = outboundRecipients.Concat(notice?.Outbound?.Recipients ?? []).Select(r => r.Destination).Distinct(StringComparer.Ordinal);
         foreach (var destination in destinations)
@@ -215,22 +226,26 @@ public sealed class IngestGrain(
         return (null, new OutboundMessage(new StoredMessage(queueId, "", now, dsn), [new OutboundRecipient(request.Sender, destination)], now));
     }
 
-    /// <summary>The mailboxes whose owners white-listed the sender (none for the null sender). A failed lookup counts as "not listed".</summary>
-    private async Task<HashSet<string>> TrustingMailboxesAsync(string sender, string[] mailboxes)
+    /// <summary>
+    /// The mailboxes whose owners white-listed <paramref name="from"/>, the message's From: address when DMARC alignment
+    /// authenticated its domain (none otherwise: an envelope sender or an unauthenticated From: can be forged by
+    /// anyone). A failed lookup counts as "not listed".
+    /// </summary>
+    private async Task<HashSet<string>> TrustingMailboxesAsync(string? from, string[] mailboxes)
     {
-        if (sender.Length == 0)
+        if (from is null)
         {
             return [];
         }
 
         try
         {
-            var answers = await Task.WhenAll(mailboxes.Select(m => GrainFactory.GetGrain<IWhiteListGrain>(m).TrustsAsync(sender)));
+            var answers = await Task.WhenAll(mailboxes.Select(m => GrainFactory.GetGrain<IWhiteListGrain>(m).TrustsAsync(from)));
             return [.. mailboxes.Where((_, i) => answers[i])];
         }
         catch (Exception ex)
         {
-            logger.LogWarning(ex, "White-list lookup for <{Sender}> failed; delivered unmarked", sender);
+            logger.LogWarning(ex, "White-list lookup for <{From}> failed; delivered unmarked", from);
             return [];
         }
     }

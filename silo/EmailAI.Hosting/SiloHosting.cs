@@ -3,6 +3,8 @@ using EmailAI.Gateway;
 using DnsClient;
 using EmailAI.Grains.Authentication.Spf;
 using EmailAI.Grains.Dns;
+using EmailAI.Grains.Authentication;
+using EmailAI.Grains.Inbound;
 using EmailAI.Grains;
 using EmailAI.Grains.Delivery;
 using EmailAI.Grains.Policy;
@@ -57,6 +59,7 @@ public static class SiloHosting
         AddDelivery(builder, options);
         AddPolicy(builder);
         AddMaildrops(builder);
+        AddInbound(builder, options);
         builder.AddEmailAIPasswordHashing();
         return builder;
     }
@@ -67,6 +70,20 @@ public static class SiloHosting
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RelayPolicyCache>();
         builder.Services.AddHostedService<RelayPolicyRefresher>();
+    }
+
+    /// <summary>
+    /// Sender authentication of inbound mail (<c>EmailAI:Authentication</c>): the authserv-id defaults to the server
+    /// domain; ingest's <see cref="InboundChecks"/> applies the checks' verdict.
+    /// </summary>
+    private static void AddInbound(WebApplicationBuilder builder, EmailAIOptions options)
+    {
+        builder.Services.AddOptions<AuthenticationOptions>()
+            .Bind(builder.Configuration.GetSection(AuthenticationOptions.Section))
+            .PostConfigure(o => o.AuthServId = string.IsNullOrWhiteSpace(o.AuthServId) ? options.ServerDomain : o.AuthServId.Trim())
+            .Validate(o => o.Timeout > TimeSpan.Zero, "EmailAI:Authentication:Timeout must be positive")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<InboundChecks>();
     }
 
     /// <summary>

@@ -103,6 +103,16 @@ public static class SmtpReplies
     // domain's recipients, could not be asked or answered 4xx; one code for all three, so a client sees one reply.
     public static readonly SmtpReply RecipientUnverified = new(451, "4.4.3", "Recipient address verification failed, please try again later");
 
+    // Sender authentication at the end of DATA (RFC 7489 §6.7: a receiver may reject a message that fails DMARC under
+    // p=reject; 5.7.1, as the issue and Gmail's older wording use). The From domain is named so the sender's bounce
+    // tells its user whose policy refused it; it is made printable US-ASCII here (RFC 5321 §4.2 reply text).
+    public static SmtpReply DmarcRejected(string fromDomain) =>
+        new(550, "5.7.1", $"Message rejected: the DMARC policy of {Printable(fromDomain, 100)} is reject and the From domain is not authenticated");
+
+    // A temporary DNS failure on the way to what could be a DMARC reject: try later rather than 250-then-drop.
+    public static readonly SmtpReply AuthenticationTemporaryFailure =
+        new(451, "4.7.5", "Temporary DNS failure while checking the sender's DMARC policy, please try again later");
+
     // SMTP AUTH (RFC 4954 §4 and §6) and submission (RFC 6409 §4).
     public static SmtpReply AuthChallenge(string base64) => new(334, null, base64);
 
@@ -137,4 +147,11 @@ public static class SmtpReplies
         new(421, "4.3.2", "Server shutting down, please try again later");
     public static readonly SmtpReply ServiceUnavailable =
         new(421, "4.3.0", "Service not available, closing connection");
+
+    /// <summary>Text from a message or DNS made safe for a reply line: printable US-ASCII, at most <paramref name="max"/> characters.</summary>
+    private static string Printable(string text, int max)
+    {
+        var chars = text.Select(c => c is >= ' ' and <= '~' ? c : '?').Take(max).ToArray();
+        return chars.Length == 0 ? "?" : new string(chars);
+    }
 }

@@ -471,7 +471,7 @@ public sealed class SmtpSession
     /// trouble (4.4.x: an internal server that cannot be asked), and AUTH's temporary failure.
     /// </summary>
     private static bool IsOurTrouble(SmtpReply reply) =>
-        reply.Equals(SmtpReplies.AuthTemporaryFailure)
+        reply.Equals(SmtpReplies.AuthTemporaryFailure) || reply.Equals(SmtpReplies.AuthenticationTemporaryFailure)
         || (reply.Code is >= 450 and < 460 && reply.EnhancedCode is { } code
             && (code.StartsWith("4.3.", StringComparison.Ordinal) || code.StartsWith("4.4.", StringComparison.Ordinal)));
 

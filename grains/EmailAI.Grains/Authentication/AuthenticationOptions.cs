@@ -19,4 +19,10 @@ public sealed class AuthenticationOptions
 
     /// <summary>The most one message's checks may take together; past it, what is unfinished is a temporary error.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The authserv-id of our Authentication-Results fields (RFC 8601 §2.5); fields the sender wrote with it are
+    /// removed. Empty: <c>EmailAI:ServerDomain</c>.
+    /// </summary>
+    public string AuthServId { get; set; } = "";
 }
