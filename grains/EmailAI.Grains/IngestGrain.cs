@@ -2,6 +2,7 @@ using EmailAI.Protocols.Common;
 using System.Text;
 using EmailAI.Contracts;
 using EmailAI.Grains.Delivery;
+using EmailAI.Grains.Quarantine;
 using EmailAI.Grains.Quota;
 using EmailAI.Protocols.Smtp;
 using EmailAI.Storage;
@@ -64,6 +65,7 @@ public sealed class IngestGrain(
         var relayed = request.Routes.OfType<RelayRoute>().Select(r => r.Address).Distinct(StringComparer.Ordinal).ToArray();
         StoredMessage? plain = null;
         var copies = new List<LocalCopy>();
+        QuarantineCopy? held = null;
         var overQuota = new List<string>();
         if (mailboxes.Length > 0)
         {
@@ -71,12 +73,16 @@ public sealed class IngestGrain(
             var content = HeaderFields.Remove(request.Content, WhiteListField);
             var trusted = await TrustingMailboxesAsync(request.Sender, mailboxes);
 
+            // Accounts in "quarantine" mode hold what they do not trust; held copies count against no quota.
+            var holding = QuarantineRule.HeldMailboxes(request.Routes, trusted);
+            quotas = holding.Count == 0 ? quotas : quotas.Where(q => !holding.Contains(q.Key)).ToDictionary(StringComparer.Ordinal);
+
             // RFC 5321 §4.4: the final delivery adds Return-Path with the envelope sender (<> for bounces).
             var returnPath = $"Return-Path: <{request.Sender}>\r\n";
             var plainContent = Prepend(returnPath, content);
             var markedContent = trusted.Count > 0 ? Prepend(returnPath + WhiteListField + ": pass\r\n", content) : plainContent;
             overQuota = await OverQuotaAsync(quotas, m => trusted.Contains(m) ? markedContent.Length : plainContent.Length);
-            var othersTakeIt = overQuota.Count < quotas.Count || request.Routes.Any(r => r is RelayRoute or ForwardRoute);
+            var othersTakeIt = overQuota.Count < quotas.Count || holding.Count > 0 || request.Routes.Any(r => r is RelayRoute or ForwardRoute);
             if (overQuota.Count > 0 && othersTakeIt && !await NoticeStaysLocalAsync(request.Sender))
             {
                 // A notice to a sender on the internet would be backscatter: the sender of mail from outside may be forged
@@ -88,7 +94,7 @@ public sealed class IngestGrain(
                 overQuota.Clear();
             }
 
-            var others = mailboxes.Where(m => !trusted.Contains(m) && !overQuota.Contains(m)).ToArray();
+            var others = mailboxes.Where(m => !trusted.Contains(m) && !overQuota.Contains(m) && !holding.Contains(m)).ToArray();
             if (others.Length > 0)
             {
                 plain = new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, plainContent);
@@ -99,6 +105,9 @@ public sealed class IngestGrain(
             {
                 copies.Add(new LocalCopy(new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, markedContent), marked));
             }
+
+            // The Authentication-Results text and the From-authenticated flag come with sender authentication (issue 13).
+            held = QuarantineRule.Copy(new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, plainContent), holding, authenticationResults: "", fromAuthenticated: false);
 
             mailboxes = others;
         }
@@ -112,7 +121,7 @@ public sealed class IngestGrain(
                 _ => null,
             })
             .OfType<OutboundRecipient>().Distinct().ToArray();
-        if (overQuota.Count > 0 && mailboxes.Length == 0 && copies.Count == 0 && outboundRecipients.Length == 0)
+        if (overQuota.Count > 0 && mailboxes.Length == 0 && copies.Count == 0 && held is null && outboundRecipients.Length == 0)
         {
             logger.LogInformation("{QueueId} from <{Sender}> refused: every recipient's maildrop is over its quota ({Maildrops})", request.QueueId, request.Sender, string.Join(", ", overQuota));
             return IngestResult.MailboxFull(overQuota);
@@ -130,8 +139,14 @@ public sealed class IngestGrain(
         await store.CommitAsync(new StoreDelivery(plain, mailboxes, outbound, [])
         {
             AdditionalCopies = copies,
+            QuarantineCopies = held is null ? [] : [held],
             AdditionalOutbound = notice?.Outbound is { } remote ? [remote] : [],
         });
+        if (held is not null)
+        {
+            logger.LogInformation("{QueueId} from <{Sender}>: held in the quarantine of {Maildrops} (unlisted sender)", request.QueueId, request.Sender, string.Join(", ", held.Mailboxes));
+        }
+
         var destinations = outboundRecipients.Concat(notice?.Outbound?.Recipients ?? []).Select(r => r.Destination).Distinct(StringComparer.Ordinal);
         foreach (var destination in destinations)
         {

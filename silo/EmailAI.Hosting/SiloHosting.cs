@@ -5,6 +5,7 @@ using EmailAI.Grains.Dns;
 using EmailAI.Grains;
 using EmailAI.Grains.Delivery;
 using EmailAI.Grains.Policy;
+using EmailAI.Grains.Quarantine;
 using EmailAI.Grains.Quota;
 using EmailAI.Storage;
 using EmailAI.Storage.Postgres;
@@ -56,6 +57,7 @@ public static class SiloHosting
         AddDelivery(builder, options);
         AddPolicy(builder);
         AddMaildrops(builder);
+        AddQuarantine(builder);
         builder.AddEmailAIPasswordHashing();
         return builder;
     }
@@ -84,6 +86,20 @@ public static class SiloHosting
             .ValidateOnStart();
         builder.Services.AddSingleton<MaildropQuota>();
         builder.Services.AddSingleton<ServerPostmaster>();
+    }
+
+    /// <summary>
+    /// The quarantine of mail from unlisted senders: its store (the message store of either provider, which holds the
+    /// held rows in the delivery's transaction), <c>EmailAI:Quarantine</c> checked at start, and the expiry sweeper.
+    /// </summary>
+    private static void AddQuarantine(WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<QuarantineOptions>()
+            .Bind(builder.Configuration.GetSection(QuarantineOptions.Section))
+            .Validate(o => o.Retention > TimeSpan.Zero && o.SweepInterval > TimeSpan.Zero, "EmailAI:Quarantine:Retention and SweepInterval must be positive")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp => (IQuarantineStore)sp.GetRequiredService<IMessageStore>());
+        builder.Services.AddHostedService<QuarantineSweeper>();
     }
 
     /// <summary>Outbound delivery: options from EmailAI:Delivery, the router with its DNS client, and the queue scanner.</summary>
