@@ -20,6 +20,8 @@ namespace EmailAI.Grains;
 /// the calling silo, so ingest scales with the silo's cores and its writes share the store's group commit.
 /// Reentrant: a call spends its time awaiting the commit, and without interleaving each activation would hold
 /// one message at a time, so at most one per core would share a group commit. There is no state to protect.
+/// Copies for accounts whose <c>"unlistedSenders"</c> is <c>quarantine</c> and which do not trust the message go to
+/// their quarantine instead of the maildrop (<see cref="QuarantineRule"/>), in the same transaction and outside the quota.
 /// <para>
 /// Quotas (<see cref="MaildropQuota"/>): a maildrop route whose maildrop holds so much that this copy would take it
 /// over the quota the route carries gets no copy. When no recipient at all is left, nothing is stored and the
