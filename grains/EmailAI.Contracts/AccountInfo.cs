@@ -19,4 +19,12 @@ public sealed record AccountInfo(string Address, DateTimeOffset CreatedAt, int M
     /// <summary>The quota that applies: the account's, else its domain's, else the node's <c>EmailAI:Quota:DefaultBytes</c>; 0 is unlimited.</summary>
     [Id(6)]
     public long EffectiveQuotaBytes { get; init; }
+
+    /// <summary>The account's own <c>"unlistedSenders"</c> as set; null when it inherits its domain's.</summary>
+    [Id(7)]
+    public UnlistedSenderMode? UnlistedSenders { get; init; }
+
+    /// <summary>The mode that applies: the account's, else its domain's, else deliver.</summary>
+    [Id(8)]
+    public UnlistedSenderMode EffectiveUnlistedSenders { get; init; }
 }

@@ -13,4 +13,8 @@ public sealed record AccountUpdate(string? Password, bool KeepApopSecret = false
 {
     [Id(3)]
     public long? QuotaBytes { get; init; }
+
+    /// <summary>The account's <c>"unlistedSenders"</c>; like <see cref="QuotaBytes"/>, null makes it inherit its domain's.</summary>
+    [Id(4)]
+    public UnlistedSenderMode? UnlistedSenders { get; init; }
 }

@@ -7,4 +7,8 @@ public sealed record DomainInfo(string Name, DeliverySettings Delivery, string? 
 {
     [Id(4)]
     public long? QuotaBytes { get; init; }
+
+    /// <summary>The default <c>"unlistedSenders"</c> of accounts that set none (deliver when never set).</summary>
+    [Id(5)]
+    public UnlistedSenderMode UnlistedSenders { get; init; }
 }

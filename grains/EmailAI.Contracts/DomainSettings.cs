@@ -9,4 +9,8 @@ public sealed record DomainSettings(DeliverySettings Delivery, string? Postmaste
 {
     [Id(2)]
     public long? QuotaBytes { get; init; }
+
+    /// <summary>The default <c>"unlistedSenders"</c> of its accounts that set none; null is deliver.</summary>
+    [Id(3)]
+    public UnlistedSenderMode? UnlistedSenders { get; init; }
 }

@@ -25,10 +25,10 @@ public interface IDomainGrain : IGrainWithStringKey, IRecipientDecider
     Task<RecipientResolution> ResolveAsync(string localPart);
 
     /// <summary>
-    /// Records that an account exists, with its own quota (null: it inherits the domain's). Idempotent; false if
-    /// the domain is not local.
+    /// Records that an account exists, with its own quota and <c>"unlistedSenders"</c> (null: it inherits the domain's).
+    /// Idempotent; false if the domain is not local.
     /// </summary>
-    Task<bool> AddAccountAsync(string localPart, DeliverySettings? forward = null, long? quotaBytes = null);
+    Task<bool> AddAccountAsync(string localPart, DeliverySettings? forward = null, long? quotaBytes = null, UnlistedSenderMode? unlistedSenders = null);
 
     /// <summary>Forgets an account. Idempotent.</summary>
     Task RemoveAccountAsync(string localPart);

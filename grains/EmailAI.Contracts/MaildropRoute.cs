@@ -10,5 +10,9 @@ public sealed record MaildropRoute(string Maildrop) : RecipientRoute
     [Id(1)]
     public long QuotaBytes { get; init; }
 
+    /// <summary>The account's effective <c>"unlistedSenders"</c> (its own, else its domain's), decided at RCPT time like the quota.</summary>
+    [Id(2)]
+    public UnlistedSenderMode UnlistedSenders { get; init; }
+
     public override string ToString() => "maildrop:" + Maildrop;
 }

@@ -11,6 +11,10 @@ public sealed record RecipientResolution(RecipientKind Kind, string? Mailbox = n
     [Id(3)]
     public long? QuotaBytes { get; init; }
 
+    /// <summary>A mailbox's effective <c>"unlistedSenders"</c>: the account's own, else its domain's, else deliver.</summary>
+    [Id(4)]
+    public UnlistedSenderMode UnlistedSenders { get; init; }
+
     public static readonly RecipientResolution NotLocal = new(RecipientKind.NotLocal);
     public static readonly RecipientResolution UnknownUser = new(RecipientKind.UnknownUser);
 }

@@ -91,12 +91,14 @@ public sealed partial class AccountGrain(
         }
 
         var (count, bytes) = await store.GetMaildropSummaryAsync(Address);
-        var domainQuota = state.State.QuotaBytes is null ? (await grains.GetGrain<IDomainGrain>(GrainKeys.DomainOf(Address)).GetAsync())?.QuotaBytes : null;
+        var domain = state.State.QuotaBytes is null || state.State.UnlistedSenders is null ? await grains.GetGrain<IDomainGrain>(GrainKeys.DomainOf(Address)).GetAsync() : null;
         return new AccountInfo(Address, state.State.CreatedAt, count, bytes)
         {
             Delivery = state.State.Delivery,
             QuotaBytes = state.State.QuotaBytes,
-            EffectiveQuotaBytes = quota.Effective(state.State.QuotaBytes ?? domainQuota),
+            EffectiveQuotaBytes = quota.Effective(state.State.QuotaBytes ?? domain?.QuotaBytes),
+            UnlistedSenders = state.State.UnlistedSenders,
+            EffectiveUnlistedSenders = state.State.UnlistedSenders ?? domain?.UnlistedSenders ?? UnlistedSenderMode.Deliver,
         };
     }
 
@@ -169,11 +171,12 @@ public sealed partial class AccountGrain(
         }
 
         state.State.QuotaBytes = update.QuotaBytes;
+        state.State.UnlistedSenders = update.UnlistedSenders;
         await WriteAsync();
 
         // Registered with the domain after our own write: RCPT accepts the address only once the account is
         // durable. If the domain was deleted meanwhile, the account is undone.
-        if (!await domain.AddAccountAsync(GrainKeys.LocalPartOf(Address), state.State.Delivery.IsForward ? state.State.Delivery : null, state.State.QuotaBytes))
+        if (!await domain.AddAccountAsync(GrainKeys.LocalPartOf(Address), state.State.Delivery.IsForward ? state.State.Delivery : null, state.State.QuotaBytes, state.State.UnlistedSenders))
         {
             await ClearAsync();
             return AdminResult.Invalid($"domain '{GrainKeys.DomainOf(Address)}' is not a local domain");
@@ -192,6 +195,7 @@ public sealed partial class AccountGrain(
         // Unregistered first, so no new mail is accepted for an account that is going away.
         await grains.GetGrain<IDomainGrain>(GrainKeys.DomainOf(Address)).RemoveAccountAsync(GrainKeys.LocalPartOf(Address));
         await store.DeleteMessagesAsync(Address, uids: null);
+        await grains.GetGrain<IQuarantineGrain>(Address).ClearAsync();
         await grains.GetGrain<IWhiteListGrain>(Address).ClearAsync();
         await ClearAsync();
         return new AdminResult(AdminOutcome.Deleted);

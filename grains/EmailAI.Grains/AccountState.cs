@@ -41,4 +41,8 @@ public sealed class AccountState
     /// <summary>The account's own storage quota in octets (0 unlimited); null inherits its domain's, then the node's.</summary>
     [Id(7)]
     public long? QuotaBytes { get; set; }
+
+    /// <summary>The account's own <c>"unlistedSenders"</c>; null inherits its domain's.</summary>
+    [Id(8)]
+    public EmailAI.Contracts.UnlistedSenderMode? UnlistedSenders { get; set; }
 }

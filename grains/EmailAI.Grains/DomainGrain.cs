@@ -77,6 +77,7 @@ public sealed class DomainGrain(
         state.State.Delivery = settings.Delivery.Normalized(Name);
         state.State.Postmaster = postmaster;
         state.State.QuotaBytes = settings.QuotaBytes;
+        state.State.UnlistedSenders = settings.UnlistedSenders;
         await state.WriteStateAsync();
         if (created)
         {
@@ -128,7 +129,8 @@ public sealed class DomainGrain(
         if (domain.Accounts.Contains(localPart))
         {
             var own = domain.AccountQuotas.TryGetValue(localPart, out var bytes) ? bytes : (long?)null;
-            return Task.FromResult(new RecipientResolution(RecipientKind.Mailbox, $"{localPart}@{Name}") { QuotaBytes = own ?? domain.QuotaBytes });
+            var unlisted = domain.AccountUnlistedSenders.TryGetValue(localPart, out var mode) ? mode : domain.UnlistedSenders ?? UnlistedSenderMode.Deliver;
+            return Task.FromResult(new RecipientResolution(RecipientKind.Mailbox, $"{localPart}@{Name}") { QuotaBytes = own ?? domain.QuotaBytes, UnlistedSenders = unlisted });
         }
 
         if (localPart == "postmaster")
@@ -163,7 +165,7 @@ public sealed class DomainGrain(
         return _validRecipients.Set;
     }
 
-    public async Task<bool> AddAccountAsync(string localPart, DeliverySettings? forward = null, long? quotaBytes = null)
+    public async Task<bool> AddAccountAsync(string localPart, DeliverySettings? forward = null, long? quotaBytes = null, UnlistedSenderMode? unlistedSenders = null)
     {
         if (!state.State.Exists)
         {
@@ -179,6 +181,16 @@ public sealed class DomainGrain(
         else
         {
             changed |= state.State.AccountQuotas.Remove(localPart);
+        }
+
+        if (unlistedSenders is { } unlisted)
+        {
+            changed |= !state.State.AccountUnlistedSenders.TryGetValue(localPart, out var old) || old != unlisted;
+            state.State.AccountUnlistedSenders[localPart] = unlisted;
+        }
+        else
+        {
+            changed |= state.State.AccountUnlistedSenders.Remove(localPart);
         }
 
         if (forward is { IsForward: true })
@@ -201,7 +213,8 @@ public sealed class DomainGrain(
 
     public async Task RemoveAccountAsync(string localPart)
     {
-        if (state.State.Accounts.Remove(localPart) | state.State.ForwardedAccounts.Remove(localPart) | state.State.AccountQuotas.Remove(localPart))
+        if (state.State.Accounts.Remove(localPart) | state.State.ForwardedAccounts.Remove(localPart) | state.State.AccountQuotas.Remove(localPart)
+            | state.State.AccountUnlistedSenders.Remove(localPart))
         {
             await state.WriteStateAsync();
         }
@@ -210,5 +223,9 @@ public sealed class DomainGrain(
     public Task<IReadOnlyList<string>> ListAccountsAsync() =>
         Task.FromResult<IReadOnlyList<string>>([.. state.State.Accounts.Order(StringComparer.Ordinal).Select(local => $"{local}@{Name}")]);
 
-    private DomainInfo ToInfo() => new(Name, state.State.Delivery, state.State.Postmaster, state.State.Accounts.Count) { QuotaBytes = state.State.QuotaBytes };
+    private DomainInfo ToInfo() => new(Name, state.State.Delivery, state.State.Postmaster, state.State.Accounts.Count)
+    {
+        QuotaBytes = state.State.QuotaBytes,
+        UnlistedSenders = state.State.UnlistedSenders ?? UnlistedSenderMode.Deliver,
+    };
 }

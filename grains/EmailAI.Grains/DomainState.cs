@@ -28,4 +28,12 @@ public sealed class DomainState
     /// <summary>Accounts (local parts, also in <see cref="Accounts"/>) with a quota of their own, so a RCPT is decided from memory.</summary>
     [Id(6)]
     public Dictionary<string, long> AccountQuotas { get; set; } = [];
+
+    /// <summary>Default <c>"unlistedSenders"</c> of accounts without their own; null: deliver.</summary>
+    [Id(7)]
+    public EmailAI.Contracts.UnlistedSenderMode? UnlistedSenders { get; set; }
+
+    /// <summary>Accounts (local parts, also in <see cref="Accounts"/>) with an <c>"unlistedSenders"</c> of their own, so a RCPT is decided from memory.</summary>
+    [Id(8)]
+    public Dictionary<string, EmailAI.Contracts.UnlistedSenderMode> AccountUnlistedSenders { get; set; } = [];
 }

@@ -3,6 +3,7 @@ using System.Text;
 using EmailAI.Contracts;
 using EmailAI.Grains.Delivery;
 using EmailAI.Grains.Inbound;
+using EmailAI.Grains.Quarantine;
 using EmailAI.Grains.Quota;
 using EmailAI.Protocols.Smtp;
 using EmailAI.Storage;
@@ -20,6 +21,8 @@ namespace EmailAI.Grains;
 /// the calling silo, so ingest scales with the silo's cores and its writes share the store's group commit.
 /// Reentrant: a call spends its time awaiting the commit, and without interleaving each activation would hold
 /// one message at a time, so at most one per core would share a group commit. There is no state to protect.
+/// Copies for accounts whose <c>"unlistedSenders"</c> is <c>quarantine</c> and which do not trust the message go to
+/// their quarantine instead of the maildrop (<see cref="QuarantineRule"/>), in the same transaction and outside the quota.
 /// <para>
 /// Quotas (<see cref="MaildropQuota"/>): a maildrop route whose maildrop holds so much that this copy would take it
 /// over the quota the route carries gets no copy. When no recipient at all is left, nothing is stored and the
@@ -77,17 +80,23 @@ public sealed class IngestGrain(
         var relayed = request.Routes.OfType<RelayRoute>().Select(r => r.Address).Distinct(StringComparer.Ordinal).ToArray();
         StoredMessage? plain = null;
         var copies = new List<LocalCopy>();
+        QuarantineCopy? held = null;
         var overQuota = new List<string>();
         if (mailboxes.Length > 0)
         {
             var trusted = await TrustingMailboxesAsync(check.AuthenticatedFrom, mailboxes);
+
+            // Accounts in "quarantine" mode hold what they do not trust; held copies count against no quota. Mail a local
+            // user sent after AUTH is not from an unlisted sender of the outside world, and is never held.
+            var holding = request.Client is { Authenticated: true } ? new HashSet<string>() : QuarantineRule.HeldMailboxes(request.Routes, trusted);
+            quotas = holding.Count == 0 ? quotas : quotas.Where(q => !holding.Contains(q.Key)).ToDictionary(StringComparer.Ordinal);
 
             // RFC 5321 §4.4: the final delivery adds Return-Path with the envelope sender (<> for bounces).
             var returnPath = $"Return-Path: <{request.Sender}>\r\n";
             var plainContent = Prepend(returnPath, content);
             var markedContent = trusted.Count > 0 ? Prepend(returnPath + WhiteListField + ": pass\r\n", content) : plainContent;
             overQuota = await OverQuotaAsync(quotas, m => trusted.Contains(m) ? markedContent.Length : plainContent.Length);
-            var othersTakeIt = overQuota.Count < quotas.Count || request.Routes.Any(r => r is RelayRoute or ForwardRoute);
+            var othersTakeIt = overQuota.Count < quotas.Count || holding.Count > 0 || request.Routes.Any(r => r is RelayRoute or ForwardRoute);
             if (overQuota.Count > 0 && othersTakeIt && !await NoticeStaysLocalAsync(request.Sender))
             {
                 // A notice to a sender on the internet would be backscatter: the sender of mail from outside may be forged
@@ -99,7 +108,7 @@ public sealed class IngestGrain(
                 overQuota.Clear();
             }
 
-            var others = mailboxes.Where(m => !trusted.Contains(m) && !overQuota.Contains(m)).ToArray();
+            var others = mailboxes.Where(m => !trusted.Contains(m) && !overQuota.Contains(m) && !holding.Contains(m)).ToArray();
             if (others.Length > 0)
             {
                 plain = new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, plainContent);
@@ -111,6 +120,11 @@ public sealed class IngestGrain(
                 copies.Add(new LocalCopy(new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, markedContent), marked));
             }
 
+            // A release adds the From: address to the white list only when DMARC alignment authenticated it.
+            held = QuarantineRule.Copy(
+                new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, plainContent), holding,
+                authenticationResults: inboundChecks.ResultsText(check), fromAuthenticated: check.AuthenticatedFrom is not null);
+
             mailboxes = others;
         }
 
@@ -120,7 +134,7 @@ public sealed class IngestGrain(
         var relayRecipients = request.Routes.OfType<RelayRoute>().Select(r => new OutboundRecipient(r.Address, r.Destination)).Distinct().ToArray();
         var forwardRecipients = request.Routes.OfType<ForwardRoute>().Select(f => new OutboundRecipient(f.Address, f.Destination)).Distinct().ToArray();
         OutboundRecipient[] outboundRecipients = [.. relayRecipients, .. forwardRecipients];
-        if (overQuota.Count > 0 && mailboxes.Length == 0 && copies.Count == 0 && outboundRecipients.Length == 0)
+        if (overQuota.Count > 0 && mailboxes.Length == 0 && copies.Count == 0 && held is null && outboundRecipients.Length == 0)
         {
             logger.LogInformation("{QueueId} from <{Sender}> refused: every recipient's maildrop is over its quota ({Maildrops})", request.QueueId, request.Sender, string.Join(", ", overQuota));
             return IngestResult.MailboxFull(overQuota);
@@ -141,8 +155,14 @@ public sealed class IngestGrain(
         await store.CommitAsync(new StoreDelivery(plain, mailboxes, outbound, [])
         {
             AdditionalCopies = copies,
+            QuarantineCopies = held is null ? [] : [held],
             AdditionalOutbound = [.. new[] { forwarded, notice?.Outbound }.OfType<OutboundMessage>()],
         });
+        if (held is not null)
+        {
+            logger.LogInformation("{QueueId} from <{Sender}>: held in the quarantine of {Maildrops} (unlisted sender)", request.QueueId, request.Sender, string.Join(", ", held.Mailboxes));
+        }
+
         var destinations = outboundRecipients.Concat(notice?.Outbound?.Recipients ?? []).Select(r => r.Destination).Distinct(StringComparer.Ordinal);
         foreach (var destination in destinations)
         {

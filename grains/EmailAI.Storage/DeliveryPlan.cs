@@ -24,6 +24,9 @@ internal sealed record DeliveryPlan(
     /// <summary>Every row of <see cref="Completes"/> and <see cref="DelayWarned"/> must exist, or nothing is written (<see cref="StoreDelivery.RequiresRows"/>).</summary>
     public bool RequiresRows { get; init; }
 
+    /// <summary>The held copies (<see cref="StoreDelivery.QuarantineCopies"/>), each with at least one mailbox.</summary>
+    public QuarantineCopy[] Quarantine { get; init; } = [];
+
     /// <exception cref="ArgumentException">The delivery has nothing to do, or has mailboxes but no message.</exception>
     public static DeliveryPlan From(StoreDelivery delivery)
     {
@@ -49,9 +52,10 @@ internal sealed record DeliveryPlan(
         }
 
         long[] completes = [.. delivery.Completes.Distinct()];
-        if (copies.Length == 0 && recipients.Length == 0 && moreOutbound.Length == 0 && completes.Length == 0)
+        QuarantineCopy[] quarantine = [.. delivery.QuarantineCopies.Where(c => c.Mailboxes.Count > 0).Select(c => c with { Mailboxes = [.. c.Mailboxes.Distinct()] })];
+        if (copies.Length == 0 && recipients.Length == 0 && moreOutbound.Length == 0 && completes.Length == 0 && quarantine.Length == 0)
         {
-            throw new ArgumentException("A delivery needs a maildrop, an outbound recipient or a queue row to complete.", nameof(delivery));
+            throw new ArgumentException("A delivery needs a maildrop, a quarantine, an outbound recipient or a queue row to complete.", nameof(delivery));
         }
 
         return new DeliveryPlan(
@@ -63,6 +67,7 @@ internal sealed record DeliveryPlan(
             AdditionalOutbound = moreOutbound,
             DelayWarned = [.. delivery.MarksDelayWarned.Distinct()],
             RequiresRows = delivery.RequiresRows,
+            Quarantine = quarantine,
         };
     }
 }

@@ -25,6 +25,12 @@ public sealed record StoreDelivery(
     public IReadOnlyList<LocalCopy> AdditionalCopies { get; init; } = [];
 
     /// <summary>
+    /// Copies held in quarantines instead of maildrops (<see cref="IQuarantineStore"/>), committed in the same
+    /// transaction as the rest. They return no uids.
+    /// </summary>
+    public IReadOnlyList<QuarantineCopy> QuarantineCopies { get; init; } = [];
+
+    /// <summary>
     /// More outbound messages with content and recipients of their own, committed in the same transaction: a
     /// notice (DSN) that ingest sends to a remote sender together with the message's own outbound copy. One without
     /// recipients writes nothing.

@@ -8,6 +8,7 @@ using EmailAI.Grains.Inbound;
 using EmailAI.Grains;
 using EmailAI.Grains.Delivery;
 using EmailAI.Grains.Policy;
+using EmailAI.Grains.Quarantine;
 using EmailAI.Grains.Quota;
 using EmailAI.Storage;
 using EmailAI.Storage.Postgres;
@@ -60,6 +61,7 @@ public static class SiloHosting
         AddPolicy(builder);
         AddMaildrops(builder);
         AddInbound(builder, options);
+        AddQuarantine(builder);
         builder.AddEmailAIPasswordHashing();
         return builder;
     }
@@ -102,6 +104,20 @@ public static class SiloHosting
             .ValidateOnStart();
         builder.Services.AddSingleton<MaildropQuota>();
         builder.Services.AddSingleton<ServerPostmaster>();
+    }
+
+    /// <summary>
+    /// The quarantine of mail from unlisted senders: its store (the message store of either provider, which holds the
+    /// held rows in the delivery's transaction), <c>EmailAI:Quarantine</c> checked at start, and the expiry sweeper.
+    /// </summary>
+    private static void AddQuarantine(WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<QuarantineOptions>()
+            .Bind(builder.Configuration.GetSection(QuarantineOptions.Section))
+            .Validate(o => o.Retention > TimeSpan.Zero && o.SweepInterval > TimeSpan.Zero, "EmailAI:Quarantine:Retention and SweepInterval must be positive")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp => (IQuarantineStore)sp.GetRequiredService<IMessageStore>());
+        builder.Services.AddHostedService<QuarantineSweeper>();
     }
 
     /// <summary>Outbound delivery: options from EmailAI:Delivery, the router with its DNS client, and the queue scanner.</summary>

@@ -81,6 +81,7 @@ public static class AdminApi
         api.MapDelete("/maildrops/{name}/messages/{uid:long}", DeleteMessageAsync);
 
         RelayApi.Map(api);
+        QuarantineApi.Map(api);
 
         api.MapGet("/whitelist/{owner}", ListWhiteListAsync);
         api.MapPut("/whitelist/{owner}/{address}", PutWhiteListAsync);
@@ -130,9 +131,14 @@ public static class AdminApi
             return BadRequest($"body name '{body.Name}' does not match the path's domain '{key}'");
         }
 
+        if (!UnlistedSenderModes.TryParse(body.UnlistedSenders, out var unlisted))
+        {
+            return BadUnlistedSenders();
+        }
+
         var delivery = ToSettings(body.Delivery) ?? DeliverySettings.MailboxDelivery;
         var grain = grains.GetGrain<IDomainGrain>(key);
-        var result = await grain.PutAsync(new DomainSettings(delivery, body.Postmaster) { QuotaBytes = body.QuotaBytes });
+        var result = await grain.PutAsync(new DomainSettings(delivery, body.Postmaster) { QuotaBytes = body.QuotaBytes, UnlistedSenders = unlisted });
         return await ToResultAsync(result, async () => ToJson((await grain.GetAsync())!));
     }
 
@@ -196,8 +202,17 @@ public static class AdminApi
             return BadRequest($"body address '{body.Address}' does not match the path's address '{key}'");
         }
 
+        if (!UnlistedSenderModes.TryParse(body.UnlistedSenders, out var unlisted))
+        {
+            return BadUnlistedSenders();
+        }
+
         var grain = grains.GetGrain<IAccountGrain>(key);
-        var result = await grain.PutAsync(new AccountUpdate(body.Password, KeepApopSecret: pop3.Value.EnableApop, ToSettings(body.Delivery)) { QuotaBytes = body.QuotaBytes });
+        var result = await grain.PutAsync(new AccountUpdate(body.Password, KeepApopSecret: pop3.Value.EnableApop, ToSettings(body.Delivery))
+        {
+            QuotaBytes = body.QuotaBytes,
+            UnlistedSenders = unlisted,
+        });
         return await ToResultAsync(result, async () => ToJson((await grain.GetAsync())!));
     }
 
@@ -404,6 +419,7 @@ public static class AdminApi
         postmaster = info.Postmaster,
         accounts = info.AccountCount,
         quotaBytes = info.QuotaBytes,
+        unlistedSenders = UnlistedSenderModes.ToText(info.UnlistedSenders),
     };
 
     private static AccountView ToJson(AccountInfo info) => new(
@@ -415,7 +431,9 @@ public static class AdminApi
         info.QuotaBytes,
         info.EffectiveQuotaBytes,
         UsedBytes: info.MessageBytes,
-        MessageCount: info.MessageCount);
+        MessageCount: info.MessageCount,
+        UnlistedSenders: UnlistedSenderModes.ToText(info.UnlistedSenders),
+        EffectiveUnlistedSenders: UnlistedSenderModes.ToText(info.EffectiveUnlistedSenders));
 
     private static object ToJson(DeliverySettings delivery) => new { mode = delivery.Mode, host = delivery.Host, port = delivery.Port };
 
@@ -462,6 +480,9 @@ public static class AdminApi
             return (null, Problem(StatusCodes.Status413PayloadTooLarge, "Payload Too Large", $"bodies are limited to {MaxBodyBytes} bytes"));
         }
     }
+
+    private static IResult BadUnlistedSenders() =>
+        BadRequest($"unlistedSenders must be \"{UnlistedSenderModes.Deliver}\" or \"{UnlistedSenderModes.Quarantine}\"");
 
     internal static IResult BadRequest(string detail) => Problem(StatusCodes.Status400BadRequest, "Bad Request", detail);
 

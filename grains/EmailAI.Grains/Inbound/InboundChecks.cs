@@ -81,6 +81,10 @@ public sealed partial class InboundChecks(
         return result;
     }
 
+    /// <summary>Our Authentication-Results field for the message, without its final CRLF; empty when the checks did not run.</summary>
+    public string ResultsText(InboundCheck check) =>
+        check.Report is { } report ? AuthenticationResultsField.Render(AuthServId, report).TrimEnd('\r', '\n') : "";
+
     /// <summary>Our authserv-id (RFC 8601 §2.5): the server domain.</summary>
     private string AuthServId => options.Value.AuthServId is { Length: > 0 } id ? id : "localhost";
 

@@ -226,7 +226,7 @@ public sealed class RecipientRules(
         }
 
         return PolicyVerdict.Accept(
-            postmaster ? new PostmasterRoute(mailbox) { QuotaBytes = limit } : new MaildropRoute(mailbox) { QuotaBytes = limit },
+            postmaster ? new PostmasterRoute(mailbox) { QuotaBytes = limit } : new MaildropRoute(mailbox) { QuotaBytes = limit, UnlistedSenders = resolution.UnlistedSenders },
             reason);
     }
 

@@ -11,7 +11,7 @@ namespace EmailAI.Storage.Postgres;
 /// 250. PostgreSQL batches concurrent commits itself. Queue times are timestamptz, so they round-trip to the
 /// microsecond.
 /// </summary>
-public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessageStore
+public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessageStore, IQuarantineStore
 {
     /// <summary>A queue row joined with its message row, in the column order <see cref="ReadQueued"/> expects.</summary>
     private const string SelectQueued = """
@@ -338,6 +338,11 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
             uids.AddRange(await InsertMaildropsAsync(connection, transaction, copy.Message, [.. copy.Mailboxes], cancellationToken));
         }
 
+        foreach (var held in plan.Quarantine)
+        {
+            await InsertQuarantineAsync(connection, transaction, held, cancellationToken);
+        }
+
         if (plan.Outbound is not null)
         {
             await InsertQueueRowsAsync(connection, transaction, plan.Outbound, plan.Recipients, cancellationToken);
@@ -440,7 +445,7 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
     }
 
     /// <summary>
-    /// Removes those message rows that no maildrop row and no queue row refers to any more, in the caller's
+    /// Removes those message rows that no maildrop row, queue row or held row refers to any more, in the caller's
     /// transaction, after it removed its references. The content rows are locked first: two sessions removing
     /// the last two references at once (two maildrops, two recipients, or one of each) then take turns, and
     /// the second one's DELETE, a new statement with a new snapshot, sees the first's removal, so shared
@@ -465,6 +470,7 @@ public sealed class PostgresMessageStore(NpgsqlDataSource dataSource) : IMessage
             DELETE FROM emailai_message m WHERE m.id = ANY(@ids)
             AND NOT EXISTS (SELECT 1 FROM emailai_maildrop d WHERE d.message_id = m.id)
             AND NOT EXISTS (SELECT 1 FROM emailai_outbound o WHERE o.message_id = m.id)
+            AND NOT EXISTS (SELECT 1 FROM emailai_quarantine q WHERE q.message_id = m.id)
             """,
             connection,
             transaction);

@@ -10,7 +10,7 @@ namespace EmailAI.Storage.Sqlite;
 /// one item of the writer's group commit, so it is atomic on its own; reads run on the calling thread's read
 /// connection. Queue times are stored as unix milliseconds, so they round-trip to the millisecond.
 /// </summary>
-public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
+public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessageStore, IQuarantineStore
 {
     /// <summary>A queue row joined with its message row, in the column order <see cref="ReadQueued"/> expects.</summary>
     private const string SelectQueued = """
@@ -38,6 +38,7 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
         var localContents = plan.Copies.Select(c => ContentArray(c.Message.Content)).ToArray();
         var outboundContent = plan.Outbound is null ? null : ContentArray(plan.Outbound.Message.Content);
         var moreOutboundContents = plan.AdditionalOutbound.Select(o => ContentArray(o.Message.Content)).ToArray();
+        var heldContents = plan.Quarantine.Select(c => ContentArray(c.Message.Content)).ToArray();
         return database.WriteAsync<IReadOnlyList<long>>(_ =>
         {
             // One savepoint: all of it commits or none (a throw rolls it back).
@@ -66,6 +67,11 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
                 var copy = plan.Copies[i];
                 var messageId = InsertMessage(copy.Message, localContents[i]);
                 uids.AddRange(InsertMaildrops(messageId, [.. copy.Mailboxes], localContents[i].Length, copy.Message.ReceivedAt));
+            }
+
+            for (var i = 0; i < plan.Quarantine.Length; i++)
+            {
+                InsertQuarantine(plan.Quarantine[i], InsertMessage(plan.Quarantine[i].Message, heldContents[i]), heldContents[i].Length);
             }
 
             if (plan.Outbound is not null)
@@ -481,13 +487,14 @@ public sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
         return messageIds.Count;
     }
 
-    /// <summary>Writer thread only. Removes those message rows that no maildrop row and no queue row refers to any more.</summary>
+    /// <summary>Writer thread only. Removes those message rows that no maildrop row, queue row or held row refers to any more.</summary>
     private void CollectContent(IEnumerable<long> messageIds)
     {
         var delete = database.Prepared("""
             DELETE FROM message WHERE id = $id
             AND NOT EXISTS (SELECT 1 FROM maildrop WHERE message_id = $id)
-            AND NOT EXISTS (SELECT 1 FROM outbound WHERE message_id = $id);
+            AND NOT EXISTS (SELECT 1 FROM outbound WHERE message_id = $id)
+            AND NOT EXISTS (SELECT 1 FROM quarantine WHERE message_id = $id);
             """);
         var id = delete.Parameters.Add("$id", SqliteType.Integer);
         foreach (var value in messageIds.Distinct())

@@ -64,6 +64,35 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS message_by_queue_id ON message (queue_id);
         """;
 
+    // ---- Quarantine (issue 13) ----------------------------------------------------------------------------------
+    /// <summary>
+    /// Mail held from unlisted senders: one row per (mailbox, message), referring to shared content as a maildrop row
+    /// does (<c>message</c> is kept while one refers to it). <c>held_at</c> is unix milliseconds, UTC, compared by the
+    /// expiry sweep; <c>date</c> is the message's own Date field in round-trip text, with its offset. Not counted by
+    /// <c>maildrop_usage</c>: held mail is outside the quota until released.
+    /// </summary>
+    private const string QuarantineSql = """
+        CREATE TABLE IF NOT EXISTS quarantine (
+            id                     INTEGER PRIMARY KEY AUTOINCREMENT,
+            mailbox                TEXT    NOT NULL,
+            message_id             INTEGER NOT NULL REFERENCES message(id),
+            size                   INTEGER NOT NULL,
+            held_at                INTEGER NOT NULL,
+            from_text              TEXT,
+            from_address           TEXT,
+            subject                TEXT,
+            date                   TEXT,
+            authentication_results TEXT    NOT NULL,
+            from_authenticated     INTEGER NOT NULL
+        );
+
+        CREATE INDEX IF NOT EXISTS quarantine_by_mailbox ON quarantine (mailbox, id);
+        CREATE INDEX IF NOT EXISTS quarantine_by_held_at ON quarantine (held_at);
+        CREATE INDEX IF NOT EXISTS quarantine_by_message ON quarantine (message_id);
+        """;
+
+    // ---- End of quarantine ---------------------------------------------------------------------------------------
+
     /// <summary>
     /// Columns added after the first release, added in order when missing (SQLite has no ADD COLUMN IF NOT
     /// EXISTS). <c>claim_owner</c>/<c>claim_until</c> (unix ms): the lease of a row being sent.
@@ -107,6 +136,7 @@ internal static class SqliteSchema
     public static void Apply(SqliteConnection connection)
     {
         Execute(connection, Sql);
+        Execute(connection, QuarantineSql);
         foreach (var (table, column, definition) in AddedColumns)
         {
             using var probe = connection.CreateCommand();
