@@ -2,6 +2,8 @@ using System.Net;
 using EmailAI.Gateway;
 using DnsClient;
 using EmailAI.Grains.Dns;
+using EmailAI.Grains.Authentication;
+using EmailAI.Grains.Authentication.Dmarc;
 using EmailAI.Grains;
 using EmailAI.Grains.Delivery;
 using EmailAI.Grains.Policy;
@@ -19,6 +21,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime.Hosting;
+using OpenTelemetry.Metrics;
 
 namespace EmailAI.Hosting;
 
@@ -55,9 +58,26 @@ public static class SiloHosting
 
         AddDelivery(builder, options);
         AddPolicy(builder);
+        AddAuthentication(builder);
         AddMaildrops(builder);
         builder.AddEmailAIPasswordHashing();
         return builder;
+    }
+
+    /// <summary>
+    /// Sender authentication of inbound mail (EmailAI:Authentication): the Public Suffix List, read once, and the
+    /// authenticator ingest calls once per message; its meter is exported with the node's other metrics.
+    /// </summary>
+    private static void AddAuthentication(WebApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<AuthenticationOptions>()
+            .Bind(builder.Configuration.GetSection(AuthenticationOptions.Section))
+            .Validate(o => o.Timeout > TimeSpan.Zero, "EmailAI:Authentication:Timeout must be positive")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<PublicSuffixList>();
+        builder.Services.AddSingleton<IMessageAuthenticator, MessageAuthenticator>();
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(AuthenticationMetrics.MeterName));
     }
 
     /// <summary>The session policy's silo-side state: the relay policy cache and the refresher that keeps it current.</summary>
