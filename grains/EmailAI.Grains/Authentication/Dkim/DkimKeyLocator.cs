@@ -60,11 +60,15 @@ internal sealed class DkimKeyLocator(IDnsLookup dns) : DkimPublicKeyLocatorBase
 
     private async Task<DkimKey> LookUpAsync(string domain, string selector, CancellationToken cancellationToken)
     {
-        var name = selector + "._domainkey." + domain;
-        if (!EmailAddress.TryNormalizeDomain(name, out var query))
+        // RFC 6376 §3.1: a selector is sub-domain labels (letters, digits, hyphens; underscores are common and harmless).
+        if (!EmailAddress.TryNormalizeDomain(domain, out var normalized)
+            || selector.Split('.').Any(l => l.Length is 0 or > 63 || !l.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            || selector.Length + normalized.Length + "._domainkey.".Length > EmailAddress.MaxDomainLength)
         {
             return DkimKey.Error("permerror", "invalid key name");
         }
+
+        var query = selector + "._domainkey." + normalized;
 
         var answer = await dns.TxtAsync(query, cancellationToken);
         switch (answer.Status)
