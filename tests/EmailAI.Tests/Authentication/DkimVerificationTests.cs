@@ -223,6 +223,40 @@ public sealed class DkimVerificationTests
     }
 
     [Theory]
+    [InlineData("; h=sha1", "key does not allow sha256")]
+    [InlineData("; t=s", "i= is a subdomain of d= under a t=s key")]
+    [InlineData("; t=y", null)]
+    [InlineData("; h=sha1:sha256; s=email", null)]
+    public async Task Dkim_KeyRecordTags_Enforced(string tags, string? reason)
+    {
+        await using var dns = FakeDnsServer.Start();
+        dns.Txt("sel._domainkey.example.com", KeyRecord(RsaKey) + tags);
+        var message = NewMessage();
+        var signer = new MimeKit.Cryptography.DkimSigner(RsaKey.Private, "example.com", "sel") { AgentOrUserIdentifier = "alice@mail.example.com" };
+        signer.Sign(Dos, message, [MimeKit.HeaderId.From, MimeKit.HeaderId.Subject]);
+
+        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(message));
+
+        var dkim = Assert.Single(report.Dkim);
+        Assert.Equal((reason is null ? "pass" : "permerror", reason), (dkim.Result, dkim.Reason));
+    }
+
+    [Fact]
+    public async Task Dkim_AuidOutsideTheSigningDomain_IsPermError()
+    {
+        await using var dns = FakeDnsServer.Start();
+        dns.Txt("sel._domainkey.example.com", KeyRecord(RsaKey));
+        var message = NewMessage();
+        Sign(message, RsaKey, "example.com");
+        var content = Encoding.ASCII.GetString(Bytes(message)).Replace("d=example.com;", "d=example.com; i=@bank.example;", StringComparison.Ordinal);
+
+        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
+
+        var dkim = Assert.Single(report.Dkim);
+        Assert.Equal(("permerror", "i= is not within d="), (dkim.Result, dkim.Reason));
+    }
+
+    [Theory]
     [InlineData("v=DKIM1; p=")]
     [InlineData("v=DKIM1; k=rsa; p=!!notbase64!!")]
     [InlineData("v=DKIM1; k=dsa; p=AAAA")]
