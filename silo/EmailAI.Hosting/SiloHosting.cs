@@ -76,6 +76,7 @@ public static class SiloHosting
             .Validate(o => o.Timeout > TimeSpan.Zero, "EmailAI:Authentication:Timeout must be positive")
             .ValidateOnStart();
         builder.Services.AddSingleton<PublicSuffixList>();
+        builder.Services.AddHostedService<PublicSuffixListWarmup>();
         builder.Services.AddSingleton<IMessageAuthenticator, MessageAuthenticator>();
         builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(AuthenticationMetrics.MeterName));
     }
