@@ -5,6 +5,7 @@ using EmailAI.Grains.Authentication.Spf;
 using EmailAI.Grains.Dns;
 using EmailAI.Grains.Authentication;
 using EmailAI.Grains.Inbound;
+using EmailAI.Grains.Authentication.Dmarc;
 using EmailAI.Grains;
 using EmailAI.Grains.Delivery;
 using EmailAI.Grains.Policy;
@@ -23,6 +24,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime.Hosting;
+using OpenTelemetry.Metrics;
 
 namespace EmailAI.Hosting;
 
@@ -59,11 +61,29 @@ public static class SiloHosting
 
         AddDelivery(builder, options);
         AddPolicy(builder);
+        AddAuthentication(builder);
         AddMaildrops(builder);
         AddInbound(builder, options);
         AddQuarantine(builder);
         builder.AddEmailAIPasswordHashing();
         return builder;
+    }
+
+    /// <summary>
+    /// Sender authentication of inbound mail (EmailAI:Authentication): the Public Suffix List, read once, and the
+    /// authenticator ingest calls once per message; its meter is exported with the node's other metrics.
+    /// </summary>
+    private static void AddAuthentication(WebApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<AuthenticationOptions>()
+            .Bind(builder.Configuration.GetSection(AuthenticationOptions.Section))
+            .Validate(o => o.Timeout > TimeSpan.Zero, "EmailAI:Authentication:Timeout must be positive")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<PublicSuffixList>();
+        builder.Services.AddHostedService<PublicSuffixListWarmup>();
+        builder.Services.AddSingleton<IMessageAuthenticator, MessageAuthenticator>();
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(AuthenticationMetrics.MeterName));
     }
 
     /// <summary>The session policy's silo-side state: the relay policy cache and the refresher that keeps it current.</summary>
@@ -81,10 +101,7 @@ public static class SiloHosting
     private static void AddInbound(WebApplicationBuilder builder, EmailAIOptions options)
     {
         builder.Services.AddOptions<AuthenticationOptions>()
-            .Bind(builder.Configuration.GetSection(AuthenticationOptions.Section))
-            .PostConfigure(o => o.AuthServId = string.IsNullOrWhiteSpace(o.AuthServId) ? options.ServerDomain : o.AuthServId.Trim())
-            .Validate(o => o.Timeout > TimeSpan.Zero, "EmailAI:Authentication:Timeout must be positive")
-            .ValidateOnStart();
+            .PostConfigure(o => o.AuthServId = string.IsNullOrWhiteSpace(o.AuthServId) ? options.ServerDomain : o.AuthServId.Trim());
         builder.Services.AddSingleton<InboundChecks>();
     }
 

@@ -10,16 +10,34 @@ public static class HeaderFields
     /// from the header block. Returns <paramref name="content"/> itself when there is none: a sender must not be
     /// able to forge a trace field this server adds.
     /// </summary>
-    public static byte[] Remove(byte[] content, string name)
+    public static byte[] Remove(byte[] content, string name) => RemoveWhere(content, name, static _ => true);
+
+    /// <summary>
+    /// Removes every field named <paramref name="name"/> (case-insensitive), with its folded continuation lines, for
+    /// which <paramref name="remove"/> answers true when given the field's raw value: everything after the colon up
+    /// to the end of its last continuation line, line endings included. Returns <paramref name="content"/> itself
+    /// when nothing is removed. Used where only some instances of a field are ours to drop (RFC 8601 §5: the
+    /// Authentication-Results fields that carry our authserv-id).
+    /// </summary>
+    public static byte[] RemoveWhere(byte[] content, string name, Func<ReadOnlyMemory<byte>, bool> remove)
     {
         var field = Encoding.ASCII.GetBytes(name);
         var kept = default(MemoryStream);
-        var removing = false;
+        var lines = HeaderLines(content);
         var position = 0;
-        foreach (var (start, length) in HeaderLines(content))
+        for (var i = 0; i < lines.Count;)
         {
-            var line = content.AsSpan(start, length);
-            removing = IsContinuation(line) ? removing : IsField(line, field);
+            // One field: its first line and the continuation lines that follow it.
+            var (start, _) = lines[i];
+            var last = i + 1;
+            while (last < lines.Count && IsContinuation(content.AsSpan(lines[last].Start, lines[last].Length)))
+            {
+                last++;
+            }
+
+            var end = lines[last - 1].Start + lines[last - 1].Length;
+            var line = content.AsSpan(start, lines[i].Length);
+            var removing = !IsContinuation(line) && IsField(line, field) && remove(content.AsMemory(ValueStart(line) + start, end - start - ValueStart(line)));
             if (removing && kept is null)
             {
                 kept = new MemoryStream(content.Length);
@@ -27,10 +45,11 @@ public static class HeaderFields
             }
             else if (!removing)
             {
-                kept?.Write(line);
+                kept?.Write(content, start, end - start);
             }
 
-            position = start + length;
+            position = end;
+            i = last;
         }
 
         if (kept is null)
@@ -41,6 +60,9 @@ public static class HeaderFields
         kept.Write(content, position, content.Length - position);
         return kept.ToArray();
     }
+
+    /// <summary>Where the value of a field's first line starts: just after its colon.</summary>
+    private static int ValueStart(ReadOnlySpan<byte> line) => line.IndexOf((byte)':') + 1;
 
     /// <summary>How many fields named <paramref name="name"/> the header block holds (Received fields count hops, RFC 5321 §6.3).</summary>
     public static int Count(ReadOnlySpan<byte> content, string name)
