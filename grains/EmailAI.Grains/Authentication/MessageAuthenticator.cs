@@ -92,8 +92,9 @@ public sealed class MessageAuthenticator : IMessageAuthenticator
             using var stream = new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false);
             return MimeMessage.Load(stream);
         }
-        catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException or IOException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Whatever MimeKit throws for attacker-supplied bytes, the message is one we cannot read.
             _logger.LogDebug(ex, "A message MimeKit could not parse: no DKIM, ARC or From");
             return null;
         }
