@@ -16,7 +16,7 @@ public sealed class ArcVerificationTests
         var message = NewMessage();
         await ArcSealAsync(message, RsaKey, "forwarder.net");
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Bytes(message));
 
         Assert.Equal("pass", report.Arc);
     }
@@ -31,7 +31,7 @@ public sealed class ArcVerificationTests
         await ArcSealAsync(message, RsaKey, "forwarder.net");
         await ArcSealAsync(message, Ed25519Key, "list.org");
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Bytes(message));
 
         Assert.Equal("pass", report.Arc);
     }
@@ -45,7 +45,7 @@ public sealed class ArcVerificationTests
         await ArcSealAsync(message, RsaKey, "forwarder.net");
         var content = Encoding.ASCII.GetString(Bytes(message)).Replace("this is the body", "this is changed", StringComparison.Ordinal);
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
 
         Assert.Equal("fail", report.Arc);
     }
@@ -57,7 +57,7 @@ public sealed class ArcVerificationTests
         var message = NewMessage();
         await ArcSealAsync(message, RsaKey, "forwarder.net");
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Bytes(message));
 
         Assert.Equal("fail", report.Arc);
     }
@@ -67,7 +67,7 @@ public sealed class ArcVerificationTests
     {
         await using var dns = FakeDnsServer.Start();
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal("none", report.Arc);
     }
@@ -78,7 +78,7 @@ public sealed class ArcVerificationTests
         await using var dns = FakeDnsServer.Start();
         var content = "ARC-Seal: i=1; a=rsa-sha256; cv=none; d=forwarder.net; s=arc; b=AAAA\r\nFrom: alice@example.com\r\n\r\nbody\r\n";
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
 
         Assert.Equal("fail", report.Arc);
     }

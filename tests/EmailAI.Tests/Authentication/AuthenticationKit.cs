@@ -92,7 +92,7 @@ internal static class AuthenticationKit
     public static LookupClient Client(FakeDnsServer dns) =>
         new(new LookupClientOptions(new NameServer(IPAddress.Loopback, dns.Port)) { UseCache = false, Timeout = TimeSpan.FromSeconds(2), Retries = 0 });
 
-    public static SpfOutcome Spf(SpfResult result, string domain = "example.com", string identity = "mailfrom") =>
+    public static SpfOutcome SpfAnswer(SpfResult result, string domain = "example.com", string identity = "mailfrom") =>
         new(result, identity, domain, identity == "helo" ? "postmaster@" + domain : "sender@" + domain, null, "test " + result.ToString().ToLowerInvariant());
 
     public static MessageAuthenticator Authenticator(

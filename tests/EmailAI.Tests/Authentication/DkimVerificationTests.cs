@@ -17,7 +17,7 @@ public sealed class DkimVerificationTests
         var message = NewMessage();
         Sign(message, RsaKey, "example.com");
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Bytes(message));
 
         var dkim = Assert.Single(report.Dkim);
         Assert.Equal(("pass", "example.com", "sel", "rsa-sha256", (string?)null), (dkim.Result, dkim.Domain, dkim.Selector, dkim.Algorithm, dkim.Reason));
@@ -31,7 +31,7 @@ public sealed class DkimVerificationTests
         var message = NewMessage();
         Sign(message, Ed25519Key, "example.com", "ed");
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Bytes(message));
 
         var dkim = Assert.Single(report.Dkim);
         Assert.Equal(("pass", "ed25519-sha256"), (dkim.Result, dkim.Algorithm));
@@ -46,7 +46,7 @@ public sealed class DkimVerificationTests
         Sign(message, RsaKey, "example.com");
         var content = Encoding.ASCII.GetString(Bytes(message)).Replace("this is the body", "this is a forged body", StringComparison.Ordinal);
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
 
         var dkim = Assert.Single(report.Dkim);
         Assert.Equal(("fail", "body hash did not verify"), (dkim.Result, dkim.Reason));
@@ -61,7 +61,7 @@ public sealed class DkimVerificationTests
         Sign(message, RsaKey, "example.com");
         var content = Encoding.ASCII.GetString(Bytes(message)).Replace("Subject: Greetings", "Subject: Pay this invoice", StringComparison.Ordinal);
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
 
         var dkim = Assert.Single(report.Dkim);
         Assert.Equal(("fail", "signature did not verify"), (dkim.Result, dkim.Reason));
@@ -76,7 +76,7 @@ public sealed class DkimVerificationTests
         Sign(message, RsaKey, "example.com");
         var content = "X-Added-By-A-Relay: yes\r\n" + Encoding.ASCII.GetString(Bytes(message));
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
 
         Assert.Equal("pass", Assert.Single(report.Dkim).Result);
     }
@@ -89,7 +89,7 @@ public sealed class DkimVerificationTests
         var message = NewMessage();
         Sign(message, RsaKey, "example.com");
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Bytes(message));
 
         var dkim = Assert.Single(report.Dkim);
         Assert.Equal(("permerror", "no key"), (dkim.Result, dkim.Reason));
@@ -103,7 +103,7 @@ public sealed class DkimVerificationTests
         var message = NewMessage();
         Sign(message, RsaKey, "example.com");
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Bytes(message));
 
         Assert.Equal("temperror", Assert.Single(report.Dkim).Result);
     }
@@ -116,7 +116,7 @@ public sealed class DkimVerificationTests
         var message = NewMessage();
         Sign(message, RsaKey, "example.com");
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Bytes(message));
 
         var dkim = Assert.Single(report.Dkim);
         Assert.Equal(("permerror", "key revoked"), (dkim.Result, dkim.Reason));
@@ -130,7 +130,7 @@ public sealed class DkimVerificationTests
         var message = NewMessage();
         Sign(message, RsaKey, "example.com");
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Bytes(message));
 
         Assert.Equal("permerror", Assert.Single(report.Dkim).Result);
     }
@@ -144,7 +144,7 @@ public sealed class DkimVerificationTests
         Sign(message, RsaKey, "example.com", expiresAfter: TimeSpan.FromHours(1));
         var later = new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(2));
 
-        var report = await Authenticator(dns, Spf(SpfResult.None), time: later).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None), time: later).AuthenticateAsync(Bytes(message));
 
         var dkim = Assert.Single(report.Dkim);
         Assert.Equal(("permerror", "signature expired"), (dkim.Result, dkim.Reason));
@@ -158,7 +158,7 @@ public sealed class DkimVerificationTests
         var message = NewMessage();
         Sign(message, RsaKey, "example.com", expiresAfter: TimeSpan.FromDays(7));
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Bytes(message));
 
         Assert.Equal("pass", Assert.Single(report.Dkim).Result);
     }
@@ -169,7 +169,7 @@ public sealed class DkimVerificationTests
         await using var dns = FakeDnsServer.Start();
         var content = "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=sel; h=from; bh=\r\nFrom: alice@example.com\r\n\r\nbody\r\n";
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
 
         Assert.Equal("permerror", Assert.Single(report.Dkim).Result);
         Assert.DoesNotContain(dns.Queries, q => q.Name.Contains("_domainkey", StringComparison.OrdinalIgnoreCase));
@@ -186,7 +186,7 @@ public sealed class DkimVerificationTests
         var message = NewMessage();
         Sign(message, weak, "example.com");
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Bytes(message));
 
         var dkim = Assert.Single(report.Dkim);
         Assert.Equal("permerror", dkim.Result);
@@ -204,7 +204,7 @@ public sealed class DkimVerificationTests
             Sign(message, RsaKey, "example.com");
         }
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Bytes(message));
 
         Assert.Equal(EmailAI.Grains.Authentication.Dkim.DkimChecker.MaxSignatures + 2, report.Dkim.Count);
         Assert.Equal(EmailAI.Grains.Authentication.Dkim.DkimChecker.MaxSignatures, report.Dkim.Count(d => d.Result == "pass"));
@@ -216,7 +216,7 @@ public sealed class DkimVerificationTests
     {
         await using var dns = FakeDnsServer.Start();
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Empty(report.Dkim);
         Assert.Equal("none", report.Arc);
@@ -235,7 +235,7 @@ public sealed class DkimVerificationTests
         var signer = new MimeKit.Cryptography.DkimSigner(RsaKey.Private, "example.com", "sel") { AgentOrUserIdentifier = "alice@mail.example.com" };
         signer.Sign(Dos, message, [MimeKit.HeaderId.From, MimeKit.HeaderId.Subject]);
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Bytes(message));
 
         var dkim = Assert.Single(report.Dkim);
         Assert.Equal((reason is null ? "pass" : "permerror", reason), (dkim.Result, dkim.Reason));
@@ -250,7 +250,7 @@ public sealed class DkimVerificationTests
         Sign(message, RsaKey, "example.com");
         var content = Encoding.ASCII.GetString(Bytes(message)).Replace("d=example.com;", "d=example.com; i=@bank.example;", StringComparison.Ordinal);
 
-        var report = await Authenticator(dns, Spf(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
 
         var dkim = Assert.Single(report.Dkim);
         Assert.Equal(("permerror", "i= is not within d="), (dkim.Result, dkim.Reason));

@@ -15,7 +15,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Pass, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Pass, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal(("pass", "example.com", "reject", true), (report.Dmarc.Result, report.Dmarc.FromDomain, report.Dmarc.Policy, report.Dmarc.Aligned));
         Assert.True(report.FromAuthenticated);
@@ -32,7 +32,7 @@ public sealed class DmarcTests
         var message = NewMessage();
         Sign(message, RsaKey, "example.com");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Fail, "bulk-sender.net")).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Fail, "bulk-sender.net")).AuthenticateAsync(Bytes(message));
 
         Assert.Equal("pass", report.Dmarc.Result);
         Assert.True(report.FromAuthenticated);
@@ -45,7 +45,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Pass, "attacker.net")).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Pass, "attacker.net")).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal("fail", report.Dmarc.Result);
         Assert.False(report.FromAuthenticated);
@@ -59,7 +59,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Pass, "example.com", identity: "helo")).AuthenticateAsync(Bytes(NewMessage()), mailFrom: "");
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Pass, "example.com", identity: "helo")).AuthenticateAsync(Bytes(NewMessage()), mailFrom: "");
 
         Assert.Equal("fail", report.Dmarc.Result);
         Assert.Equal(AuthenticationDisposition.Reject, report.Disposition);
@@ -71,7 +71,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=none; rua=mailto:dmarc@example.com");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Fail, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Fail, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal(("fail", "none"), (report.Dmarc.Result, report.Dmarc.Policy));
         Assert.Equal(AuthenticationDisposition.Accept, report.Disposition);
@@ -83,7 +83,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=quarantine");
 
-        var report = await Authenticator(dns, Spf(SpfResult.SoftFail, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.SoftFail, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal(("fail", "quarantine", true), (report.Dmarc.Result, report.Dmarc.Policy, report.Dmarc.PolicyApplied));
         Assert.Equal(AuthenticationDisposition.Accept, report.Disposition);
@@ -95,7 +95,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Fail, "example.com"), dmarcReject: false).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Fail, "example.com"), dmarcReject: false).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal(("fail", "reject"), (report.Dmarc.Result, report.Dmarc.Policy));
         Assert.Equal(AuthenticationDisposition.Accept, report.Disposition);
@@ -107,7 +107,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=none; sp=reject");
 
-        var report = await Authenticator(dns, Spf(SpfResult.None, "")).AuthenticateAsync(Bytes(NewMessage("alice@mail.example.com")), mailFrom: "");
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None, "")).AuthenticateAsync(Bytes(NewMessage("alice@mail.example.com")), mailFrom: "");
 
         Assert.Equal(("fail", "mail.example.com", "reject"), (report.Dmarc.Result, report.Dmarc.FromDomain, report.Dmarc.Policy));
         Assert.Equal(AuthenticationDisposition.Reject, report.Disposition);
@@ -119,7 +119,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=none; sp=reject");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Fail, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Fail, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal(("fail", "none"), (report.Dmarc.Result, report.Dmarc.Policy));
         Assert.Equal(AuthenticationDisposition.Accept, report.Disposition);
@@ -131,7 +131,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.co.uk", "v=DMARC1; p=quarantine");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Fail, "example.co.uk")).AuthenticateAsync(Bytes(NewMessage("alice@a.b.example.co.uk")));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Fail, "example.co.uk")).AuthenticateAsync(Bytes(NewMessage("alice@a.b.example.co.uk")));
 
         Assert.Equal(("fail", "quarantine"), (report.Dmarc.Result, report.Dmarc.Policy));
         Assert.Contains(dns.Queries, q => q.Name.TrimEnd('.') == "_dmarc.a.b.example.co.uk");
@@ -145,7 +145,7 @@ public sealed class DmarcTests
         dns.Txt("_dmarc.mail.example.com", "v=DMARC1; p=none");
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Fail, "example.com")).AuthenticateAsync(Bytes(NewMessage("alice@mail.example.com")));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Fail, "example.com")).AuthenticateAsync(Bytes(NewMessage("alice@mail.example.com")));
 
         Assert.Equal(("fail", "none"), (report.Dmarc.Result, report.Dmarc.Policy));
         Assert.DoesNotContain(dns.Queries, q => q.Name.TrimEnd('.') == "_dmarc.example.com");
@@ -157,7 +157,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Pass, "bounces.example.com")).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Pass, "bounces.example.com")).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal("pass", report.Dmarc.Result);
     }
@@ -168,7 +168,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=reject; aspf=s");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Pass, "bounces.example.com")).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Pass, "bounces.example.com")).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal("fail", report.Dmarc.Result);
         Assert.Equal(AuthenticationDisposition.Reject, report.Disposition);
@@ -183,7 +183,7 @@ public sealed class DmarcTests
         var message = NewMessage("alice@mail.example.com");
         Sign(message, RsaKey, "example.com");
 
-        var report = await Authenticator(dns, Spf(SpfResult.None, "")).AuthenticateAsync(Bytes(message), mailFrom: "");
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None, "")).AuthenticateAsync(Bytes(message), mailFrom: "");
 
         Assert.Equal("pass", Assert.Single(report.Dkim).Result);
         Assert.Equal("fail", report.Dmarc.Result);
@@ -195,7 +195,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.alice.blogspot.com", "v=DMARC1; p=reject");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Pass, "mallory.blogspot.com")).AuthenticateAsync(Bytes(NewMessage("alice@alice.blogspot.com")));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Pass, "mallory.blogspot.com")).AuthenticateAsync(Bytes(NewMessage("alice@alice.blogspot.com")));
 
         Assert.Equal("fail", report.Dmarc.Result);
     }
@@ -206,7 +206,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=reject; pct=0");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Fail, "example.com"), random: new FixedRandom(0)).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Fail, "example.com"), random: new FixedRandom(0)).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal(("fail", "reject", false), (report.Dmarc.Result, report.Dmarc.Policy, report.Dmarc.PolicyApplied));
         Assert.Equal(AuthenticationDisposition.Accept, report.Disposition);
@@ -220,7 +220,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=reject; pct=50");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Fail, "example.com"), random: new FixedRandom(draw)).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Fail, "example.com"), random: new FixedRandom(draw)).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal(expected, report.Disposition);
     }
@@ -231,7 +231,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.ServFail("_dmarc.example.com");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Fail, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Fail, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal("temperror", report.Dmarc.Result);
         Assert.Equal(AuthenticationDisposition.TemporaryFailure, report.Disposition);
@@ -243,7 +243,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.ServFail("_dmarc.example.com");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Pass, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Pass, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.True(report.FromAuthenticated);
         Assert.Equal(AuthenticationDisposition.Accept, report.Disposition);
@@ -255,7 +255,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.ServFail("_dmarc.example.com");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Fail, "example.com"), dmarcReject: false).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Fail, "example.com"), dmarcReject: false).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal(AuthenticationDisposition.Accept, report.Disposition);
     }
@@ -266,7 +266,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
 
-        var report = await Authenticator(dns, Spf(SpfResult.TempError, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.TempError, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal("temperror", report.Dmarc.Result);
         Assert.Equal(AuthenticationDisposition.TemporaryFailure, report.Disposition);
@@ -281,7 +281,7 @@ public sealed class DmarcTests
         var message = NewMessage();
         Sign(message, RsaKey, "example.com");
 
-        var report = await Authenticator(dns, Spf(SpfResult.Fail, "example.com")).AuthenticateAsync(Bytes(message));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Fail, "example.com")).AuthenticateAsync(Bytes(message));
 
         Assert.Equal(AuthenticationDisposition.TemporaryFailure, report.Disposition);
     }
@@ -292,7 +292,7 @@ public sealed class DmarcTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
 
-        var report = await Authenticator(dns, Spf(SpfResult.TempError, "attacker.net")).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.TempError, "attacker.net")).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal(AuthenticationDisposition.Reject, report.Disposition);
     }
@@ -302,7 +302,7 @@ public sealed class DmarcTests
     {
         await using var dns = FakeDnsServer.Start();
 
-        var report = await Authenticator(dns, Spf(SpfResult.Pass, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Pass, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal("none", report.Dmarc.Result);
         Assert.True(report.FromAuthenticated);
@@ -316,7 +316,7 @@ public sealed class DmarcTests
         dns.TxtStrings("_dmarc.example.com", Encoding.ASCII.GetBytes("v=DMARC1; p=reject"));
         dns.TxtStrings("_dmarc.example.com", Encoding.ASCII.GetBytes("v=DMARC1; p=none"));
 
-        var report = await Authenticator(dns, Spf(SpfResult.Fail, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Fail, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal("none", report.Dmarc.Result);
         Assert.Equal(AuthenticationDisposition.Accept, report.Disposition);
@@ -329,7 +329,7 @@ public sealed class DmarcTests
         dns.TxtStrings("_dmarc.example.com", Encoding.ASCII.GetBytes("google-site-verification=abc"));
         dns.TxtStrings("_dmarc.example.com", Encoding.ASCII.GetBytes("v=DMARC1; p=reject"));
 
-        var report = await Authenticator(dns, Spf(SpfResult.Fail, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Fail, "example.com")).AuthenticateAsync(Bytes(NewMessage()));
 
         Assert.Equal(AuthenticationDisposition.Reject, report.Disposition);
     }
@@ -342,7 +342,7 @@ public sealed class DmarcTests
         dns.Txt("_dmarc.attacker.net", "v=DMARC1; p=none");
         var content = "From: ceo@bank.example\r\nFrom: me@attacker.net\r\nSubject: hi\r\n\r\nbody\r\n";
 
-        var report = await Authenticator(dns, Spf(SpfResult.Pass, "attacker.net"), suffixes: TestSuffixes + "example\n").AuthenticateAsync(Encoding.ASCII.GetBytes(content), "me@attacker.net");
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Pass, "attacker.net"), suffixes: TestSuffixes + "example\n").AuthenticateAsync(Encoding.ASCII.GetBytes(content), "me@attacker.net");
 
         Assert.Null(report.FromAddress);
         Assert.False(report.FromAuthenticated);
@@ -356,7 +356,7 @@ public sealed class DmarcTests
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
         var content = "From: alice@example.com, bob@example.com\r\nSubject: hi\r\n\r\nbody\r\n";
 
-        var report = await Authenticator(dns, Spf(SpfResult.Pass, "example.com")).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Pass, "example.com")).AuthenticateAsync(Encoding.ASCII.GetBytes(content));
 
         Assert.Null(report.FromAddress);
         Assert.Equal("permerror", report.Dmarc.Result);
@@ -369,7 +369,7 @@ public sealed class DmarcTests
     {
         await using var dns = FakeDnsServer.Start();
 
-        var report = await Authenticator(dns, Spf(SpfResult.Pass, "example.com")).AuthenticateAsync(Encoding.ASCII.GetBytes("Subject: hi\r\n\r\nbody\r\n"));
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.Pass, "example.com")).AuthenticateAsync(Encoding.ASCII.GetBytes("Subject: hi\r\n\r\nbody\r\n"));
 
         Assert.Null(report.FromAddress);
         Assert.Equal("permerror", report.Dmarc.Result);

@@ -21,7 +21,7 @@ public sealed class MessageAuthenticatorTests
         await using var dns = FakeDnsServer.Start();
         dns.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var spf = new FakeSpfChecker(Spf(SpfResult.Pass), Timeout.InfiniteTimeSpan);
+        var spf = new FakeSpfChecker(SpfAnswer(SpfResult.Pass), Timeout.InfiniteTimeSpan);
         var authenticator = Authenticator(new DnsClientLookup(Client(dns)), spf, time: time, timeout: TimeSpan.FromSeconds(30));
 
         var checking = authenticator.AuthenticateAsync(Bytes(NewMessage()));
@@ -40,7 +40,7 @@ public sealed class MessageAuthenticatorTests
     [Fact]
     public async Task Authenticate_CallerCancels_Throws()
     {
-        var spf = new FakeSpfChecker(Spf(SpfResult.Pass), Timeout.InfiniteTimeSpan);
+        var spf = new FakeSpfChecker(SpfAnswer(SpfResult.Pass), Timeout.InfiniteTimeSpan);
         var authenticator = Authenticator(new VoidDns(), spf);
         using var cancel = new CancellationTokenSource();
 
@@ -64,7 +64,7 @@ public sealed class MessageAuthenticatorTests
     [Fact]
     public async Task Authenticate_ArbitraryBytes_NeverThrowsAndNeverRejects()
     {
-        var authenticator = Authenticator(new VoidDns(), new FakeSpfChecker(Spf(SpfResult.Fail)));
+        var authenticator = Authenticator(new VoidDns(), new FakeSpfChecker(SpfAnswer(SpfResult.Fail)));
         var header = Gen.OneOf("From: a@example.com\r\n", "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AA==; b=AA==\r\n",
             "ARC-Seal: i=1; cv=none; a=rsa-sha256; d=x.org; s=s; b=AA==\r\n", "From: \"\\\r\n", "From: <@>,,\r\n", "Content-Type: multipart/mixed; boundary=x\r\n", "\r\n", "--x\r\n");
         var content = Gen.Select(header.Array[0, 8], Gen.Byte.Array[0, 64], (h, tail) => Encoding.ASCII.GetBytes(string.Concat(h)).Concat(tail).ToArray());
@@ -105,7 +105,7 @@ public sealed class MessageAuthenticatorTests
         });
         listener.Start();
 
-        await Authenticator(new VoidDns(), new FakeSpfChecker(Spf(SpfResult.SoftFail))).AuthenticateAsync(Bytes(NewMessage()));
+        await Authenticator(new VoidDns(), new FakeSpfChecker(SpfAnswer(SpfResult.SoftFail))).AuthenticateAsync(Bytes(NewMessage()));
 
         lock (counts)
         {
@@ -133,7 +133,7 @@ public sealed class MessageAuthenticatorTests
         public Task<SpfOutcome> CheckAsync(IPAddress client, string? helo, string mailFrom, CancellationToken cancellationToken = default)
         {
             Seen = (client, helo, mailFrom);
-            return Task.FromResult(Spf(SpfResult.None));
+            return Task.FromResult(SpfAnswer(SpfResult.None));
         }
 
         public Task<SpfOutcome> CheckHostAsync(IPAddress client, string domain, string sender, string? helo, CancellationToken cancellationToken = default) =>

@@ -127,7 +127,7 @@ public sealed class InboundAuthenticationTests
         await using var sink = await SmtpSink.StartAsync();
         await using var server = await StartAsync(dns);
         using (var domain = await server.Admin.PutAsync("/api/v1/domains/internal.test",
-            ServerProcess.Json($$"""{"name":"internal.test","delivery":{"mode":"forward","host":"127.0.0.1","port":{{sink.Port}},"verifyRecipients":"none"}}""")))
+            ServerProcess.Json($$$"""{"name":"internal.test","delivery":{"mode":"forward","host":"127.0.0.1","port":{{{sink.Port}}},"verifyRecipients":"none"}}""")))
         {
             domain.EnsureSuccessStatusCode();
         }
