@@ -6,6 +6,7 @@ using EmailAI.Grains;
 using EmailAI.Grains.Delivery;
 using EmailAI.Grains.Policy;
 using EmailAI.Grains.Quota;
+using EmailAI.Grains.WhiteList;
 using EmailAI.Storage;
 using EmailAI.Storage.Postgres;
 using EmailAI.Storage.Sqlite;
@@ -56,6 +57,7 @@ public static class SiloHosting
         AddDelivery(builder, options);
         AddPolicy(builder);
         AddMaildrops(builder);
+        AddWhiteList(builder);
         builder.AddEmailAIPasswordHashing();
         return builder;
     }
@@ -84,6 +86,15 @@ public static class SiloHosting
             .ValidateOnStart();
         builder.Services.AddSingleton<MaildropQuota>();
         builder.Services.AddSingleton<ServerPostmaster>();
+    }
+
+    /// <summary>The auto white list's bound (<c>EmailAI:WhiteList:MaxEntries</c>), checked at start; its store is the provider's.</summary>
+    private static void AddWhiteList(WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<WhiteListOptions>()
+            .Bind(builder.Configuration.GetSection(WhiteListOptions.Section))
+            .Validate(o => o.MaxEntries >= 1, "EmailAI:WhiteList:MaxEntries must be a positive number of entries")
+            .ValidateOnStart();
     }
 
     /// <summary>Outbound delivery: options from EmailAI:Delivery, the router with its DNS client, and the queue scanner.</summary>
@@ -138,6 +149,7 @@ public static class SiloHosting
             silo.AddActivityPropagation();
             silo.Services.AddSingleton(sp => new SqliteDatabase(databasePath, sp.GetRequiredService<ILogger<SqliteDatabase>>(), options.Storage.MaxDatabaseBytes));
             silo.Services.AddSingleton<IMessageStore, SqliteMessageStore>();
+            silo.Services.AddSingleton<IWhiteListStore, SqliteWhiteListStore>();
             silo.Services.AddSingleton<JsonGrainStateSerializer>();
             silo.Services.AddGrainStorage(
                 StorageNames.Provider,
@@ -203,6 +215,7 @@ public static class SiloHosting
                 .Configure<JsonGrainStateSerializer>((o, serializer) => o.GrainStorageSerializer = serializer);
             silo.AddActivityPropagation();
             silo.Services.AddSingleton<IMessageStore>(new PostgresMessageStore(dataSource));
+            silo.Services.AddSingleton<IWhiteListStore>(new PostgresWhiteListStore(dataSource));
             if (options.Cluster.Kubernetes)
             {
                 // Last, so the pod's address and the ids from its environment win over the settings above.
