@@ -3,6 +3,7 @@ using System.Text;
 using EmailAI.Contracts;
 using EmailAI.Grains.Delivery;
 using EmailAI.Grains.Quota;
+using EmailAI.Grains.WhiteList;
 using EmailAI.Protocols.Smtp;
 using EmailAI.Storage;
 using Microsoft.Extensions.Logging;
@@ -237,54 +238,28 @@ public sealed class IngestGrain(
 
     /// <summary>
     /// Auto white list: the relayed recipients join the white list of the local account that really sent the message
-    /// (<see cref="WhiteListTeacherAsync"/>); the white-list grain checks the relay policy's autoWhiteListRecipients.
-    /// After the commit and one-way: it never delays or fails the 250.
+    /// (<see cref="WhiteListLearning"/>: a session authenticated as the sender's owner, or an Authorised IP client); the
+    /// white-list grain checks the relay policy's autoWhiteListRecipients. After the commit and not awaited by the
+    /// caller: it never delays or fails the 250.
     /// </summary>
     private async Task AddToSendersWhiteListAsync(IngestRequest request, string[] relayed)
     {
         try
         {
-            if (await WhiteListTeacherAsync(request) is { } mailbox)
+            var teacher = await WhiteListLearning.TeacherAsync(
+                request.Client,
+                request.Sender,
+                async sender => await LocalSender.ResolveAsync(GrainFactory, sender) is { Resolution: { Kind: RecipientKind.Mailbox, Mailbox: { } mailbox } } ? mailbox : null,
+                async address => (await GrainFactory.GetGrain<ISessionPolicyGrain>(GrainKeys.SessionPolicy).CheckAuthorisedClientAsync(new AuthorisedClientRequest(address))).Authorised);
+            if (teacher is not null)
             {
-                await GrainFactory.GetGrain<IWhiteListGrain>(mailbox).AddRelayedRecipientsAsync(relayed);
+                await GrainFactory.GetGrain<IWhiteListGrain>(teacher).AddRelayedRecipientsAsync(relayed);
             }
         }
         catch (Exception ex)
         {
             logger.LogWarning(ex, "Auto white list for {QueueId} from <{Sender}> skipped", request.QueueId, request.Sender);
         }
-    }
-
-    /// <summary>
-    /// The maildrop whose white list a relayed message teaches, or null. The envelope sender alone proves nothing (any
-    /// client can write any MAIL FROM), so the list learns only what its owner really sent: the sender must resolve
-    /// (<see cref="LocalSender"/>) to a local mailbox, and
-    /// <list type="bullet">
-    /// <item>when the session authenticated (SMTP AUTH), the authenticated account — normalised as
-    /// <see cref="Policy.SenderRules"/> normalises it — must be that mailbox: bob sending as alice (which
-    /// <c>submissionSenders</c> <c>domain</c> or <c>any</c> lets through) teaches no one's list, and an authenticated
-    /// session is judged by its identity even from an Authorised IP address;</item>
-    /// <item>when it did not, the client must be on the Authorised IP list, whose machines are trusted to speak for any
-    /// local sender (the same compiled policy the RCPT relay decision uses).</item>
-    /// </list>
-    /// Mail this server made (no <see cref="IngestRequest.Client"/>: DSNs, notices) never teaches.
-    /// </summary>
-    private async Task<string?> WhiteListTeacherAsync(IngestRequest request)
-    {
-        if (request.Client is not { } client
-            || await LocalSender.ResolveAsync(GrainFactory, request.Sender) is not { Resolution: { Kind: RecipientKind.Mailbox, Mailbox: { } mailbox } })
-        {
-            return null;
-        }
-
-        if (client.AuthenticatedIdentity is { } identity)
-        {
-            return GrainKeys.TryNormalizeAddress(identity, out var account) && account == mailbox ? mailbox : null;
-        }
-
-        var check = await GrainFactory.GetGrain<ISessionPolicyGrain>(GrainKeys.SessionPolicy)
-            .CheckAuthorisedClientAsync(new AuthorisedClientRequest(client.Address));
-        return check.Authorised ? mailbox : null;
     }
 
     private static byte[] Prepend(string fields, byte[] content)
