@@ -1,7 +1,5 @@
-using System.Net.Http.Json;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
 using EmailAI.Tests.Delivery;
 using EmailAI.Tests.EndToEnd;
 using MailKit.Net.Smtp;
@@ -33,10 +31,10 @@ public sealed class WhiteListLearningEndToEndTests
 
         await SendAsync(server, login: Alice, sender: Alice, ["Friend@Remote.Example", "colleague@other.example"]);
 
-        var list = await WaitForListAsync(server, Alice, 2);
+        var list = await WhiteListAdmin.WaitForListAsync(server, Alice, 2);
         Assert.Equal(["colleague@other.example", "friend@remote.example"], list.Select(e => e.GetProperty("address").GetString()));
         Assert.All(list, e => Assert.Equal("relayed", e.GetProperty("source").GetString()));
-        Assert.Equal(0, (await ListAsync(server, Bob)).GetArrayLength());
+        Assert.Equal(0, (await WhiteListAdmin.ListAsync(server, Bob)).GetArrayLength());
     }
 
     [Fact]
@@ -50,9 +48,9 @@ public sealed class WhiteListLearningEndToEndTests
 
         // A message alice really sends afterwards shows her list is learning; the forged recipient is not on it.
         await SendAsync(server, login: Alice, sender: Alice, ["real@remote.example"]);
-        var list = await WaitForListAsync(server, Alice, 1);
+        var list = await WhiteListAdmin.WaitForListAsync(server, Alice, 1);
         Assert.Equal(["real@remote.example"], list.Select(e => e.GetProperty("address").GetString()));
-        Assert.Equal(0, (await ListAsync(server, Bob)).GetArrayLength());
+        Assert.Equal(0, (await WhiteListAdmin.ListAsync(server, Bob)).GetArrayLength());
     }
 
     private static async Task<ServerProcess> StartAsync(SmtpSink sink)
@@ -87,25 +85,6 @@ public sealed class WhiteListLearningEndToEndTests
         await smtp.AuthenticateAsync(login, Password).WaitAsync(Timeout);
         await smtp.SendAsync(message, MailboxAddress.Parse(sender), recipients.Select(MailboxAddress.Parse)).WaitAsync(Timeout);
         await smtp.DisconnectAsync(quit: true);
-    }
-
-    private static async Task<JsonElement> ListAsync(ServerProcess server, string owner) =>
-        await server.Admin.GetFromJsonAsync<JsonElement>($"/api/v1/whitelist/{owner}");
-
-    private static async Task<List<JsonElement>> WaitForListAsync(ServerProcess server, string owner, int count)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var list = await ListAsync(server, owner);
-            if (list.GetArrayLength() >= count)
-            {
-                return [.. list.EnumerateArray()];
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"white list of {owner}: {list}");
-            await Task.Delay(100);
-        }
     }
 
     /// <summary>The embedded default's self-signed certificate, for the configured server name.</summary>
