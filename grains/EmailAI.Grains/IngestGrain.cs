@@ -5,6 +5,7 @@ using EmailAI.Grains.Delivery;
 using EmailAI.Grains.Inbound;
 using EmailAI.Grains.Quarantine;
 using EmailAI.Grains.Quota;
+using EmailAI.Grains.WhiteList;
 using EmailAI.Protocols.Smtp;
 using EmailAI.Storage;
 using Microsoft.Extensions.Logging;
@@ -271,17 +272,23 @@ public sealed class IngestGrain(
     }
 
     /// <summary>
-    /// Auto white list: the relayed recipients join the white list of the sender when the sender is a local
-    /// account (the white-list grain checks the relay policy's autoWhiteListRecipients). After the commit and
-    /// one-way: it never delays or fails the 250.
+    /// Auto white list: the relayed recipients join the white list of the local account that really sent the message
+    /// (<see cref="WhiteListLearning"/>: a session authenticated as the sender's owner, or an Authorised IP client); the
+    /// white-list grain checks the relay policy's autoWhiteListRecipients. After the commit and not awaited by the
+    /// caller: it never delays or fails the 250.
     /// </summary>
     private async Task AddToSendersWhiteListAsync(IngestRequest request, string[] relayed)
     {
         try
         {
-            if (await LocalSender.ResolveAsync(GrainFactory, request.Sender) is { Resolution: { Kind: RecipientKind.Mailbox, Mailbox: { } mailbox } })
+            var teacher = await WhiteListLearning.TeacherAsync(
+                request.Client,
+                request.Sender,
+                async sender => await LocalSender.ResolveAsync(GrainFactory, sender) is { Resolution: { Kind: RecipientKind.Mailbox, Mailbox: { } mailbox } } ? mailbox : null,
+                async address => (await GrainFactory.GetGrain<ISessionPolicyGrain>(GrainKeys.SessionPolicy).CheckAuthorisedClientAsync(new AuthorisedClientRequest(address))).Authorised);
+            if (teacher is not null)
             {
-                await GrainFactory.GetGrain<IWhiteListGrain>(mailbox).AddRelayedRecipientsAsync(relayed);
+                await GrainFactory.GetGrain<IWhiteListGrain>(teacher).AddRelayedRecipientsAsync(relayed);
             }
         }
         catch (Exception ex)

@@ -11,6 +11,7 @@ using EmailAI.Grains.Delivery;
 using EmailAI.Grains.Policy;
 using EmailAI.Grains.Quarantine;
 using EmailAI.Grains.Quota;
+using EmailAI.Grains.WhiteList;
 using EmailAI.Storage;
 using EmailAI.Storage.Postgres;
 using EmailAI.Storage.Sqlite;
@@ -65,6 +66,7 @@ public static class SiloHosting
         AddMaildrops(builder);
         AddInbound(builder, options);
         AddQuarantine(builder);
+        AddWhiteList(builder);
         builder.AddEmailAIPasswordHashing();
         return builder;
     }
@@ -137,6 +139,15 @@ public static class SiloHosting
         builder.Services.AddHostedService<QuarantineSweeper>();
     }
 
+    /// <summary>The auto white list's bound (<c>EmailAI:WhiteList:MaxEntries</c>), checked at start; its store is the provider's.</summary>
+    private static void AddWhiteList(WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<WhiteListOptions>()
+            .Bind(builder.Configuration.GetSection(WhiteListOptions.Section))
+            .Validate(o => o.MaxEntries >= 1, "EmailAI:WhiteList:MaxEntries must be a positive number of entries")
+            .ValidateOnStart();
+    }
+
     /// <summary>Outbound delivery: options from EmailAI:Delivery, the router with its DNS client, and the queue scanner.</summary>
     private static void AddDelivery(WebApplicationBuilder builder, EmailAIOptions options)
     {
@@ -190,6 +201,7 @@ public static class SiloHosting
             silo.AddActivityPropagation();
             silo.Services.AddSingleton(sp => new SqliteDatabase(databasePath, sp.GetRequiredService<ILogger<SqliteDatabase>>(), options.Storage.MaxDatabaseBytes));
             silo.Services.AddSingleton<IMessageStore, SqliteMessageStore>();
+            silo.Services.AddSingleton<IWhiteListStore, SqliteWhiteListStore>();
             silo.Services.AddSingleton<JsonGrainStateSerializer>();
             silo.Services.AddGrainStorage(
                 StorageNames.Provider,
@@ -255,6 +267,7 @@ public static class SiloHosting
                 .Configure<JsonGrainStateSerializer>((o, serializer) => o.GrainStorageSerializer = serializer);
             silo.AddActivityPropagation();
             silo.Services.AddSingleton<IMessageStore>(new PostgresMessageStore(dataSource));
+            silo.Services.AddSingleton<IWhiteListStore>(new PostgresWhiteListStore(dataSource));
             if (options.Cluster.Kubernetes)
             {
                 // Last, so the pod's address and the ids from its environment win over the settings above.

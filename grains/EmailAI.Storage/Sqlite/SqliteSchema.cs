@@ -92,6 +92,25 @@ internal static class SqliteSchema
         """;
 
     // ---- End of quarantine ---------------------------------------------------------------------------------------
+    // ── White list (issue 13) ─────────────────────────────────────────────────────────────────────────────
+    /// <summary>
+    /// The auto white list, one row per (owner, address) (<see cref="SqliteWhiteListStore"/>), so that an entry added,
+    /// deleted or matched writes its own row instead of one document holding the whole list. Times are unix
+    /// milliseconds, UTC. The index serves the eviction of the entries matched least recently.
+    /// </summary>
+    private const string WhiteListSql = """
+        CREATE TABLE IF NOT EXISTS whitelist (
+            owner           TEXT    NOT NULL,
+            address         TEXT    NOT NULL,
+            added_at        INTEGER NOT NULL,
+            source          TEXT    NOT NULL,
+            last_matched_at INTEGER,
+            PRIMARY KEY (owner, address)
+        ) WITHOUT ROWID;
+
+        CREATE INDEX IF NOT EXISTS whitelist_by_recency ON whitelist (owner, coalesce(last_matched_at, added_at), address);
+        """;
+    // ── end white list ─────────────────────────────────────────────────────────────────────────────────────
 
     /// <summary>
     /// Columns added after the first release, added in order when missing (SQLite has no ADD COLUMN IF NOT
@@ -137,6 +156,7 @@ internal static class SqliteSchema
     {
         Execute(connection, Sql);
         Execute(connection, QuarantineSql);
+        Execute(connection, WhiteListSql); // white list (issue 13)
         foreach (var (table, column, definition) in AddedColumns)
         {
             using var probe = connection.CreateCommand();

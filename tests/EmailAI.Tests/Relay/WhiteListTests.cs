@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using EmailAI.Tests.Delivery;
 using EmailAI.Tests.EndToEnd;
+using EmailAI.Tests.WhiteList;
 
 namespace EmailAI.Tests.Relay;
 
@@ -24,7 +25,7 @@ public sealed class WhiteListTests
 
         await SendAsync(server, Owner, ["Friend@Remote.Example", "colleague@other.example"], "Subject: hello\r\n\r\nhi\r\n.\r\n");
         await sink.WaitForMessagesAsync(1, TimeSpan.FromSeconds(30));
-        var list = await WaitForListAsync(server, Owner, 2);
+        var list = await WhiteListAdmin.WaitForListAsync(server, Owner, 2);
         Assert.Equal(["colleague@other.example", "friend@remote.example"], list.Select(e => e.GetProperty("address").GetString()));
         Assert.All(list, e => Assert.Equal("relayed", e.GetProperty("source").GetString()));
 
@@ -114,11 +115,11 @@ public sealed class WhiteListTests
         await using var sink = await SmtpSink.StartAsync();
         await using var server = await StartAsync(sink, autoWhiteList: true);
         await SendAsync(server, Owner, ["friend@remote.example"], "Subject: hello\r\n\r\nhi\r\n.\r\n");
-        await WaitForListAsync(server, Owner, 1);
+        await WhiteListAdmin.WaitForListAsync(server, Owner, 1);
 
         await server.StopAsync();
         await server.StartAsync();
-        Assert.Equal("friend@remote.example", Assert.Single(await WaitForListAsync(server, Owner, 1)).GetProperty("address").GetString());
+        Assert.Equal("friend@remote.example", Assert.Single(await WhiteListAdmin.WaitForListAsync(server, Owner, 1)).GetProperty("address").GetString());
     }
 
     private static async Task<ServerProcess> StartAsync(SmtpSink sink, bool autoWhiteList)
@@ -141,22 +142,6 @@ public sealed class WhiteListTests
     {
         using var client = await SmtpConversation.ConnectAsync(server);
         Assert.StartsWith("250 2.0.0", await SmtpConversation.TransactAsync(client, sender, recipients, Encoding.UTF8.GetBytes(wireData)));
-    }
-
-    private static async Task<List<JsonElement>> WaitForListAsync(ServerProcess server, string owner, int count)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var list = await server.Admin.GetFromJsonAsync<JsonElement>($"/api/v1/whitelist/{owner}");
-            if (list.GetArrayLength() >= count)
-            {
-                return [.. list.EnumerateArray()];
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"white list of {owner}: {list}");
-            await Task.Delay(100);
-        }
     }
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
