@@ -28,4 +28,8 @@ public sealed class DomainState
     /// <summary>Accounts (local parts, also in <see cref="Accounts"/>) with a quota of their own, so a RCPT is decided from memory.</summary>
     [Id(6)]
     public Dictionary<string, long> AccountQuotas { get; set; } = [];
+
+    /// <summary>The domain's DKIM signing key (null: its mail is not signed); it goes when the domain does.</summary>
+    [Id(7)]
+    public DkimSigning.DkimKeyState? Dkim { get; set; }
 }

@@ -2,6 +2,7 @@ using EmailAI.Protocols.Common;
 using System.Text;
 using EmailAI.Contracts;
 using EmailAI.Grains.Delivery;
+using EmailAI.Grains.DkimSigning;
 using EmailAI.Grains.Quota;
 using EmailAI.Protocols.Smtp;
 using EmailAI.Storage;
@@ -38,6 +39,7 @@ public sealed class IngestGrain(
     MaildropQuota quota,
     IOptions<DeliveryOptions> delivery,
     TimeProvider time,
+    DkimOutboundSigner dkim,
     ILogger<IngestGrain> logger) : Grain, IIngestGrain
 {
     /// <summary>The trace field marking inbound mail from a sender on the recipient's white list.</summary>
@@ -118,9 +120,16 @@ public sealed class IngestGrain(
             return IngestResult.MailboxFull(overQuota);
         }
 
+        // DKIM (issue 13): the copy is signed once, here, when a recipient is relayed — only an authorised client can
+        // relay, so only then does the message speak for one of our domains. Its forwarded recipients (Advanced
+        // Delivery) get that same signed copy; mail that is only forwarded inward is never signed, or a forged
+        // From: one of our domains arriving from the internet would reach the internal server with our signature.
         var outbound = outboundRecipients.Length == 0
             ? null
-            : new OutboundMessage(new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, request.Content), outboundRecipients, time.GetUtcNow());
+            : new OutboundMessage(
+                new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, relayed.Length > 0 ? await dkim.SignRelayedAsync(request.Content, request.Sender, request.QueueId) : request.Content),
+                outboundRecipients,
+                time.GetUtcNow());
         var notice = overQuota.Count > 0 ? await QuotaNoticeAsync(request, overQuota) : null;
         if (notice?.Local is { } local)
         {
@@ -212,7 +221,7 @@ public sealed class IngestGrain(
 
         // Remote, or Advanced Delivery (a whole domain, or one account that is its own destination).
         var destination = sender.Resolution.Kind == RecipientKind.Forward ? sender.Resolution.Mailbox ?? sender.Domain : sender.Domain;
-        return (null, new OutboundMessage(new StoredMessage(queueId, "", now, dsn), [new OutboundRecipient(request.Sender, destination)], now));
+        return (null, new OutboundMessage(new StoredMessage(queueId, "", now, await dkim.SignNoticeAsync(dsn, queueId)), [new OutboundRecipient(request.Sender, destination)], now));
     }
 
     /// <summary>The mailboxes whose owners white-listed the sender (none for the null sender). A failed lookup counts as "not listed".</summary>

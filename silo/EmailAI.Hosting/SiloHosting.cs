@@ -4,6 +4,7 @@ using DnsClient;
 using EmailAI.Grains.Dns;
 using EmailAI.Grains;
 using EmailAI.Grains.Delivery;
+using EmailAI.Grains.DkimSigning;
 using EmailAI.Grains.Policy;
 using EmailAI.Grains.Quota;
 using EmailAI.Storage;
@@ -116,6 +117,8 @@ public static class SiloHosting
         builder.Services.AddSingleton<IDnsLookup, DnsClientLookup>();
         builder.Services.AddSingleton<DeliveryRouter>();
         builder.Services.AddSingleton<RecipientCallout>();
+        builder.Services.AddSingleton<DkimKeyCache>();
+        builder.Services.AddSingleton<DkimOutboundSigner>();
         builder.Services.AddHostedService<DeliveryScanner>();
     }
 
