@@ -131,7 +131,8 @@ public static class DkimMessageSigner
         var column = text.Length;
         void Add(string piece, string separator)
         {
-            if (column + separator.Length + piece.Length > MaxLineLength && column > 1)
+            // One column is kept free for the ';' or ':' that ends the line if the next piece goes on the next.
+            if (column + separator.Length + piece.Length + 1 > MaxLineLength && column > 1)
             {
                 text.Append(separator.TrimEnd()).Append("\r\n\t").Append(piece);
                 column = 1 + piece.Length;
