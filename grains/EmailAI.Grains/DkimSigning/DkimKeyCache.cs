@@ -36,7 +36,7 @@ public sealed class DkimKeyCache(IGrainFactory grains, TimeProvider time, ILogge
         var now = time.GetUtcNow();
         if (_entries.TryGetValue(domain, out var held) && held.Expires > now)
         {
-            return await held.Key;
+            return await held.Key.Value;
         }
 
         if (_entries.Count >= MaxEntries)
@@ -44,11 +44,12 @@ public sealed class DkimKeyCache(IGrainFactory grains, TimeProvider time, ILogge
             Trim(now);
         }
 
-        var fresh = new Entry(now + Lifetime, LoadAsync(domain));
+        // Lazy: of racing callers only the one whose entry is stored asks the grain.
+        var fresh = new Entry(now + Lifetime, new Lazy<Task<DkimSigningKey?>>(() => LoadAsync(domain)));
         var entry = _entries.AddOrUpdate(domain, fresh, (_, old) => old.Expires > now ? old : fresh);
         try
         {
-            return await entry.Key;
+            return await entry.Key.Value;
         }
         catch
         {
@@ -92,5 +93,5 @@ public sealed class DkimKeyCache(IGrainFactory grains, TimeProvider time, ILogge
         }
     }
 
-    private sealed record Entry(DateTimeOffset Expires, Task<DkimSigningKey?> Key);
+    private sealed record Entry(DateTimeOffset Expires, Lazy<Task<DkimSigningKey?>> Key);
 }
