@@ -34,4 +34,22 @@ public interface IDomainGrain : IGrainWithStringKey, IRecipientDecider
     Task RemoveAccountAsync(string localPart);
 
     Task<IReadOnlyList<string>> ListAccountsAsync();
+
+    /// <summary>The public side of the domain's DKIM signing key; null when the domain is not local or has no key.</summary>
+    [Orleans.Concurrency.ReadOnly]
+    Task<DkimKeyInfo?> GetDkimAsync();
+
+    /// <summary>
+    /// Creates or replaces the domain's DKIM signing key (validated first; a refused request changes nothing):
+    /// Created when it had none, Updated when a key was replaced, NotFound when the domain is not local. A request
+    /// that generates makes a new key each time; one that imports the same PEM again changes nothing.
+    /// </summary>
+    Task<AdminResult> PutDkimAsync(DkimKeyRequest request);
+
+    /// <summary>Removes the signing key: mail from the domain is no longer signed. NotFound when there is none.</summary>
+    Task<AdminResult> DeleteDkimAsync();
+
+    /// <summary>The private key the silo signs with; null when the domain is not local or has no key. Never for the admin API.</summary>
+    [Orleans.Concurrency.ReadOnly]
+    Task<DkimKeyMaterial?> GetDkimSigningKeyAsync();
 }

@@ -1,5 +1,6 @@
 using EmailAI.Contracts;
 using EmailAI.Grains.Delivery;
+using EmailAI.Grains.DkimSigning;
 using EmailAI.Grains.Policy;
 using EmailAI.Grains.Quota;
 
@@ -16,7 +17,8 @@ public sealed class DomainGrain(
     RelayPolicyCache relayPolicy,
     MaildropQuota quota,
     ServerPostmaster serverPostmaster,
-    RecipientCallout callout) : Grain, IDomainGrain
+    RecipientCallout callout,
+    TimeProvider time) : Grain, IDomainGrain
 {
     private RecipientRules? _rules;
 
@@ -222,6 +224,59 @@ public sealed class DomainGrain(
 
     public Task<IReadOnlyList<string>> ListAccountsAsync() =>
         Task.FromResult<IReadOnlyList<string>>([.. state.State.Accounts.Order(StringComparer.Ordinal).Select(local => $"{local}@{Name}")]);
+
+    public Task<DkimKeyInfo?> GetDkimAsync() =>
+        Task.FromResult(state.State is { Exists: true, Dkim: { } key } ? ToInfo(key) : null);
+
+    public async Task<AdminResult> PutDkimAsync(DkimKeyRequest request)
+    {
+        if (!state.State.Exists)
+        {
+            return AdminResult.NotFound($"domain '{Name}' is not a local domain");
+        }
+
+        // Generating a key takes a while (RSA 4096: up to seconds) in this turn: an admin change, never on a mail path.
+        var (key, error) = DkimKeys.Create(Name, request);
+        if (key is null)
+        {
+            return AdminResult.Invalid(error!);
+        }
+
+        var old = state.State.Dkim;
+        if (old is not null && old.Selector == key.Selector && old.PrivateKeyPem == key.Pkcs8Pem)
+        {
+            // The same key imported again: nothing to write, and the key's creation time stays.
+            return new AdminResult(AdminOutcome.Updated);
+        }
+
+        state.State.Dkim = new DkimKeyState
+        {
+            Selector = key.Selector,
+            Algorithm = key.Algorithm,
+            PrivateKeyPem = key.Pkcs8Pem,
+            DnsRecord = key.DnsRecord,
+            CreatedAt = time.GetUtcNow(),
+        };
+        await state.WriteStateAsync();
+        return new AdminResult(old is null ? AdminOutcome.Created : AdminOutcome.Updated);
+    }
+
+    public async Task<AdminResult> DeleteDkimAsync()
+    {
+        if (state.State is not { Exists: true, Dkim: not null })
+        {
+            return AdminResult.NotFound($"domain '{Name}' has no DKIM key");
+        }
+
+        state.State.Dkim = null;
+        await state.WriteStateAsync();
+        return new AdminResult(AdminOutcome.Deleted);
+    }
+
+    public Task<DkimKeyMaterial?> GetDkimSigningKeyAsync() =>
+        Task.FromResult(state.State is { Exists: true, Dkim: { } key } ? new DkimKeyMaterial(Name, key.Selector, key.Algorithm, key.PrivateKeyPem) : null);
+
+    private DkimKeyInfo ToInfo(DkimKeyState key) => new(key.Selector, key.Algorithm, DkimKeys.DnsName(key.Selector, Name), key.DnsRecord);
 
     private DomainInfo ToInfo() => new(Name, state.State.Delivery, state.State.Postmaster, state.State.Accounts.Count)
     {

@@ -36,4 +36,8 @@ public sealed class DomainState
     /// <summary>Accounts (local parts, also in <see cref="Accounts"/>) with an <c>"unlistedSenders"</c> of their own, so a RCPT is decided from memory.</summary>
     [Id(8)]
     public Dictionary<string, EmailAI.Contracts.UnlistedSenderMode> AccountUnlistedSenders { get; set; } = [];
+
+    /// <summary>The domain's DKIM signing key (null: its mail is not signed); it goes when the domain does.</summary>
+    [Id(9)]
+    public DkimSigning.DkimKeyState? Dkim { get; set; }
 }

@@ -2,6 +2,7 @@ using EmailAI.Protocols.Common;
 using System.Text;
 using EmailAI.Contracts;
 using EmailAI.Grains.Delivery;
+using EmailAI.Grains.DkimSigning;
 using EmailAI.Grains.Inbound;
 using EmailAI.Grains.Quarantine;
 using EmailAI.Grains.Quota;
@@ -44,6 +45,7 @@ public sealed class IngestGrain(
     InboundChecks inboundChecks,
     IOptions<DeliveryOptions> delivery,
     TimeProvider time,
+    DkimOutboundSigner dkim,
     ILogger<IngestGrain> logger) : Grain, IIngestGrain
 {
     /// <summary>The trace field marking inbound mail from a sender on the recipient's white list.</summary>
@@ -141,9 +143,16 @@ public sealed class IngestGrain(
             return IngestResult.MailboxFull(overQuota);
         }
 
+        // DKIM (issue 13): relayed copies are signed once, here — only an authorised client or an authenticated user can
+        // relay, so only then does the message speak for one of our domains. Advanced Delivery copies are inbound mail
+        // (our Authentication-Results, no forged white-list field) and never signed, or a forged From: one of our
+        // domains arriving from the internet would reach the internal server with our signature.
         var outbound = relayRecipients.Length == 0
             ? null
-            : new OutboundMessage(new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, request.Content), relayRecipients, time.GetUtcNow());
+            : new OutboundMessage(
+                new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, await dkim.SignRelayedAsync(request.Content, request.Sender, request.QueueId)),
+                relayRecipients,
+                time.GetUtcNow());
         var forwarded = forwardRecipients.Length == 0
             ? null
             : new OutboundMessage(new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, content), forwardRecipients, time.GetUtcNow());
@@ -244,7 +253,7 @@ public sealed class IngestGrain(
 
         // Remote, or Advanced Delivery (a whole domain, or one account that is its own destination).
         var destination = sender.Resolution.Kind == RecipientKind.Forward ? sender.Resolution.Mailbox ?? sender.Domain : sender.Domain;
-        return (null, new OutboundMessage(new StoredMessage(queueId, "", now, dsn), [new OutboundRecipient(request.Sender, destination)], now));
+        return (null, new OutboundMessage(new StoredMessage(queueId, "", now, await dkim.SignNoticeAsync(dsn, queueId)), [new OutboundRecipient(request.Sender, destination)], now));
     }
 
     /// <summary>

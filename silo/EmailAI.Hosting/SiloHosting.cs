@@ -8,6 +8,7 @@ using EmailAI.Grains.Inbound;
 using EmailAI.Grains.Authentication.Dmarc;
 using EmailAI.Grains;
 using EmailAI.Grains.Delivery;
+using EmailAI.Grains.DkimSigning;
 using EmailAI.Grains.Policy;
 using EmailAI.Grains.Quarantine;
 using EmailAI.Grains.Quota;
@@ -179,6 +180,8 @@ public static class SiloHosting
         builder.Services.AddSingleton<ISpfChecker>(sp => new SpfChecker(sp.GetRequiredService<IDnsLookup>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SpfChecker>>(), options.ServerDomain));
         builder.Services.AddSingleton<DeliveryRouter>();
         builder.Services.AddSingleton<RecipientCallout>();
+        builder.Services.AddSingleton<DkimKeyCache>();
+        builder.Services.AddSingleton<DkimOutboundSigner>();
         builder.Services.AddHostedService<DeliveryScanner>();
     }
 

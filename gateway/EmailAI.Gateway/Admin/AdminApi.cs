@@ -66,6 +66,7 @@ public static class AdminApi
         api.MapGet("/domains/{domain}", GetDomainAsync);
         api.MapPut("/domains/{domain}", PutDomainAsync);
         api.MapDelete("/domains/{domain}", DeleteDomainAsync);
+        DkimApi.Map(api);
 
         api.MapGet("/accounts", ListAccountsAsync);
         api.MapGet("/accounts/{address}", GetAccountAsync);

@@ -1,4 +1,5 @@
 using EmailAI.Contracts;
+using EmailAI.Grains.DkimSigning;
 using EmailAI.Protocols.Smtp;
 using EmailAI.Storage;
 using Microsoft.Extensions.Logging;
@@ -20,6 +21,7 @@ public sealed class DeliveryGrain(
     DeliveryRouter router,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
+    DkimOutboundSigner dkim,
     ILogger<DeliveryGrain> logger) : Grain, IDeliveryGrain
 {
     private DeliveryScheduler? _scheduler;
@@ -31,7 +33,7 @@ public sealed class DeliveryGrain(
     {
         // Claims name this activation: a second activation of the destination elsewhere is another owner.
         var owner = $"{RuntimeIdentity}/{Guid.NewGuid():N}";
-        var notifier = new DeliveryNotifier(store, GrainFactory, options.Value, time, logger, owner);
+        var notifier = new DeliveryNotifier(store, GrainFactory, options.Value, time, logger, owner, dkim);
         var runner = new DeliveryTransactionRunner(store, notifier, options.Value, time, logger, owner);
         _scheduler = new DeliveryScheduler(this.GetPrimaryKeyString(), store, router, runner, options.Value, time, logger, Schedule, DelayDeactivation);
         return Task.CompletedTask;

@@ -1,5 +1,6 @@
 using System.Text;
 using EmailAI.Contracts;
+using EmailAI.Grains.DkimSigning;
 using EmailAI.Protocols.Smtp;
 using EmailAI.Storage;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,7 @@ namespace EmailAI.Grains.Delivery;
 /// <see cref="StoreDelivery.RequiresRows"/>: a row an admin deleted, or another activation is handling, is
 /// never reported.
 /// </summary>
-internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains, DeliveryOptions options, TimeProvider time, ILogger logger, string owner)
+internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains, DeliveryOptions options, TimeProvider time, ILogger logger, string owner, DkimOutboundSigner dkim)
 {
     /// <summary>Tries of one notice whose rows went while it was being committed.</summary>
     private const int GoneRetries = 3;
@@ -148,7 +149,11 @@ internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains
             default:
                 // Remote, or Advanced Delivery (a whole domain, or one account that is its own destination).
                 destination = resolution.Kind == RecipientKind.Forward ? resolution.Mailbox ?? domainKey : domainKey;
-                delivery = new StoreDelivery(null, [], new OutboundMessage(new StoredMessage(queueId, "", now, dsn), [new OutboundRecipient(sender, destination)], now), completes)
+
+                // Signed with the server domain's key when it has one (issue 13); a lookup failure throws, and the
+                // notice is tried again with the rows it reports on, which are still queued.
+                var signed = await dkim.SignNoticeAsync(dsn, queueId);
+                delivery = new StoreDelivery(null, [], new OutboundMessage(new StoredMessage(queueId, "", now, signed), [new OutboundRecipient(sender, destination)], now), completes)
                 {
                     MarksDelayWarned = warned ?? [],
                     RequiresRows = true,

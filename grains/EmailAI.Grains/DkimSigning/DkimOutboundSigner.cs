@@ -1,0 +1,112 @@
+using EmailAI.Contracts;
+using EmailAI.Grains.Delivery;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace EmailAI.Grains.DkimSigning;
+
+/// <summary>
+/// Decides which key signs an outbound message and signs it, once, when it is queued (<see cref="DkimMessageSigner"/>:
+/// one field prepended, nothing else changed). Relayed mail is signed by the domain of its <c>From:</c> address — the
+/// domain a receiver's DMARC check aligns with (RFC 7489 §3.1) — when that is a local domain with a key, else by the
+/// envelope sender's domain when that has one; notices from the null sender by the server domain
+/// (<see cref="DeliveryOptions.HeloName"/>, which is <c>EmailAI:ServerDomain</c> unless set, and the domain of the
+/// notices' <c>MAILER-DAEMON@</c> From address). A message that cannot be signed (a header a receiver would read
+/// differently, an unusable key) is logged and queued unsigned: a missing signature costs less than lost mail.
+/// Keys come from the silo's <see cref="DkimKeyCache"/>; a failed key lookup is thrown to the caller as the
+/// temporary failure it is. Thread-safe.
+/// </summary>
+public sealed class DkimOutboundSigner(DkimKeyCache keys, IOptions<DeliveryOptions> options, TimeProvider time, ILogger<DkimOutboundSigner> logger)
+{
+    /// <summary>
+    /// <paramref name="content"/> signed for relaying from <paramref name="sender"/> (the envelope sender), or
+    /// <paramref name="content"/> itself when no key applies or signing failed.
+    /// </summary>
+    public async Task<byte[]> SignRelayedAsync(byte[] content, string sender, string queueId)
+    {
+        RawHeader header;
+        try
+        {
+            header = RawHeader.Parse(content);
+        }
+        catch (FormatException ex)
+        {
+            var key = await KeyForAsync(null, sender);
+            if (key is not null)
+            {
+                Failed(queueId, key, ex);
+            }
+
+            return content;
+        }
+
+        var signing = await KeyForAsync(FromDomain(content, header), sender);
+        return signing is null ? content : Sign(content, signing, queueId);
+    }
+
+    /// <summary>A notice from the null sender (a DSN or delay warning) signed with the server domain's key, when it has one.</summary>
+    public async Task<byte[]> SignNoticeAsync(byte[] content, string queueId)
+    {
+        var key = GrainKeys.TryNormalizeDomain(options.Value.HeloName, out var domain) ? await keys.GetAsync(domain) : null;
+        return key is null ? content : Sign(content, key, queueId);
+    }
+
+    private async Task<DkimSigningKey?> KeyForAsync(string? fromDomain, string sender)
+    {
+        if (fromDomain is not null && await keys.GetAsync(fromDomain) is { } fromKey)
+        {
+            return fromKey;
+        }
+
+        return EmailAddress.TryParse(sender, out var address) && address.Domain != fromDomain ? await keys.GetAsync(address.Domain) : null;
+    }
+
+    private byte[] Sign(byte[] content, DkimSigningKey key, string queueId)
+    {
+        try
+        {
+            var signed = DkimMessageSigner.Sign(content, key, time.GetUtcNow());
+            var already = ReferenceEquals(signed, content);
+            DkimMetrics.Signatures.Add(1, new KeyValuePair<string, object?>("result", already ? "already_signed" : "signed"));
+            logger.LogDebug("{QueueId}: {Outcome} d={Domain} s={Selector}", queueId, already ? "already DKIM-signed" : "DKIM-signed", key.Domain, key.Selector);
+            return signed;
+        }
+        catch (Exception ex)
+        {
+            Failed(queueId, key, ex);
+            return content;
+        }
+    }
+
+    private void Failed(string queueId, DkimSigningKey key, Exception ex)
+    {
+        DkimMetrics.Signatures.Add(1, new KeyValuePair<string, object?>("result", "failed"));
+        logger.LogError(ex, "{QueueId}: not DKIM-signed by d={Domain} s={Selector}; queued unsigned", queueId, key.Domain, key.Selector);
+    }
+
+    /// <summary>
+    /// The normalised domain of the first mailbox of the first <c>From:</c> field (RFC 5322 §3.6.2 allows a list; DMARC
+    /// takes a single domain), or null when there is none that parses.
+    /// </summary>
+    private static string? FromDomain(byte[] content, RawHeader header)
+    {
+        foreach (var field in header.Fields)
+        {
+            if (!string.Equals(field.Name, "From", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var raw = content.AsSpan(field.Start, field.Length);
+            var value = raw[(raw.IndexOf((byte)':') + 1)..].ToArray();
+            return InternetAddressList.TryParse(ParserOptions.Default, value, out var list)
+                && list.Mailboxes.FirstOrDefault() is { } mailbox
+                && GrainKeys.TryNormalizeDomain(mailbox.Domain, out var domain)
+                ? domain
+                : null;
+        }
+
+        return null;
+    }
+}
