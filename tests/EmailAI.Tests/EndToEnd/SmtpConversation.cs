@@ -88,19 +88,33 @@ public static class SmtpConversation
 
     /// <summary>
     /// The message as the client sent it (after dot-unstuffing): the stored bytes minus the trace fields the
-    /// server prepends, which must be exactly one Return-Path line followed by one Received field
-    /// (RFC 5321 §4.4). Fails if the stored message does not start that way.
+    /// server prepends, which must be exactly one Return-Path line, then our X-EmailAI-WhiteList and
+    /// Authentication-Results fields when present (sender authentication), then one Received field (RFC 5321 §4.4).
+    /// Fails if the stored message does not start that way.
     /// </summary>
     public static byte[] WithoutTrace(byte[] stored)
     {
         var position = SkipLine(stored, 0, "Return-Path: ");
-        position = SkipLine(stored, position, "Received: ");
+        foreach (var optional in new[] { "X-EmailAI-WhiteList: ", "Authentication-Results: " })
+        {
+            if (stored.AsSpan(position).StartsWith(Encoding.ASCII.GetBytes(optional)))
+            {
+                position = SkipField(stored, position, optional);
+            }
+        }
+
+        return stored[SkipField(stored, position, "Received: ")..];
+    }
+
+    private static int SkipField(byte[] stored, int start, string expectedPrefix)
+    {
+        var position = SkipLine(stored, start, expectedPrefix);
         while (position < stored.Length && stored[position] is (byte)' ' or (byte)'\t')
         {
             position = SkipLine(stored, position, "");
         }
 
-        return stored[position..];
+        return position;
     }
 
     /// <summary>The header block of a stored message as text (for assertions on trace fields).</summary>

@@ -141,7 +141,7 @@ public sealed class QuarantineEndToEndTests(QuarantineFixture fixture) : IClassF
         Assert.Equal($"Stranger <{Stranger}>", held.GetProperty("from").GetString());
         Assert.Equal("Are you there?", held.GetProperty("subject").GetString());
         Assert.Equal(new DateTimeOffset(2030, 3, 1, 10, 29, 0, TimeSpan.FromHours(1)), held.GetProperty("date").GetDateTimeOffset());
-        Assert.Equal("", held.GetProperty("authenticationResults").GetString());
+        Assert.StartsWith("Authentication-Results: mx.quarantine.test;", held.GetProperty("authenticationResults").GetString(), StringComparison.Ordinal);
         var heldAt = held.GetProperty("heldAt").GetDateTimeOffset();
         Assert.InRange(heldAt, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
         Assert.Equal(heldAt.AddDays(30), held.GetProperty("expiresAt").GetDateTimeOffset());
@@ -150,7 +150,7 @@ public sealed class QuarantineEndToEndTests(QuarantineFixture fixture) : IClassF
         var bytes = await raw.Content.ReadAsByteArrayAsync();
         Assert.Equal("message/rfc822", raw.Content.Headers.ContentType?.MediaType);
         Assert.Equal(bytes.Length, held.GetProperty("size").GetInt64());
-        Assert.StartsWith($"Return-Path: <{Stranger}>\r\nReceived: ", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
+        Assert.StartsWith($"Return-Path: <{Stranger}>\r\nAuthentication-Results: mx.quarantine.test;", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
         Assert.Equal(wire[..^3], Encoding.UTF8.GetString(SmtpConversation.WithoutTrace(bytes)));
     }
 
@@ -182,6 +182,49 @@ public sealed class QuarantineEndToEndTests(QuarantineFixture fixture) : IClassF
         Assert.Empty(await HeldAsync(owner));
         var stored = Assert.Single(await SmtpConversation.ReadMaildropAsync(Server, owner));
         Assert.Contains("X-EmailAI-WhiteList: pass", SmtpConversation.Headers(stored), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Hold_ListedSenderNotAuthenticated_HeldAsAForgerLooks_AndReleaseDoesNotTeach()
+    {
+        const string owner = "owner@forged.quarantine.test";
+        const string listed = "partner@spoofed.test";
+        await ProvisionAsync(owner);
+        using (var response = await Admin.PutAsync($"/api/v1/whitelist/{owner}/{listed}", null))
+        {
+            response.EnsureSuccessStatusCode();
+        }
+
+        // spoofed.test's SPF fails this client and nothing else authenticates the From: domain.
+        await SmtpConversation.DeliverAsync(Server, listed, owner, Letter("looks trusted", from: listed));
+
+        var held = Assert.Single(await HeldAsync(owner));
+        Assert.False(held.GetProperty("fromAuthenticated").GetBoolean());
+        Assert.Contains("spf=fail", held.GetProperty("authenticationResults").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await Pop3CountAsync(owner));
+        Assert.Equal(JsonValueKind.Null, (await PostReleaseAsync(owner, held.GetProperty("id").GetInt64())).GetProperty("whiteListed").ValueKind);
+    }
+
+    [Fact]
+    public async Task Hold_UnlistedButAuthenticatedSender_HeldWithResults_ReleaseTeachesTheWhiteList()
+    {
+        const string owner = "owner@learns.quarantine.test";
+        const string sender = "newcontact@remote.test";
+        await ProvisionAsync(owner);
+
+        await SmtpConversation.DeliverAsync(Server, sender, owner, Letter("first contact", from: sender));
+        var held = Assert.Single(await HeldAsync(owner));
+        Assert.True(held.GetProperty("fromAuthenticated").GetBoolean());
+        Assert.StartsWith("Authentication-Results: mx.quarantine.test;", held.GetProperty("authenticationResults").GetString(), StringComparison.Ordinal);
+
+        Assert.Equal(sender, (await PostReleaseAsync(owner, held.GetProperty("id").GetInt64())).GetProperty("whiteListed").GetString());
+        var list = await Admin.GetFromJsonAsync<JsonElement>($"/api/v1/whitelist/{owner}");
+        Assert.Contains(list.EnumerateArray(), e => e.GetProperty("address").GetString() == sender);
+
+        // Listed and authenticated now: the next message is delivered, marked.
+        await SmtpConversation.DeliverAsync(Server, sender, owner, Letter("second", from: sender));
+        Assert.Empty(await HeldAsync(owner));
+        Assert.Equal(2, await Pop3CountAsync(owner));
     }
 
     [Fact]
@@ -224,7 +267,7 @@ public sealed class QuarantineEndToEndTests(QuarantineFixture fixture) : IClassF
     {
         const string carol = "carol@release.quarantine.test";
         await ProvisionAsync(carol);
-        await SmtpConversation.DeliverAsync(Server, Stranger, carol, Letter("let me in"));
+        await SmtpConversation.DeliverAsync(Server, "stranger@spoofed.test", carol, Letter("let me in", from: "stranger@spoofed.test"));
         var id = Assert.Single(await HeldAsync(carol)).GetProperty("id").GetInt64();
         var heldBytes = await Admin.GetByteArrayAsync($"/api/v1/accounts/{carol}/quarantine/{id}");
 

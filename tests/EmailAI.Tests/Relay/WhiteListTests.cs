@@ -4,13 +4,16 @@ using System.Text;
 using System.Text.Json;
 using EmailAI.Tests.Delivery;
 using EmailAI.Tests.EndToEnd;
+using EmailAI.Tests.Routing;
 using EmailAI.Tests.WhiteList;
 
 namespace EmailAI.Tests.Relay;
 
 /// <summary>
 /// The auto white list end to end: a local user relays mail through an authorised client, the recipients join
-/// that user's white list, and their mail to the user comes in marked X-EmailAI-WhiteList: pass; plus the admin API.
+/// that user's white list, and their mail to the user comes in marked X-EmailAI-WhiteList: pass when its From: is
+/// listed and DMARC-authenticated (the tests' DNS gives remote.example and example.com SPF records that pass the
+/// client); plus the admin API.
 /// </summary>
 public sealed class WhiteListTests
 {
@@ -20,8 +23,9 @@ public sealed class WhiteListTests
     [Fact]
     public async Task RelayedRecipients_JoinTheSendersWhiteList_TheirMailComesInMarked()
     {
+        await using var dns = SenderZone();
         await using var sink = await SmtpSink.StartAsync();
-        await using var server = await StartAsync(sink, autoWhiteList: true);
+        await using var server = await StartAsync(sink, autoWhiteList: true, dns);
 
         await SendAsync(server, Owner, ["Friend@Remote.Example", "colleague@other.example"], "Subject: hello\r\n\r\nhi\r\n.\r\n");
         await sink.WaitForMessagesAsync(1, TimeSpan.FromSeconds(30));
@@ -30,10 +34,10 @@ public sealed class WhiteListTests
         Assert.All(list, e => Assert.Equal("relayed", e.GetProperty("source").GetString()));
 
         // The friend writes back to the owner and to another local user, who has no white list: one marked copy, one plain.
-        await SendAsync(server, "friend@remote.example", [Owner, Other], "Subject: reply\r\n\r\nthanks\r\n.\r\n");
+        await SendAsync(server, "friend@remote.example", [Owner, Other], "From: Friend <friend@remote.example>\r\nSubject: reply\r\n\r\nthanks\r\n.\r\n");
         var owners = await SmtpConversation.ReadMaildropAsync(server, Owner);
         var others = await SmtpConversation.ReadMaildropAsync(server, Other);
-        Assert.StartsWith("Return-Path: <friend@remote.example>\r\nX-EmailAI-WhiteList: pass\r\nReceived: ", Encoding.UTF8.GetString(Assert.Single(owners)));
+        Assert.StartsWith("Return-Path: <friend@remote.example>\r\nX-EmailAI-WhiteList: pass\r\nAuthentication-Results: relay.e2e.test;", Encoding.UTF8.GetString(Assert.Single(owners)));
         Assert.DoesNotContain("X-EmailAI-WhiteList", Encoding.UTF8.GetString(Assert.Single(others)));
 
         var matched = (await server.Admin.GetFromJsonAsync<JsonElement>($"/api/v1/whitelist/{Owner}")).EnumerateArray()
@@ -71,8 +75,9 @@ public sealed class WhiteListTests
     [Fact]
     public async Task AdminApi_PutListDelete_AndTheListGoesWithTheAccount()
     {
+        await using var dns = SenderZone();
         await using var sink = await SmtpSink.StartAsync();
-        await using var server = await StartAsync(sink, autoWhiteList: false);
+        await using var server = await StartAsync(sink, autoWhiteList: false, dns);
 
         using (var created = await server.Admin.PutAsync($"/api/v1/whitelist/{Owner}/Partner@Example.COM", null))
         {
@@ -92,7 +97,7 @@ public sealed class WhiteListTests
         await AssertProblemAsync(await server.Admin.GetAsync("/api/v1/whitelist/not-an-address"), HttpStatusCode.BadRequest);
         await AssertProblemAsync(await server.Admin.DeleteAsync($"/api/v1/whitelist/{Owner}/unknown@example.com"), HttpStatusCode.NotFound);
 
-        await SendAsync(server, "PARTNER@example.com", [Owner], "Subject: listed by hand\r\n\r\nhi\r\n.\r\n");
+        await SendAsync(server, "PARTNER@example.com", [Owner], "From: PARTNER@example.com\r\nSubject: listed by hand\r\n\r\nhi\r\n.\r\n");
         Assert.Contains("X-EmailAI-WhiteList: pass\r\n", Encoding.UTF8.GetString(Assert.Single(await SmtpConversation.ReadMaildropAsync(server, Owner))));
 
         using (var deleted = await server.Admin.DeleteAsync($"/api/v1/whitelist/{Owner}/partner@example.com"))
@@ -122,13 +127,25 @@ public sealed class WhiteListTests
         Assert.Equal("friend@remote.example", Assert.Single(await WhiteListAdmin.WaitForListAsync(server, Owner, 1)).GetProperty("address").GetString());
     }
 
-    private static async Task<ServerProcess> StartAsync(SmtpSink sink, bool autoWhiteList)
+    /// <summary>SPF records that pass 127.0.0.1 for the outside senders the tests write as.</summary>
+    private static FakeDnsServer SenderZone() =>
+        FakeDnsServer.Start().Txt("remote.example", "v=spf1 ip4:127.0.0.1 -all").Txt("example.com", "v=spf1 ip4:127.0.0.1 -all");
+
+    /// <summary>A server relaying to the sink; with <paramref name="dns"/>, sender authentication is on and asks it.</summary>
+    private static async Task<ServerProcess> StartAsync(SmtpSink sink, bool autoWhiteList, FakeDnsServer? dns = null)
     {
-        var server = await ServerProcess.StartNewAsync(new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["EmailAI:ServerDomain"] = "relay.e2e.test",
             ["EmailAI:Delivery:Routes:*"] = $"127.0.0.1:{sink.Port}",
-        });
+        };
+        if (dns is not null)
+        {
+            settings["EmailAI:Authentication:Enabled"] = "true";
+            settings["EmailAI:Dns:Servers:0"] = $"127.0.0.1:{dns.Port}";
+        }
+
+        var server = await ServerProcess.StartNewAsync(settings);
         await server.ProvisionAsync(Owner);
         await server.ProvisionAsync(Other);
         using var relay = await server.Admin.PutAsync(
