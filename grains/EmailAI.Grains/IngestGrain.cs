@@ -126,7 +126,7 @@ public sealed class IngestGrain(
             // A release adds the From: address to the white list only when DMARC alignment authenticated it.
             held = QuarantineRule.Copy(
                 new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, plainContent), holding,
-                authenticationResults: inboundChecks.ResultsText(check), fromAuthenticated: check.AuthenticatedFrom is not null);
+                authenticationResults: inboundChecks.ResultsText(check), authenticatedFrom: check.AuthenticatedFrom);
 
             mailboxes = others;
         }

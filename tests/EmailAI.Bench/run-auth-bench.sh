@@ -41,7 +41,7 @@ BENCH_NAME=run-auth-bench
 REFERENCE_SH=true
 # shellcheck source=bench-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
-trap 'stop_pid "$DNS_PID"; cleanup' EXIT
+trap 'rc=$?; stop_pid "$DNS_PID"; (exit $rc); cleanup' EXIT
 
 log "building the bench tool and the server (Release)"
 dotnet build -c Release --nologo -v q "$BENCH_DIR/EmailAI.Bench.csproj" >&2

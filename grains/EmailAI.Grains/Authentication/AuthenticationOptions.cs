@@ -18,7 +18,7 @@ public sealed class AuthenticationOptions
     public string PublicSuffixList { get; set; } = "/usr/share/publicsuffix/public_suffix_list.dat";
 
     /// <summary>The most one message's checks may take together; past it, what is unfinished is a temporary error.</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
     /// The authserv-id of our Authentication-Results fields (RFC 8601 §2.5); fields the sender wrote with it are

@@ -83,7 +83,7 @@ public static class AuthenticationResultsField
     /// array when there is none.
     /// </summary>
     public static byte[] RemoveOurs(byte[] content, string authservId) =>
-        HeaderFields.RemoveWhere(content, FieldName, value => string.Equals(ReadAuthservId(value.Span), authservId, StringComparison.OrdinalIgnoreCase));
+        HeaderFields.RemoveWhere(content, FieldName, value => string.Equals(ReadAuthservId(value.Span)?.TrimEnd('.'), authservId.TrimEnd('.'), StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The authserv-id at the start of a field value (RFC 8601 §2.2: [CFWS] value); null when there is none.</summary>
     internal static string? ReadAuthservId(ReadOnlySpan<byte> value)

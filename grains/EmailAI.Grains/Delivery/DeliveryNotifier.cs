@@ -34,10 +34,18 @@ internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains
         }
 
         var ids = bounced.Select(b => b.Row.Id).ToArray();
-        // Issue 13 seam: no bounce either for mail that arrived with an SPF or DMARC failure (a likely forged sender).
         if (job.Sender.Length == 0)
         {
             // Never a bounce of a bounce (RFC 5321 §4.5.5): the rows just go.
+            await store.CompleteAsync(ids);
+            return;
+        }
+
+        if (content is not null && SenderFailedAuthentication(content))
+        {
+            // Inbound mail (Advanced Delivery) whose sender SPF or DMARC refuted: a bounce would go to a likely forged
+            // address (backscatter), carrying the forger's text. The rows go, with a log line.
+            logger.LogWarning("{QueueId}: not bounced to <{Sender}>: the message failed SPF or DMARC when it came in", bounced[0].Row.QueueId, job.Sender);
             await store.CompleteAsync(ids);
             return;
         }
@@ -181,5 +189,34 @@ internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains
         {
             await store.MarkDelayWarnedAsync(warned);
         }
+    }
+
+    /// <summary>
+    /// True when the stored message starts with our Authentication-Results field (ingest puts it first on every inbound
+    /// copy, after removing any a sender wrote with our authserv-id; relayed copies start with our Received field) and it
+    /// records <c>spf=fail</c>, <c>spf=softfail</c> or <c>dmarc=fail</c>.
+    /// </summary>
+    internal static bool SenderFailedAuthentication(ReadOnlySpan<byte> content)
+    {
+        const string Name = "Authentication-Results:";
+        if (content.Length < Name.Length || !System.Text.Ascii.EqualsIgnoreCase(content[..Name.Length], System.Text.Encoding.ASCII.GetBytes(Name)))
+        {
+            return false;
+        }
+
+        // The field: its first line and the folded lines after it.
+        var end = 0;
+        while (true)
+        {
+            var lf = content[end..].IndexOf((byte)'\n');
+            end = lf < 0 ? content.Length : end + lf + 1;
+            if (lf < 0 || end >= content.Length || content[end] is not ((byte)' ' or (byte)'\t'))
+            {
+                break;
+            }
+        }
+
+        var field = System.Text.Encoding.ASCII.GetString(content[..end]);
+        return System.Text.RegularExpressions.Regex.IsMatch(field, @"(?<![\w.-])(spf=(fail|softfail)|dmarc=fail)(?![\w.-])", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
     }
 }

@@ -68,7 +68,7 @@ public sealed partial class InboundChecks(
     public byte[] PrepareInboundContent(byte[] content, InboundCheck check)
     {
         var authservId = AuthServId;
-        var cleaned = AuthenticationResultsField.RemoveOurs(HeaderFields.Remove(content, WhiteListField), authservId);
+        var cleaned = AuthenticationResultsField.RemoveOurs(HeaderFields.Remove(WithoutBareCarriageReturns(content), WhiteListField), authservId);
         if (check.Report is not { } report)
         {
             return cleaned;
@@ -79,6 +79,27 @@ public sealed partial class InboundChecks(
         field.CopyTo(result, 0);
         cleaned.CopyTo(result, field.Length);
         return result;
+    }
+
+    /// <summary>
+    /// The content with every bare CR of its header block made a space. Some readers end a line at a bare CR, so
+    /// <c>X-Foo: a&lt;CR&gt;X-EmailAI-WhiteList: pass</c> would show them a field our removal (which ends lines at LF)
+    /// never saw. The body is left as it is; the same array comes back when there is no bare CR.
+    /// </summary>
+    internal static byte[] WithoutBareCarriageReturns(byte[] content)
+    {
+        var header = HeaderFields.HeaderBlock(content).Length;
+        byte[]? copy = null;
+        for (var i = 0; i < header; i++)
+        {
+            if (content[i] == (byte)'\r' && (i + 1 >= content.Length || content[i + 1] != (byte)'\n'))
+            {
+                copy ??= (byte[])content.Clone();
+                copy[i] = (byte)' ';
+            }
+        }
+
+        return copy ?? content;
     }
 
     /// <summary>Our Authentication-Results field for the message, without its final CRLF; empty when the checks did not run.</summary>

@@ -43,8 +43,19 @@ public static class QuarantineRule
     /// the Authentication-Results field this server added and <paramref name="fromAuthenticated"/> whether the From
     /// domain was DMARC-authenticated (a release then teaches the white list the From address).
     /// </summary>
-    public static QuarantineCopy? Copy(StoredMessage message, IReadOnlyCollection<string> held, string authenticationResults, bool fromAuthenticated) =>
-        held.Count == 0
-            ? null
-            : new QuarantineCopy(message, [.. held.Order(StringComparer.Ordinal)], QuarantineHeaders.Read(message.Content.Span, authenticationResults, fromAuthenticated));
+    /// <remarks>
+    /// <paramref name="authenticatedFrom"/> is the From: address the checks authenticated (DMARC alignment), or null. When
+    /// set, it is the held copy's <c>fromAddress</c>, the one a release adds to the white list: never an address read
+    /// again from the decoded field, where an encoded word can show another ("=?us-ascii?q?ceo=40good.test?= <x@evil>").
+    /// </remarks>
+    public static QuarantineCopy? Copy(StoredMessage message, IReadOnlyCollection<string> held, string authenticationResults, string? authenticatedFrom)
+    {
+        if (held.Count == 0)
+        {
+            return null;
+        }
+
+        var metadata = QuarantineHeaders.Read(message.Content.Span, authenticationResults, authenticatedFrom is not null);
+        return new QuarantineCopy(message, [.. held.Order(StringComparer.Ordinal)], authenticatedFrom is null ? metadata : metadata with { FromAddress = authenticatedFrom });
+    }
 }

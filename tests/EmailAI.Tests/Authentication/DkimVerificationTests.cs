@@ -24,6 +24,40 @@ public sealed class DkimVerificationTests
     }
 
     [Fact]
+    public async Task Dkim_SubjectAddedAboveASignedSubject_PolicyNotPass()
+    {
+        // Regression (black-box attack, issue 13): a Subject put on top of a message whose signature covers one Subject
+        // kept dkim=pass, and readers show the added one.
+        await using var dns = FakeDnsServer.Start();
+        dns.Txt("sel._domainkey.example.com", KeyRecord(RsaKey));
+        var message = NewMessage();
+        message.Subject = "original";
+        Sign(message, RsaKey, "example.com");
+        var bytes = Encoding.ASCII.GetBytes("Subject: INJECTED\r\n").Concat(Bytes(message)).ToArray();
+
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(bytes);
+
+        var dkim = Assert.Single(report.Dkim);
+        Assert.Equal(("policy", "unsigned subject field added"), (dkim.Result, dkim.Reason));
+        Assert.False(report.FromAuthenticated);
+    }
+
+    [Fact]
+    public async Task Dkim_BodyLengthTag_PolicyNotPass()
+    {
+        // Regression (black-box attack, issue 13): with l= anyone could append to a signed body and keep the mark.
+        await using var dns = FakeDnsServer.Start();
+        dns.Txt("sel._domainkey.example.com", KeyRecord(RsaKey));
+        var message = NewMessage();
+        Sign(message, RsaKey, "example.com");
+        var text = Encoding.ASCII.GetString(Bytes(message)).Replace("DKIM-Signature: v=1;", "DKIM-Signature: v=1; l=15;", StringComparison.Ordinal);
+
+        var report = await Authenticator(dns, SpfAnswer(SpfResult.None)).AuthenticateAsync(Encoding.ASCII.GetBytes(text));
+
+        Assert.Equal(("policy", "l= body length limits are not accepted"), (report.Dkim[0].Result, report.Dkim[0].Reason));
+    }
+
+    [Fact]
     public async Task Dkim_Ed25519Signature_Passes()
     {
         await using var dns = FakeDnsServer.Start();

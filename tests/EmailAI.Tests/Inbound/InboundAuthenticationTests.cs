@@ -26,6 +26,7 @@ public sealed class InboundAuthenticationTests
             "Authentication-Results: MX.AUTH.TEST; spf=pass smtp.mailfrom=evil.example\r\n" +
             "Authentication-Results: (comment) mx.auth.test;\r\n dkim=pass header.d=evil.example\r\n" +
             "Authentication-Results: upstream.example; dkim=pass header.d=good.example\r\n" +
+            "Authentication-Results: mx.auth.test.; dmarc=pass header.from=evil.example\r\n" +
             "From: Friend <friend@good.example>\r\nSubject: hello\r\n\r\nhi\r\n.\r\n");
         Assert.StartsWith("250 2.0.0", reply);
 
@@ -52,6 +53,24 @@ public sealed class InboundAuthenticationTests
         Assert.StartsWith("550 5.7.1 ", reply);
         Assert.Contains("DMARC", reply);
         Assert.Contains("forged.example", reply);
+        Assert.Empty(await SmtpConversation.ReadMaildropAsync(server, Owner));
+    }
+
+    [Theory]
+    [InlineData("From: ceo@forged.example;")]
+    [InlineData("From: CEO ceo@forged.example")]
+    [InlineData("From: ceo@@forged.example")]
+    [InlineData("From: ceo@forged_x.forged.example")]
+    [InlineData("From: <>, ceo@forged.example")]
+    public async Task DmarcRejectPolicy_MalformedFromNamingTheDomain_StillRefused(string from)
+    {
+        // Regression (black-box attack, issue 13): a From MimeKit could not parse was delivered with dmarc=permerror,
+        // although readers show the p=reject domain it names.
+        await using var dns = Zone();
+        await using var server = await StartAsync(dns);
+
+        var reply = await SendAsync(server, "someone@lax.example", [Owner], from + "\r\nSubject: pay now\r\n\r\nhi\r\n.\r\n");
+        Assert.StartsWith("550 5.7.1 ", reply);
         Assert.Empty(await SmtpConversation.ReadMaildropAsync(server, Owner));
     }
 

@@ -48,12 +48,12 @@ public sealed class QuarantineRuleTests
     {
         var message = new StoredMessage("Q1", "", DateTimeOffset.UnixEpoch, Encoding.ASCII.GetBytes("Return-Path: <>\r\nSubject: bounce\r\n\r\n"));
 
-        var copy = QuarantineRule.Copy(message, new HashSet<string> { "b@x.test", "a@x.test" }, "mx.test; none", fromAuthenticated: false)!;
+        var copy = QuarantineRule.Copy(message, new HashSet<string> { "b@x.test", "a@x.test" }, "mx.test; none", authenticatedFrom: null)!;
 
         Assert.Same(message, copy.Message);
         Assert.Equal(["a@x.test", "b@x.test"], copy.Mailboxes);
         Assert.Equal("bounce", copy.Metadata.Subject);
         Assert.Equal("mx.test; none", copy.Metadata.AuthenticationResults);
-        Assert.Null(QuarantineRule.Copy(message, new HashSet<string>(), "", false));
+        Assert.Null(QuarantineRule.Copy(message, new HashSet<string>(), "", null));
     }
 }

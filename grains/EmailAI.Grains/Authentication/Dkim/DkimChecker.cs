@@ -26,7 +26,7 @@ internal sealed class DkimChecker(TimeProvider time)
     public async Task<IReadOnlyList<DkimOutcome>> VerifyAsync(MimeMessage message, DkimKeyLocator locator, CancellationToken cancellationToken)
     {
         var signatures = message.Headers.Where(h => h.Id == HeaderId.DkimSignature).ToList();
-        var parsed = signatures.Take(MaxSignatures).Select(Check).ToList();
+        var parsed = signatures.Take(MaxSignatures).Select(h => Check(h, message.Headers)).ToList();
 
         // The keys are looked up together, then the signatures are verified one by one (MimeKit reads the body for
         // each, and a MimeMessage is not safe to read concurrently).
@@ -50,7 +50,7 @@ internal sealed class DkimChecker(TimeProvider time)
 
         foreach (var extra in signatures.Skip(MaxSignatures))
         {
-            var tags = Check(extra);
+            var tags = Check(extra, message.Headers);
             outcomes.Add(new DkimOutcome("policy", tags.Domain, tags.Selector, tags.Algorithm, $"not checked: more than {MaxSignatures} signatures"));
         }
 
@@ -111,7 +111,7 @@ internal sealed class DkimChecker(TimeProvider time)
     }
 
     /// <summary>The checks of RFC 6376 §6.1.1 we make before any lookup; <see cref="Signature.Outcome"/> is set when one fails.</summary>
-    private Signature Check(Header header)
+    private Signature Check(Header header, HeaderList headers)
     {
         if (!TagList.TryParse(header.Value, out var tags))
         {
@@ -154,6 +154,25 @@ internal sealed class DkimChecker(TimeProvider time)
         if (!TagList.Get(tags, "h")!.Split(':').Any(h => h.Trim().Equals("from", StringComparison.OrdinalIgnoreCase)))
         {
             return Failed("permerror", "From is not signed");
+        }
+
+        // RFC 6376 §8.2: with l= anyone may append to the body and keep the signature; such a signature vouches for
+        // part of what a reader sees, so it does not pass here (nor count for DMARC or the white-list mark).
+        if (TagList.Get(tags, "l") is not null)
+        {
+            return Failed("policy", "l= body length limits are not accepted");
+        }
+
+        // RFC 6376 §8.15: a displayed field that occurs more often than it is signed was added after signing (a reader
+        // shows the first, unsigned Subject); the signature then does not vouch for what a reader sees.
+        var signedNames = TagList.Get(tags, "h")!.Split(':').Select(h => h.Trim().ToLowerInvariant()).ToList();
+        foreach (var name in DisplayedFields)
+        {
+            var signedCount = signedNames.Count(n => n == name);
+            if (signedCount > 0 && headers.Count(h => h.Field.Equals(name, StringComparison.OrdinalIgnoreCase)) > signedCount)
+            {
+                return Failed("policy", $"unsigned {name} field added");
+            }
         }
 
         // RFC 6376 §3.5 i=: its domain is d= or a subdomain of it.
@@ -200,6 +219,9 @@ internal sealed class DkimChecker(TimeProvider time)
 
         return new Signature(domain, selector, algorithm, auidDomain, null);
     }
+
+    /// <summary>Fields a mail reader shows: one more instance of one of them than a signature covers breaks that signature's claim.</summary>
+    private static readonly string[] DisplayedFields = ["from", "to", "cc", "subject", "date", "reply-to", "sender"];
 
     /// <summary>What we read from one DKIM-Signature before verifying it.</summary>
     private sealed record Signature(string Domain, string Selector, string Algorithm, string? AuidDomain, DkimOutcome? Outcome)

@@ -17,6 +17,18 @@ internal sealed class DkimKeyLocator(IDnsLookup dns) : DkimPublicKeyLocatorBase
     /// <summary>RFC 8301 §3.2: verifiers MUST NOT consider signatures with RSA keys of less than 1024 bits valid.</summary>
     public const int MinimumRsaKeyBits = 1024;
 
+    /// <summary>
+    /// The longest <c>p=</c> (base64) read: about an 8192-bit RSA key. BouncyCastle validates an RSA modulus when it
+    /// is parsed (a probable-prime test: 24 ms for 2048 bits, and a 64 KB key held a core for 15 s), so a longer key
+    /// from an attacker's DNS is refused before it is parsed.
+    /// </summary>
+    public const int MaxPublicKeyLength = 1500;
+
+    /// <summary>How many parsed key records are kept across messages (keyed by the record's text, so a changed record is parsed anew).</summary>
+    public const int MaxParsedKeys = 10_000;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, DkimKey?> s_parsed = new(StringComparer.Ordinal);
+
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Domain, string Selector), Task<DkimKey>> _keys = [];
     private int _calls;
@@ -86,7 +98,7 @@ internal sealed class DkimKeyLocator(IDnsLookup dns) : DkimPublicKeyLocatorBase
         DkimKey? first = null;
         foreach (var text in answer.Records)
         {
-            var key = Parse(text);
+            var key = ParseCached(text);
             if (key is null)
             {
                 continue;
@@ -101,6 +113,27 @@ internal sealed class DkimKeyLocator(IDnsLookup dns) : DkimPublicKeyLocatorBase
         }
 
         return first ?? DkimKey.Error("permerror", "no DKIM key record");
+    }
+
+    /// <summary>
+    /// <see cref="Parse"/>, remembered by the record's text: the DNS answer is still fetched per message (and cached by
+    /// the resolver for its TTL), but parsing the same key again is what costs, so a busy sender's key is parsed once.
+    /// </summary>
+    internal static DkimKey? ParseCached(string text)
+    {
+        if (s_parsed.TryGetValue(text, out var known))
+        {
+            return known;
+        }
+
+        var key = Parse(text);
+        if (s_parsed.Count >= MaxParsedKeys)
+        {
+            s_parsed.Clear();
+        }
+
+        s_parsed[text] = key;
+        return key;
     }
 
     /// <summary>
@@ -131,6 +164,11 @@ internal sealed class DkimKeyLocator(IDnsLookup dns) : DkimPublicKeyLocatorBase
         {
             // RFC 6376 §3.6.1: "An empty value means that this public key has been revoked."
             return DkimKey.Error("permerror", "key revoked");
+        }
+
+        if (p.Length > MaxPublicKeyLength)
+        {
+            return DkimKey.Error("permerror", "public key too long");
         }
 
         var keyType = TagList.Get(tags, "k") ?? "rsa";

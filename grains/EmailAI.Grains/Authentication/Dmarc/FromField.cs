@@ -37,7 +37,13 @@ internal sealed record FromField(EmailAddress? Address, IReadOnlyList<string> Do
         }
 
         var addresses = mailboxes.Select(ToAddress).ToList();
-        var domains = addresses.OfType<EmailAddress>().Select(a => a.Domain).Distinct(StringComparer.Ordinal).Take(MaxDomains).ToList();
+
+        // A From that does not parse as the RFC says ("friend@good.test;", "friend@@good.test", a lone NUL) is still
+        // shown by many readers as the address it resembles: every domain-looking word after an '@' counts too, so a
+        // malformed From cannot slip out of that domain's policy (it is never authenticated either way).
+        var domains = addresses.OfType<EmailAddress>().Select(a => a.Domain)
+            .Concat(fields.SelectMany(f => DomainsNamedIn(f.RawValue)))
+            .Distinct(StringComparer.Ordinal).Take(MaxDomains).ToList();
         if (fields.Count == 0)
         {
             return new FromField(null, [], "no From field");
@@ -53,7 +59,35 @@ internal sealed record FromField(EmailAddress? Address, IReadOnlyList<string> Do
             return new FromField(null, domains, mailboxes.Count == 0 ? "no address in From" : $"{mailboxes.Count} addresses in From");
         }
 
-        return addresses[0] is { } address ? new FromField(address, [address.Domain], null) : new FromField(null, [], "From address is not valid");
+        return addresses[0] is { } address ? new FromField(address, [address.Domain], null) : new FromField(null, domains, "From address is not valid");
+    }
+
+    /// <summary>
+    /// The valid domains written after an '@' in a raw field value: the word up to the first character no domain has,
+    /// trailing dots dropped; a word that is no valid domain ("good_x.good.test") gives its longest valid parent with
+    /// at least two labels.
+    /// </summary>
+    private static IEnumerable<string> DomainsNamedIn(byte[] raw)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(raw);
+        for (var at = text.IndexOf('@'); at >= 0; at = text.IndexOf('@', at + 1))
+        {
+            var end = at + 1;
+            while (end < text.Length && (char.IsLetterOrDigit(text[end]) || text[end] is '.' or '-' or '_'))
+            {
+                end++;
+            }
+
+            var labels = text[(at + 1)..end].Trim('.').Split('.', StringSplitOptions.RemoveEmptyEntries);
+            for (var first = 0; first + 2 <= labels.Length; first++)
+            {
+                if (EmailAddress.TryNormalizeDomain(string.Join('.', labels[first..]), out var domain))
+                {
+                    yield return domain;
+                    break;
+                }
+            }
+        }
     }
 
     /// <summary>The mailbox in normal form; null when its local part or domain is not one SMTP could carry.</summary>
