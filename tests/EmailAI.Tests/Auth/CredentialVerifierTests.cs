@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using EmailAI.Grains;
 using EmailAI.Gateway.Pop3;
 using EmailAI.Protocols.Auth;
 using EmailAI.Tests.EndToEnd;
@@ -129,8 +130,13 @@ public sealed class CredentialVerifierTests
             await verifier.VerifyPasswordAsync(Request(user, LoginMechanism.Plain, 90), password, default);
         }
 
-        for (var round = 0; round < 5; round++)
+        // One slow hash measured here, interleaved with the logins, as the yardstick.
+        var hashTimes = new List<double>();
+        for (var round = 0; round < 7; round++)
         {
+            var hashClock = Stopwatch.StartNew();
+            PasswordHasher.Hash(Password);
+            hashTimes.Add(hashClock.Elapsed.TotalMilliseconds);
             foreach (var (user, password) in attempts)
             {
                 var clock = Stopwatch.StartNew();
@@ -140,12 +146,17 @@ public sealed class CredentialVerifierTests
             }
         }
 
-        var medians = times.ToDictionary(t => t.Key, t => t.Value.Order().ElementAt(t.Value.Count / 2));
-        Console.WriteLine("median ms: " + string.Join(", ", medians.Select(m => $"{m.Key}={m.Value:F0}")));
+        // Load on the machine only ever adds time, so each one's fastest attempt is what it costs at least. The
+        // fastest, not the median: under a loaded CI run a median of five moved by a factor of three (269 against
+        // 911 ms) while every attempt still paid the hash.
+        var fastest = times.ToDictionary(t => t.Key, t => t.Value.Min());
+        var hash = hashTimes.Min();
+        var summary = $"one hash {hash:F0} ms; fastest login " + string.Join(", ", fastest.Select(m => $"{m.Key}={m.Value:F0} ms"));
+        Console.WriteLine(summary);
 
-        // Each pays the slow hash: none is answered in a fraction of the others' time.
-        Assert.True(medians.Values.Max() < 3 * medians.Values.Min(), string.Join(", ", medians.Select(m => $"{m.Key}={m.Value:F0} ms")));
-        Assert.True(medians.Values.Min() > 20, "a failed login cost less than a slow hash");
+        // Each pays the slow hash (a skipped hash answers in a millisecond or two), and none pays it twice over.
+        Assert.All(fastest.Values, ms => Assert.True(ms > hash / 2, "a failed login cost less than a slow hash: " + summary));
+        Assert.True(fastest.Values.Max() < 3 * fastest.Values.Min(), summary);
     }
 
     /// <summary>
