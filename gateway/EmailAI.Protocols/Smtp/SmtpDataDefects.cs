@@ -17,4 +17,10 @@ public enum SmtpDataDefects
 
     /// <summary>A bare CR under <see cref="BareLineFeedPolicy.Reject"/>.</summary>
     BareCarriageReturn = 8,
+
+    /// <summary>A header field, its continuation lines included, over <see cref="SmtpOptions.MaxHeaderFieldSize"/> (552 5.3.4).</summary>
+    HeaderFieldTooBig = 16,
+
+    /// <summary>A header over <see cref="SmtpOptions.MaxHeaderSize"/> (552 5.3.4).</summary>
+    HeaderTooBig = 32,
 }

@@ -16,7 +16,12 @@ namespace EmailAI.Protocols.Smtp;
 /// Every byte offered is consumed (up to the end-of-data line): nothing is buffered here, so an endless line
 /// costs no memory. Nothing more is written once the message is known to be refused (what was written of a
 /// refused message is to be discarded), and never more than <see cref="SmtpOptions.MaxMessageSize"/> octets. How the input is split between calls does not change the
-/// outcome. Not thread-safe; <see cref="Reset"/> before each message.
+/// outcome. The header is metered as it is written: a field (its continuation lines included) over
+/// <see cref="SmtpOptions.MaxHeaderFieldSize"/> or a header over <see cref="SmtpOptions.MaxHeaderSize"/> has the
+/// message refused, since header parsers downstream (MimeKit among them) take time that grows faster than the field.
+/// The header ends at the first empty line or at the first line that is neither a field (a name of printable ASCII,
+/// then a colon) nor a continuation (begun by a space or tab), as a parser reading it would end it. Not thread-safe;
+/// <see cref="Reset"/> before each message.
 /// </summary>
 public sealed class SmtpDataFramer
 {
@@ -24,11 +29,19 @@ public sealed class SmtpDataFramer
     private readonly int _maxLineContent;
     private readonly bool _rejectBareLineEnds;
     private readonly bool _rejectLongLines;
+    private readonly long _maxHeaderField;
+    private readonly long _maxHeader;
 
     private State _state;
     private bool _afterCrLf;
     private bool _dotOnly;
     private long _lineLength;
+
+    // The header meter: what the current line of the header is, its octets while that is undecided, and the sizes.
+    private HeaderLine _headerLine;
+    private long _undecidedOctets;
+    private long _fieldSize;
+    private long _headerSize;
 
     public SmtpDataFramer(SmtpOptions options)
     {
@@ -37,6 +50,8 @@ public sealed class SmtpDataFramer
         _maxLineContent = options.MaxDataLineLength - 2;
         _rejectBareLineEnds = options.BareLineFeeds == BareLineFeedPolicy.Reject;
         _rejectLongLines = options.LongLines == LongLinePolicy.Reject;
+        _maxHeaderField = options.MaxHeaderFieldSize;
+        _maxHeader = options.MaxHeaderSize;
         Reset();
     }
 
@@ -46,6 +61,24 @@ public sealed class SmtpDataFramer
         Dot,
         Text,
         Cr,
+    }
+
+    private enum HeaderLine
+    {
+        /// <summary>Nothing of the line written yet.</summary>
+        Start,
+
+        /// <summary>Field-name characters so far.</summary>
+        Name,
+
+        /// <summary>A field name, then spaces or tabs (RFC 5322 §4.5.3 obs-optional): a colon must come next.</summary>
+        NameSpace,
+
+        /// <summary>A field or a continuation of one: counted.</summary>
+        Field,
+
+        /// <summary>The header has ended; the body is not metered.</summary>
+        Body,
     }
 
     /// <summary>Octets of message text after unstuffing and normalising, counted whether or not they were written.</summary>
@@ -61,6 +94,10 @@ public sealed class SmtpDataFramer
         _afterCrLf = true;
         _dotOnly = false;
         _lineLength = 0;
+        _headerLine = HeaderLine.Start;
+        _undecidedOctets = 0;
+        _fieldSize = 0;
+        _headerSize = 0;
         Size = 0;
         Defects = SmtpDataDefects.None;
     }
@@ -184,6 +221,7 @@ public sealed class SmtpDataFramer
 
     private void StartLine(bool afterCrLf)
     {
+        HeaderLineEnd();
         _lineLength = 0;
         _afterCrLf = afterCrLf;
         _state = State.LineStart;
@@ -191,6 +229,11 @@ public sealed class SmtpDataFramer
 
     private void Content(ReadOnlySpan<byte> text, IBufferWriter<byte> output)
     {
+        if (_headerLine != HeaderLine.Body)
+        {
+            HeaderContent(text);
+        }
+
         // RFC 5321 §4.5.3.1.6: the dot duplicated for transparency does not count (it was never written).
         _lineLength += text.Length;
         if (_rejectLongLines && _lineLength > _maxLineContent)
@@ -214,4 +257,74 @@ public sealed class SmtpDataFramer
             output.Write(text);
         }
     }
+
+    /// <summary>Meters octets of a header line (never empty).</summary>
+    private void HeaderContent(ReadOnlySpan<byte> text)
+    {
+        var i = 0;
+        while (_headerLine is HeaderLine.Start or HeaderLine.Name or HeaderLine.NameSpace && i < text.Length)
+        {
+            var b = text[i++];
+            _undecidedOctets++;
+            var space = b is (byte)' ' or (byte)'\t';
+            _headerLine = _headerLine switch
+            {
+                HeaderLine.Start when space => StartField(continuation: true),
+                HeaderLine.Start or HeaderLine.Name when IsFieldNameChar(b) => HeaderLine.Name,
+                HeaderLine.Name or HeaderLine.NameSpace when space => HeaderLine.NameSpace,
+                HeaderLine.Name or HeaderLine.NameSpace when b == (byte)':' => StartField(continuation: false),
+                _ => HeaderLine.Body,
+            };
+        }
+
+        if (_headerLine == HeaderLine.Field)
+        {
+            CountHeader(text.Length - i);
+        }
+    }
+
+    /// <summary>The line is part of the header after all: its octets so far are counted, to a new field unless it continues one.</summary>
+    private HeaderLine StartField(bool continuation)
+    {
+        if (!continuation)
+        {
+            _fieldSize = 0;
+        }
+
+        CountHeader(_undecidedOctets);
+        _undecidedOctets = 0;
+        return HeaderLine.Field;
+    }
+
+    private void CountHeader(long octets)
+    {
+        _fieldSize += octets;
+        _headerSize += octets;
+        if (_fieldSize > _maxHeaderField)
+        {
+            Defects |= SmtpDataDefects.HeaderFieldTooBig;
+        }
+
+        if (_headerSize > _maxHeader)
+        {
+            Defects |= SmtpDataDefects.HeaderTooBig;
+        }
+    }
+
+    /// <summary>A line of the header ended (its CRLF was written): an empty or undecided line ends the header.</summary>
+    private void HeaderLineEnd()
+    {
+        if (_headerLine == HeaderLine.Field)
+        {
+            CountHeader(2);
+            _headerLine = HeaderLine.Start;
+        }
+        else
+        {
+            _headerLine = HeaderLine.Body;
+        }
+    }
+
+    /// <summary>RFC 5322 §3.6.8 ftext: printable US-ASCII except the colon.</summary>
+    private static bool IsFieldNameChar(byte b) => b is >= 33 and <= 126 and not (byte)':';
 }

@@ -43,6 +43,20 @@ public sealed class SmtpOptions : IConnectionLimitOptions
     public long MaxMessageSize { get; set; } = 10_240_000;
 
     /// <summary>
+    /// Largest header field in octets, its continuation lines and CRLFs included (Postfix's header_size_limit,
+    /// 102400; configuration <c>EmailAI:Smtp:MaxHeaderFieldSize</c>). Over it: 552 5.3.4 at the final dot and
+    /// nothing stored. Header parsers spend time that grows with the square of one folded field's length (MimeKit
+    /// took 7.5 s over a 4.5 MB one), so this bound protects every check that reads the header.
+    /// </summary>
+    public long MaxHeaderFieldSize { get; set; } = 102_400;
+
+    /// <summary>
+    /// Largest header in octets, up to the empty line that ends it (Exim's header_maxsize, 1 MiB; configuration
+    /// <c>EmailAI:Smtp:MaxHeaderSize</c>). Over it: 552 5.3.4 at the final dot and nothing stored.
+    /// </summary>
+    public long MaxHeaderSize { get; set; } = 1_048_576;
+
+    /// <summary>
     /// Recipients per message (RFC 5321 §4.5.3.1.8 requires at least 100; Postfix's smtpd_recipient_limit is
     /// 1000). Past it RCPT gets 452 4.5.3 and the client sends the rest in another transaction.
     /// </summary>

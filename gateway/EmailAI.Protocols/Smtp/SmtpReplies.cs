@@ -60,6 +60,9 @@ public static class SmtpReplies
     // Limits.
     public static readonly SmtpReply MessageTooBig = new(552, "5.3.4", "Message size exceeds fixed limit");
 
+    /// <summary>A header field or the whole header over its limit (SmtpOptions.MaxHeaderFieldSize, MaxHeaderSize).</summary>
+    public static readonly SmtpReply HeaderTooBig = new(552, "5.3.4", "Message header exceeds fixed limit");
+
     // RFC 3463 §3.3 X.2.2 mailbox full; RFC 5321 §4.5.3.1.10 allows 552 at RCPT for it.
     public static readonly SmtpReply MailboxFull = new(552, "5.2.2", "Mailbox full");
     public static readonly SmtpReply TooManyRecipients = new(452, "4.5.3", "Too many recipients");

@@ -1079,6 +1079,16 @@ public sealed class SmtpSession
             reply = SmtpReplies.MessageTooBig;
             _logReason = $"message of {_dataFramer.Size} octets over the limit of {_options.MaxMessageSize}";
         }
+        else if (defects.HasFlag(SmtpDataDefects.HeaderFieldTooBig))
+        {
+            reply = SmtpReplies.HeaderTooBig;
+            _logReason = $"a header field over the limit of {_options.MaxHeaderFieldSize} octets";
+        }
+        else if (defects.HasFlag(SmtpDataDefects.HeaderTooBig))
+        {
+            reply = SmtpReplies.HeaderTooBig;
+            _logReason = $"a header over the limit of {_options.MaxHeaderSize} octets";
+        }
         else if (defects.HasFlag(SmtpDataDefects.LineTooLong))
         {
             reply = SmtpReplies.DataLineTooLong;

@@ -17,17 +17,19 @@ public sealed class SmtpDataFramerTests
 
     private static readonly Gen<byte> WireByte = Gen.Frequency<byte>(
         (6, Gen.OneOf<byte>((byte)'\r', (byte)'\n', (byte)'.')),
-        (3, Gen.OneOf<byte>((byte)'a', (byte)' ')),
+        (3, Gen.OneOf<byte>((byte)'a', (byte)' ', (byte)':', (byte)'\t')),
         (1, Gen.Byte));
 
     private static readonly Gen<byte[]> Stream = WireByte.Array[0, 400];
 
     private static readonly Gen<int[]> Cuts = Gen.Int[0, 400].Array[0, 12];
 
-    private static readonly Gen<SmtpOptions> AnyOptions = Gen.Select(Gen.Int[0, 300], Gen.Int[2, 40], Gen.Bool, Gen.Bool,
-        (size, line, rejectBare, rejectLong) => new SmtpOptions
+    private static readonly Gen<SmtpOptions> AnyOptions = Gen.Select(Gen.Int[0, 300], Gen.Int[2, 40], Gen.Bool, Gen.Bool, Gen.Int[0, 80], Gen.Int[0, 200],
+        (size, line, rejectBare, rejectLong, field, header) => new SmtpOptions
         {
             MaxMessageSize = size,
+            MaxHeaderFieldSize = field,
+            MaxHeaderSize = header,
             MaxDataLineLength = line,
             BareLineFeeds = rejectBare ? BareLineFeedPolicy.Reject : BareLineFeedPolicy.Normalize,
             LongLines = rejectLong ? LongLinePolicy.Reject : LongLinePolicy.Accept,
@@ -36,6 +38,8 @@ public sealed class SmtpDataFramerTests
     private static SmtpOptions Lenient(BareLineFeedPolicy bare = BareLineFeedPolicy.Normalize) => new()
     {
         MaxMessageSize = long.MaxValue,
+        MaxHeaderFieldSize = long.MaxValue,
+        MaxHeaderSize = long.MaxValue,
         MaxDataLineLength = int.MaxValue,
         BareLineFeeds = bare,
         LongLines = LongLinePolicy.Accept,
@@ -134,6 +138,37 @@ public sealed class SmtpDataFramerTests
         return lines;
     }
 
+    /// <summary>
+    /// The header by RFC 5322's grammar over the stored lines: fields (a name of printable ASCII but the colon, spaces or
+    /// tabs, a colon) and their continuation lines (begun by a space or tab), up to an empty line or any other line.
+    /// Sizes count each line's CRLF.
+    /// </summary>
+    private static (long LargestField, long Header) ReferenceHeader(List<byte[]> lines)
+    {
+        long largest = 0, field = 0, header = 0;
+        foreach (var line in lines)
+        {
+            var text = Encoding.Latin1.GetString(line);
+            if (line.Length > 0 && line[0] is (byte)' ' or (byte)'\t')
+            {
+                field += line.Length + 2;
+            }
+            else if (System.Text.RegularExpressions.Regex.IsMatch(text, "^[\x21-\x39\x3B-\x7E]+[ \t]*:"))
+            {
+                field = line.Length + 2;
+            }
+            else
+            {
+                break;
+            }
+
+            header += line.Length + 2;
+            largest = Math.Max(largest, field);
+        }
+
+        return (largest, header);
+    }
+
     private static byte[] Join(List<byte[]> lines) => [.. lines.SelectMany(line => (byte[])[.. line, (byte)'\r', (byte)'\n'])];
 
     [Fact]
@@ -215,6 +250,17 @@ public sealed class SmtpDataFramerTests
                 if (options.LongLines == LongLinePolicy.Reject && lines.Any(line => line.Length + 2 > options.MaxDataLineLength))
                 {
                     expected |= SmtpDataDefects.LineTooLong;
+                }
+
+                var (largestField, header) = ReferenceHeader(lines);
+                if (largestField > options.MaxHeaderFieldSize)
+                {
+                    expected |= SmtpDataDefects.HeaderFieldTooBig;
+                }
+
+                if (header > options.MaxHeaderSize)
+                {
+                    expected |= SmtpDataDefects.HeaderTooBig;
                 }
 
                 var stored = Join(lines);

@@ -403,4 +403,93 @@ public sealed class SmtpDataTests
         Assert.Equal(1, harness.Sink.Attempts);
         Assert.Equal("Subject: next\r\n\r\nfine\r\n", StoredMessage(harness));
     }
+
+    /// <summary>MAIL, RCPT and DATA of a second transaction, to the point where message text comes.</summary>
+    private const string NextData = $"""
+        C: MAIL FROM:<sender@remote.example>
+        S: 250 2.1.0 Sender OK
+        C: RCPT TO:<alice@example.com>
+        S: 250 2.1.5 Recipient OK
+        C: DATA
+        S: {StartMailInput}
+        """;
+
+    /// <summary>A Subject field of exactly <paramref name="octets"/> octets with its CRLF, folded into lines of 900.</summary>
+    private static string FoldedSubject(int octets)
+    {
+        var field = new StringBuilder("Subject: x");
+        while (field.Length + 2 < octets)
+        {
+            var room = octets - field.Length - 2;
+            field.Append(room > 901 ? "\r\n " + new string('f', 898) : room >= 3 ? "\r\n " + new string('f', room - 3) : new string('f', room));
+        }
+
+        field.Append("\r\n");
+        Assert.Equal(octets, field.Length);
+        return field.ToString();
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_FoldedFieldExactlyAtDefaultMaxHeaderFieldSize_Delivered(int chunkSize)
+    {
+        var subject = FoldedSubject(102_400);
+        var transcript = OpenData()
+            .ClientRaw(subject + "From: a@remote.example\r\n\r\nbody\r\n.\r\n")
+            .Server("250 2.0.0 OK queued as {QID}");
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        Assert.Equal(subject + "From: a@remote.example\r\n\r\nbody\r\n", StoredMessage(harness));
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_FoldedFieldOneOctetOverDefaultMaxHeaderFieldSize_Refused552NothingStoredAndNextTransactionDelivers(int chunkSize)
+    {
+        var transcript = OpenData()
+            .ClientRaw(FoldedSubject(102_401) + "\r\nbody\r\n.\r\n")
+            .Server("552 5.3.4 Message header exceeds fixed limit");
+        AppendNextTransaction(transcript);
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        Assert.Equal(1, harness.Sink.Attempts);
+        Assert.Equal("Subject: next\r\n\r\nfine\r\n", StoredMessage(harness));
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_HeaderOfFieldsUnderTheirLimitButOverDefaultMaxHeaderSize_Refused552AndAtTheLimitDelivered(int chunkSize)
+    {
+        // Eleven fields of 95,000 octets and one that brings the header to 1 MiB exactly, then one octet more.
+        var fields = string.Concat(Enumerable.Range(0, 11).Select(_ => FoldedSubject(95_000)));
+        var atLimit = fields + FoldedSubject(1_048_576 - fields.Length);
+        var over = fields + FoldedSubject(1_048_577 - fields.Length);
+        var transcript = OpenData()
+            .ClientRaw(atLimit + "\r\nbody\r\n.\r\n")
+            .Server("250 2.0.0 OK queued as {QID}")
+            .Append(NextData)
+            .ClientRaw(over + "\r\nbody\r\n.\r\n")
+            .Server("552 5.3.4 Message header exceeds fixed limit");
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        Assert.Equal(1, harness.Sink.Attempts);
+        Assert.Equal(atLimit + "\r\nbody\r\n", StoredMessage(harness));
+    }
+
+    [Theory, ChunkSizes]
+    public async Task Data_LongFoldedLinesInTheBody_NotAHeaderAndDelivered(int chunkSize)
+    {
+        // After the empty line, and after a line that is no field (the header ended there, as a parser ends it).
+        var body = FoldedSubject(300_000);
+        var transcript = OpenData()
+            .ClientRaw("Subject: s\r\n\r\n" + body + ".\r\n")
+            .Server("250 2.0.0 OK queued as {QID}")
+            .Append(NextData)
+            .ClientRaw("Subject: s\r\nno field here\r\n" + body + ".\r\n")
+            .Server("250 2.0.0 OK queued as {QID}");
+
+        var harness = await SmtpTestHarness.RunAsync(transcript, chunkSize);
+
+        Assert.Equal(2, harness.Sink.Attempts);
+    }
 }
