@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
@@ -49,6 +50,8 @@ public static class GatewayHosting
         builder.Services.AddSingleton<AdminToken>();
         builder.Services.AddSingleton<IRecipientPolicy, GrainRecipientPolicy>();
         builder.Services.AddSingleton<IMessageSink, GrainMessageSink>();
+        // A cluster client registers its own response timeout (ClusterClientHosting); co-hosted with a silo it is Orleans' default.
+        builder.Services.TryAddSingleton(IngestCallBudget.OrleansDefault);
         builder.Services.AddSingleton<StorageSpace>();
         builder.Services.AddSingleton<IStorageSpace>(sp => sp.GetRequiredService<StorageSpace>());
         // One Authorised IP cache for both listener families; each family has its own counts.

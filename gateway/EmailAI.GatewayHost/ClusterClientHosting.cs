@@ -1,4 +1,5 @@
 using EmailAI.Gateway;
+using EmailAI.Gateway.Smtp;
 using Orleans.Configuration;
 
 namespace EmailAI.GatewayHost;
@@ -10,9 +11,13 @@ namespace EmailAI.GatewayHost;
 /// </summary>
 public static class ClusterClientHosting
 {
+    /// <summary>Grain calls from a gateway node: a call to a silo that died hangs this long (ORLEANS-FACTS).</summary>
+    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(10);
+
     public static WebApplicationBuilder AddEmailAIClusterClient(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(EmailAIOptions.Section).Get<EmailAIOptions>() ?? new EmailAIOptions();
+        builder.Services.AddSingleton(new IngestCallBudget(ResponseTimeout));
         builder.UseOrleansClient(client =>
         {
             client.Configure<Orleans.Configuration.ClusterOptions>(o =>
@@ -21,7 +26,7 @@ public static class ClusterClientHosting
                 o.ServiceId = options.Cluster.ServiceId;
             });
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);
             if (string.Equals(options.Storage.Provider, StorageOptions.PostgreSql, StringComparison.OrdinalIgnoreCase))
             {
                 client.UseAdoNetClustering(o =>

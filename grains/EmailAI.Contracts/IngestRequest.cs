@@ -6,6 +6,9 @@ namespace EmailAI.Contracts;
 /// carries them out: maildrop and postmaster routes are stored in local maildrops, relay and forward routes
 /// are queued for delivery over SMTP. <see cref="Client"/> is the SMTP client the message came from (null for mail
 /// this server made): sender authentication (SPF, DKIM, DMARC) runs for a client that did not authenticate.
+/// <see cref="CommitBy"/> is when the caller stops waiting (UTC, by its clock): ingest shortens the checks to end
+/// before it and, once it has passed, commits nothing and throws <see cref="TimeoutException"/>, so a caller that
+/// answered 451 at its deadline never finds the message stored after all (a duplicate when the client retries).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record IngestRequest(
@@ -14,4 +17,5 @@ public sealed record IngestRequest(
     IReadOnlyList<RecipientRoute> Routes,
     DateTimeOffset ReceivedAt,
     byte[] Content,
-    IngestClient? Client = null);
+    IngestClient? Client = null,
+    DateTimeOffset? CommitBy = null);

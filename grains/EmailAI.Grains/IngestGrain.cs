@@ -51,10 +51,16 @@ public sealed class IngestGrain(
     /// <summary>The trace field marking inbound mail from a sender on the recipient's white list.</summary>
     public const string WhiteListField = InboundChecks.WhiteListField;
 
+    /// <summary>
+    /// Of the time left before <see cref="IngestRequest.CommitBy"/>, what the checks leave for the rest: reading
+    /// quotas and the white list, signing, and the store's transaction.
+    /// </summary>
+    public static readonly TimeSpan CommitReserve = TimeSpan.FromSeconds(2);
+
     public async Task<IngestResult> DeliverAsync(IngestRequest request)
     {
         // Sender authentication, once per message and before anything is stored: a DMARC reject is refused here.
-        var check = await inboundChecks.RunAsync(request);
+        var check = await inboundChecks.RunAsync(request, request.CommitBy - time.GetUtcNow() - CommitReserve);
         if (check.Refusal is { } refusal)
         {
             logger.LogInformation("{QueueId} from <{Sender}> refused: {Reason}", request.QueueId, request.Sender, refusal.Reason);
@@ -160,6 +166,13 @@ public sealed class IngestGrain(
         if (notice?.Local is { } local)
         {
             copies.Add(local);
+        }
+
+        if (time.GetUtcNow() > request.CommitBy)
+        {
+            // The caller has answered 451 by now (or is about to): a commit now would be a copy the client sends again.
+            IngestMetrics.LateCommitsAbandoned.Add(1);
+            throw new TimeoutException($"{request.QueueId}: the caller's deadline {request.CommitBy:O} passed before the commit; nothing was stored");
         }
 
         await store.CommitAsync(new StoreDelivery(plain, mailboxes, outbound, [])

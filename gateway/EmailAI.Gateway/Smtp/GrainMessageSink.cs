@@ -8,12 +8,14 @@ namespace EmailAI.Gateway.Smtp;
 /// <summary>
 /// Hands a complete message to the ingest grain and answers 250 only after the grain reports the
 /// commit durable; a full store is a 452 4.3.1, any other failure a 451 4.3.0 and the client retries (nothing was committed, or — if the
-/// commit finished but the answer was lost — SMTP's at-least-once rule allows a duplicate). When ingest stored
+/// commit finished but its answer was lost on the way back — SMTP's at-least-once rule allows a duplicate). When ingest stored
 /// nothing because every recipient's maildrop is over its quota (<see cref="IngestResult.Stored"/> false), the
 /// answer is 552 5.2.2, permanent (RFC 5321 §4.5.3.1.10): the client must not retry it unchanged. A refusal of the
 /// whole message by the silo's checks (<see cref="IngestResult.Refusal"/>: DMARC) is answered with its verdict's reply.
+/// The call carries a deadline (<see cref="IngestCallBudget"/>) short of the grain call's timeout: the grain commits
+/// only before it, so the 451 given when the call fails or times out is never for a message that was stored.
 /// </summary>
-public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageSink> logger) : IMessageSink
+public sealed class GrainMessageSink(IGrainFactory grains, IngestCallBudget budget, TimeProvider time, ILogger<GrainMessageSink> logger) : IMessageSink
 {
     public async ValueTask<SmtpReply> CommitAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
@@ -31,7 +33,7 @@ public sealed class GrainMessageSink(IGrainFactory grains, ILogger<GrainMessageS
         try
         {
             var client = new IngestClient(envelope.RemoteAddress, envelope.HeloName, envelope.AuthenticatedIdentity);
-            var request = new IngestRequest(envelope.QueueId, sender, routes, envelope.ReceivedAt, content.ToArray(), client);
+            var request = new IngestRequest(envelope.QueueId, sender, routes, envelope.ReceivedAt, content.ToArray(), client, time.GetUtcNow() + budget.CommitWithin);
             result = await grains.GetGrain<IIngestGrain>(0).DeliverAsync(request).WaitAsync(cancellationToken);
         }
         catch (InsufficientStorageException ex) when (!cancellationToken.IsCancellationRequested)

@@ -49,7 +49,8 @@ public sealed class MessageAuthenticator : IMessageAuthenticator
     {
         var started = _time.GetTimestamp();
         var options = _options.Value;
-        using var deadline = new CancellationTokenSource(options.Timeout, _time);
+        var within = request.Within is { } w && w < options.Timeout ? (w > TimeSpan.Zero ? w : TimeSpan.FromMilliseconds(1)) : options.Timeout;
+        using var deadline = new CancellationTokenSource(within, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var token = linked.Token;
 

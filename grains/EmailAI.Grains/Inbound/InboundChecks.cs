@@ -35,8 +35,11 @@ public sealed partial class InboundChecks(
     /// <summary>The trace field marking inbound mail from a sender on the recipient's white list.</summary>
     public const string WhiteListField = "X-EmailAI-WhiteList";
 
-    /// <summary>Runs the checks when <paramref name="request"/> calls for them (see the type's summary).</summary>
-    public async Task<InboundCheck> RunAsync(IngestRequest request)
+    /// <summary>
+    /// Runs the checks when <paramref name="request"/> calls for them (see the type's summary), within
+    /// <paramref name="within"/> when the caller's deadline leaves less than the configured timeout.
+    /// </summary>
+    public async Task<InboundCheck> RunAsync(IngestRequest request, TimeSpan? within = null)
     {
         var settings = options.Value;
         var inbound = request.Routes.Any(r => r is MaildropRoute or PostmasterRoute or ForwardRoute);
@@ -46,7 +49,7 @@ public sealed partial class InboundChecks(
         }
 
         var authorised = (await relayPolicy.GetAsync()).AuthorisedEntry(client.Address) is not null;
-        var report = await authenticator.AuthenticateAsync(new AuthenticationRequest(client.Address, client.HeloName, request.Sender, request.Content));
+        var report = await authenticator.AuthenticateAsync(new AuthenticationRequest(client.Address, client.HeloName, request.Sender, request.Content, within));
         LogResults(logger, request.QueueId, request.Sender, client.Address.ToString(), report.Spf.Result.ToString().ToLowerInvariant(),
             report.Dkim.Count == 0 ? "none" : string.Join(",", report.Dkim.Select(d => d.Result)), report.Dmarc.Result, report.Arc, report.Disposition);
         if (report.Disposition == AuthenticationDisposition.Accept || authorised)

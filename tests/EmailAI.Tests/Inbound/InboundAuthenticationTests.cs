@@ -97,6 +97,43 @@ public sealed class InboundAuthenticationTests
         Assert.Empty(await SmtpConversation.ReadMaildropAsync(server, Owner));
     }
 
+    /// <summary>
+    /// DNS that never answers, with lookup and check timeouts longer than the grain call's 30 s: before the commit
+    /// deadline the gateway answered 451 4.3.0 at 30 s while ingest went on and stored the message, a duplicate when
+    /// the client retried. Now the checks end before the deadline, and the reply says what the store holds.
+    /// </summary>
+    [Fact]
+    public async Task DnsNeverAnswering_ChecksLongerThanTheGrainCall_ReplyBeforeItsTimeoutAndAgreesWithTheStore()
+    {
+        await using var dns = FakeDnsServer.Start();
+        dns.Drop("slow.example").Drop("_dmarc.slow.example");
+        await using var server = await StartAsync(dns, new Dictionary<string, string>
+        {
+            ["EmailAI:Dns:Timeout"] = "00:00:45",
+            ["EmailAI:Authentication:Timeout"] = "00:01:00",
+        });
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var reply = await SendAsync(server, "someone@slow.example", [Owner], "From: someone@slow.example\r\n\r\nhi\r\n.\r\n");
+        var elapsed = clock.Elapsed;
+
+        Assert.True(elapsed < TimeSpan.FromSeconds(30), $"answered after {elapsed}: {reply}");
+        Assert.DoesNotContain("4.3.0", reply, StringComparison.Ordinal);
+        // Whatever ingest was still doing has had time to finish: the store holds the message only if 250 said so.
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        var stored = await SmtpConversation.ReadMaildropAsync(server, Owner);
+        if (reply.StartsWith("250 ", StringComparison.Ordinal))
+        {
+            var copy = Assert.Single(stored);
+            Assert.Contains("temperror", Encoding.UTF8.GetString(copy), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.StartsWith("451 4.7.5 ", reply);
+            Assert.Empty(stored);
+        }
+    }
+
     [Fact]
     public async Task AuthorisedClient_DmarcFailure_NotRefused_ResultRecorded()
     {
