@@ -14,7 +14,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
@@ -28,7 +27,7 @@ public static class GatewayHosting
 {
     /// <summary>
     /// Registers the gateway's services and Kestrel endpoints. The host must also provide an
-    /// <see cref="IGrainFactory"/> (a co-hosted silo or an Orleans client).
+    /// <see cref="IGrainFactory"/> (a co-hosted silo or an Orleans client) and the <see cref="IngestCallBudget"/> of its grain calls.
     /// </summary>
     public static WebApplicationBuilder AddEmailAIGateway(this WebApplicationBuilder builder)
     {
@@ -50,8 +49,6 @@ public static class GatewayHosting
         builder.Services.AddSingleton<AdminToken>();
         builder.Services.AddSingleton<IRecipientPolicy, GrainRecipientPolicy>();
         builder.Services.AddSingleton<IMessageSink, GrainMessageSink>();
-        // A cluster client registers its own response timeout (ClusterClientHosting); co-hosted with a silo it is Orleans' default.
-        builder.Services.TryAddSingleton(IngestCallBudget.OrleansDefault);
         builder.Services.AddSingleton<StorageSpace>();
         builder.Services.AddSingleton<IStorageSpace>(sp => sp.GetRequiredService<StorageSpace>());
         // One Authorised IP cache for both listener families; each family has its own counts.

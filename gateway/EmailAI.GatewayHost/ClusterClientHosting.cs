@@ -1,5 +1,6 @@
 using EmailAI.Gateway;
 using EmailAI.Gateway.Smtp;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
 namespace EmailAI.GatewayHost;
@@ -17,7 +18,7 @@ public static class ClusterClientHosting
     public static WebApplicationBuilder AddEmailAIClusterClient(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(EmailAIOptions.Section).Get<EmailAIOptions>() ?? new EmailAIOptions();
-        builder.Services.AddSingleton(new IngestCallBudget(ResponseTimeout));
+        builder.Services.AddSingleton(sp => new IngestCallBudget(sp.GetRequiredService<IOptions<ClientMessagingOptions>>().Value.ResponseTimeout));
         builder.UseOrleansClient(client =>
         {
             client.Configure<Orleans.Configuration.ClusterOptions>(o =>

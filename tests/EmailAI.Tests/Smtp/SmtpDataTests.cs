@@ -15,6 +15,16 @@ public sealed class SmtpDataTests
     private const string BareLineEnding = "554 5.6.0 Message contains a bare CR or LF; lines must end in CRLF (RFC 5321 §2.3.8)";
     private const string LineTooLong = "554 5.6.0 Message contains a line longer than 998 octets (RFC 5322 §2.1.1)";
 
+    /// <summary>MAIL, RCPT and DATA of a transaction, to the point where message text comes.</summary>
+    private const string NextData = $"""
+        C: MAIL FROM:<sender@remote.example>
+        S: 250 2.1.0 Sender OK
+        C: RCPT TO:<alice@example.com>
+        S: 250 2.1.5 Recipient OK
+        C: DATA
+        S: {StartMailInput}
+        """;
+
     /// <summary>Greeting, EHLO, MAIL, RCPT, DATA and their replies: the client may send message text next.</summary>
     private static Transcript OpenData(string maxSize = "10240000") => Transcript.Parse($"""
         S: 220 mx.example.com ESMTP EmailAI ready
@@ -25,13 +35,7 @@ public sealed class SmtpDataTests
         S: 250-8BITMIME
         S: 250-ENHANCEDSTATUSCODES
         S: 250 SMTPUTF8
-        C: MAIL FROM:<sender@remote.example>
-        S: 250 2.1.0 Sender OK
-        C: RCPT TO:<alice@example.com>
-        S: 250 2.1.5 Recipient OK
-        C: DATA
-        S: {StartMailInput}
-        """);
+        """).Append(NextData);
 
     /// <summary>A complete second transaction, to show the session still works.</summary>
     private static Transcript AppendNextTransaction(Transcript transcript) => transcript.Append("""
@@ -403,16 +407,6 @@ public sealed class SmtpDataTests
         Assert.Equal(1, harness.Sink.Attempts);
         Assert.Equal("Subject: next\r\n\r\nfine\r\n", StoredMessage(harness));
     }
-
-    /// <summary>MAIL, RCPT and DATA of a second transaction, to the point where message text comes.</summary>
-    private const string NextData = $"""
-        C: MAIL FROM:<sender@remote.example>
-        S: 250 2.1.0 Sender OK
-        C: RCPT TO:<alice@example.com>
-        S: 250 2.1.5 Recipient OK
-        C: DATA
-        S: {StartMailInput}
-        """;
 
     /// <summary>A Subject field of exactly <paramref name="octets"/> octets with its CRLF, folded into lines of 900.</summary>
     private static string FoldedSubject(int octets)
