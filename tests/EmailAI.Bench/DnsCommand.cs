@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -14,12 +15,13 @@ namespace EmailAI.Bench;
 /// policy of reject — so the sender-authentication benchmark measures the checks, not a network. It makes a fresh
 /// RSA-2048 key, signs the fields and body that every message of the <c>smtp</c> command shares (relaxed/relaxed,
 /// RFC 6376), and writes that DKIM-Signature field to <c>OUT/header.txt</c> (for <c>smtp --header-file</c>) and the
-/// server's port to <c>OUT/port</c>. Runs until SIGINT/SIGTERM. Exit code: 0 after a signal, 2 usage.
+/// server's port to <c>OUT/port</c>. <c>--listen</c> binds a fixed address and port instead of an ephemeral port of
+/// 127.0.0.1 (port 53 of a loopback address serves resolvers that cannot be given a port). Runs until SIGINT/SIGTERM. Exit code: 0 after a signal, 2 usage.
 /// </summary>
 internal static class DnsCommand
 {
     private const string Usage =
-        "usage: EmailAI.Bench dns --out DIR [--from bench@load.test] [--to alice@example.com] [--size 10240] [--client 127.0.0.1] [--selector bench]";
+        "usage: EmailAI.Bench dns --out DIR [--from bench@load.test] [--to alice@example.com] [--size 10240] [--client 127.0.0.1] [--selector bench] [--listen IP:PORT]";
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
@@ -30,6 +32,7 @@ internal static class DnsCommand
             ["--size"] = "10240",
             ["--client"] = "127.0.0.1",
             ["--selector"] = "bench",
+            ["--listen"] = "",
         };
         for (var i = 1; i < args.Count; i++)
         {
@@ -67,7 +70,7 @@ internal static class DnsCommand
         var folded = Encoding.ASCII.GetString(signature.RawValue).TrimEnd('\r', '\n').ReplaceLineEndings("\r\n");
         var field = "DKIM-Signature:" + folded + "\r\n";
 
-        await using var dns = FakeDnsServer.Start();
+        await using var dns = values["--listen"].Length == 0 ? FakeDnsServer.Start() : FakeDnsServer.Start(IPEndPoint.Parse(values["--listen"]));
         dns.Txt(domain, $"v=spf1 ip4:{values["--client"]} -all")
             .Txt($"{selector}._domainkey.{domain}", "v=DKIM1; k=rsa; p=" + Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo()))
             .Txt($"_dmarc.{domain}", "v=DMARC1; p=reject; adkim=r; aspf=r")
@@ -75,7 +78,7 @@ internal static class DnsCommand
         Directory.CreateDirectory(output);
         await File.WriteAllTextAsync(Path.Combine(output, "header.txt"), field);
         await File.WriteAllTextAsync(Path.Combine(output, "port"), dns.Port.ToString(CultureInfo.InvariantCulture));
-        Console.Error.WriteLine($"dns: serving {domain} (SPF ip4:{values["--client"]} -all, DKIM {selector}, DMARC p=reject) on 127.0.0.1:{dns.Port}");
+        Console.Error.WriteLine($"dns: serving {domain} (SPF ip4:{values["--client"]} -all, DKIM {selector}, DMARC p=reject) on {(values["--listen"].Length == 0 ? $"127.0.0.1:{dns.Port}" : values["--listen"])}");
 
         using var stopping = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
@@ -96,7 +99,12 @@ internal static class DnsCommand
         {
         }
 
-        Console.Error.WriteLine($"dns: {dns.QueryCount} queries answered");
+        Console.Error.WriteLine($"dns: {dns.QueryCount} queries received");
+        foreach (var group in dns.Queries.GroupBy(q => (Name: q.Name.ToLowerInvariant(), q.Type, q.Tcp)).OrderByDescending(g => g.Count()))
+        {
+            Console.Error.WriteLine($"dns:   {group.Count(),7} {group.Key.Name} {group.Key.Type}{(group.Key.Tcp ? " (TCP)" : "")}");
+        }
+
         return 0;
     }
 }

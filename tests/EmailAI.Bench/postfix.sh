@@ -12,12 +12,23 @@
 # the rename). Only rate limits that would throttle 64 connections from 127.0.0.1 are lifted, plus in_flow_delay (see
 # below). Environment: POSTFIX_BENCH_DIR (default /var/tmp/emailai-bench-postfix), POSTFIX_IN_FLOW_DELAY (default 0s),
 # POSTFIX_TLS_CHAIN (a PEM file with the private key, then the certificate: STARTTLS is offered, security level may).
+#
+# POSTFIX_AUTH_DNS=IP adds the usual Debian sender-authentication stack, the reference for run-auth-bench.sh:
+# postfix-policyd-spf-python as a policy service (SPF of MAIL FROM and HELO, Received-SPF prepended, fail rejected),
+# OpenDKIM as a verifying milter and OpenDMARC as a milter after it (p=reject enforced, SPF taken from Received-SPF,
+# DKIM from OpenDKIM's Authentication-Results; authserv-id bench.local). Loopback is not exempt from any of them.
+# Their DNS is the server on IP port 53: they run in a private mount namespace whose /etc/resolv.conf names it (the C
+# resolver and dnspython take no port), and OpenDKIM's libunbound forwards to it (Nameservers). libunbound never
+# asks a 127/8 server (do-not-query-localhost) and answers for RFC 6761 names such as *.test itself; the settings
+# that change that (ResolverConfiguration) crash OpenDKIM 2.11 under concurrent messages (libunbound's config parser
+# is not thread-safe), so IP must not be in 127/8 and the sender domain must not be under .test.
 set -euo pipefail
 
 DIR="${POSTFIX_BENCH_DIR:-/var/tmp/emailai-bench-postfix}"
 CONF="$DIR/etc"   # config_directory; kept apart from the queue so postfix-script's ownership check stays quiet
 MAILDIR="$DIR/mail/example.com/alice"
 USER_NAME=benchalice
+AUTH="$DIR/auth"
 
 die() { echo "postfix.sh: $*" >&2; exit 1; }
 
@@ -28,6 +39,12 @@ ensure_installed() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >&2
     apt-get install -y -q postfix >&2
+  fi
+  if [ -n "${POSTFIX_AUTH_DNS:-}" ] && { [ ! -x /usr/sbin/opendkim ] || [ ! -x /usr/sbin/opendmarc ] || [ ! -x /usr/bin/policyd-spf ]; }; then
+    echo "postfix.sh: installing opendkim, opendmarc, postfix-policyd-spf-python" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >&2
+    apt-get install -y -q opendkim opendmarc postfix-policyd-spf-python publicsuffix >&2
   fi
   export PATH="/usr/sbin:/usr/bin:$PATH"
   id "$USER_NAME" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$USER_NAME"
@@ -105,6 +122,10 @@ smtpd_tls_loglevel = 0
 EOF
   fi
 
+  if [ -n "${POSTFIX_AUTH_DNS:-}" ]; then
+    write_auth_config
+  fi
+
   # Own master.cf: one SMTP listener on loopback, no chroot (the instance has no chroot jail set up).
   cat > "$CONF/master.cf" <<EOF
 # service  type  private unpriv chroot wakeup maxproc command
@@ -134,6 +155,68 @@ scache     unix  - - n - 1 scache
 postlog    unix-dgram n - n - 1 postlogd
 tlsmgr     unix  - - n 1000? 1 tlsmgr
 EOF
+  if [ -n "${POSTFIX_AUTH_DNS:-}" ]; then
+    echo "policyd-spf unix - n n - 0 spawn user=policyd-spf argv=/usr/bin/policyd-spf $AUTH/policyd-spf.conf" >> "$CONF/master.cf"
+  fi
+}
+
+# The milters' and the policy server's configuration; a TEST-NET-3 address stands in wherever the packages exempt loopback.
+write_auth_config() {
+  mkdir -p "$AUTH/opendkim" "$AUTH/opendmarc"
+  chown root:root "$AUTH"
+  chmod 0755 "$AUTH"
+  # Each milter writes its pid file and makes its socket (Debian's default transport) after giving up root.
+  chown opendkim: "$AUTH/opendkim"
+  chown opendmarc: "$AUTH/opendmarc"
+  printf 'nameserver %s\noptions timeout:2 attempts:1\n' "$POSTFIX_AUTH_DNS" > "$AUTH/resolv.conf"
+  printf '203.0.113.254\n' > "$AUTH/not-loopback"
+  cat > "$AUTH/policyd-spf.conf" <<EOF
+debugLevel = 0
+TestOnly = 1
+HELO_reject = Fail
+Mail_From_reject = Fail
+PermError_reject = False
+TempError_Defer = True
+skip_addresses = 203.0.113.254/32
+EOF
+  cat > "$AUTH/opendkim.conf" <<EOF
+Syslog no
+Mode v
+Socket local:$AUTH/opendkim/sock
+UMask 0000
+PidFile $AUTH/opendkim/pid
+UserID opendkim
+AuthservID bench.local
+InternalHosts $AUTH/not-loopback
+Nameservers $POSTFIX_AUTH_DNS
+Background yes
+EOF
+  cat > "$AUTH/opendmarc.conf" <<EOF
+Syslog false
+Socket local:$AUTH/opendmarc/sock
+UMask 0000
+PidFile $AUTH/opendmarc/pid
+UserID opendmarc
+AuthservID bench.local
+TrustedAuthservIDs bench.local
+IgnoreHosts $AUTH/not-loopback
+PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat
+RejectFailures true
+SPFIgnoreResults false
+SPFSelfValidate false
+FailureReports false
+Background true
+EOF
+  cat >> "$CONF/main.cf" <<EOF
+
+# Sender authentication (POSTFIX_AUTH_DNS): SPF by policy service, DKIM then DMARC by milter.
+smtpd_recipient_restrictions = check_policy_service unix:private/policyd-spf
+policyd-spf_time_limit = 3600
+smtpd_milters = unix:$AUTH/opendkim/sock, unix:$AUTH/opendmarc/sock
+non_smtpd_milters =
+milter_default_action = tempfail
+milter_protocol = 6
+EOF
 }
 
 cmd_start() {
@@ -142,7 +225,19 @@ cmd_start() {
   cmd_stop
   write_config "$port"
   postfix -c "$CONF" check
-  postfix -c "$CONF" start >/dev/null 2>&1 || { tail -n 20 "$DIR/maillog" >&2 2>/dev/null; die "postfix failed to start"; }
+  if [ -n "${POSTFIX_AUTH_DNS:-}" ]; then
+    # Everything that resolves starts in one private mount namespace that sees $AUTH/resolv.conf; processes the
+    # master forks later (smtpd, the spawned policy server) inherit it.
+    unshare --mount --propagation private bash -c '
+      set -e
+      mount --bind "$1/resolv.conf" /etc/resolv.conf
+      opendkim -x "$1/opendkim.conf"
+      opendmarc -c "$1/opendmarc.conf"
+      postfix -c "$2" start >/dev/null 2>&1' auth "$AUTH" "$CONF" \
+      || { tail -n 20 "$DIR/maillog" >&2 2>/dev/null; die "postfix or its milters failed to start"; }
+  else
+    postfix -c "$CONF" start >/dev/null 2>&1 || { tail -n 20 "$DIR/maillog" >&2 2>/dev/null; die "postfix failed to start"; }
+  fi
   # Wait for the banner (the master forks smtpd on demand, so a 220 means the whole chain is up).
   for _ in $(seq 1 50); do
     if [[ "$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 3 <&3" 2>/dev/null || true)" == 220 ]]; then
@@ -157,6 +252,15 @@ cmd_start() {
 
 cmd_stop() {
   export PATH="/usr/sbin:/usr/bin:$PATH"
+  local pidfile pid
+  for pidfile in "$AUTH/opendkim/pid" "$AUTH/opendmarc/pid"; do
+    pid="$(cat "$pidfile" 2>/dev/null || true)"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid"
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    fi
+    rm -f "$pidfile"
+  done
   if is_running; then
     postfix -c "$CONF" stop >/dev/null 2>&1
     # 'postfix stop' returns before the master has exited.
