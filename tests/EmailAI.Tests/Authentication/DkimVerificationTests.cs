@@ -311,4 +311,42 @@ public sealed class DkimVerificationTests
         Assert.Null(EmailAI.Grains.Authentication.Dkim.DkimKeyLocator.Parse("v=DKIM2; p=AAAA"));
         Assert.Null(EmailAI.Grains.Authentication.Dkim.DkimKeyLocator.Parse("p=AAAA; v=DKIM1"));
     }
+
+    [Fact]
+    public void KeyRecord_PrimeModulus_ParsedWithoutACompositenessTest()
+    {
+        // BouncyCastle would refuse it ("RSA modulus is not composite") after a Miller-Rabin test that costs tens of
+        // milliseconds per fresh key; a verifier skips that test (DkimKeyLocator.CompositenessTestsVariable).
+        var prime = Org.BouncyCastle.Math.BigInteger.ProbablePrime(1024, new Org.BouncyCastle.Security.SecureRandom());
+
+        var key = EmailAI.Grains.Authentication.Dkim.DkimKeyLocator.Parse(RsaRecord(prime.ToByteArrayUnsigned()));
+
+        Assert.NotNull(key);
+        Assert.Equal("pass", key.Result);
+        Assert.NotNull(key.Parameters);
+    }
+
+    [Theory]
+    [InlineData(2)] // "RSA modulus is even"
+    [InlineData(3)] // "RSA modulus has a small prime factor"
+    public void KeyRecord_ModulusWithASmallFactor_StillRefused(int factor)
+    {
+        var prime = Org.BouncyCastle.Math.BigInteger.ProbablePrime(1023, new Org.BouncyCastle.Security.SecureRandom());
+        var modulus = prime.Multiply(Org.BouncyCastle.Math.BigInteger.ValueOf(factor));
+        Assert.True(modulus.BitLength >= 1024); // long enough that only the factor can be what is refused
+
+        var key = EmailAI.Grains.Authentication.Dkim.DkimKeyLocator.Parse(RsaRecord(modulus.ToByteArrayUnsigned()));
+
+        Assert.NotNull(key);
+        Assert.Null(key.Parameters);
+        Assert.Equal(("permerror", "malformed public key"), (key.Result, key.Reason));
+    }
+
+    /// <summary>A DKIM key record for an RSA public key of this modulus and exponent 65537, however weak the modulus.</summary>
+    private static string RsaRecord(byte[] modulus)
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create();
+        rsa.ImportParameters(new System.Security.Cryptography.RSAParameters { Modulus = modulus, Exponent = [1, 0, 1] });
+        return "v=DKIM1; k=rsa; p=" + Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo());
+    }
 }
