@@ -41,15 +41,6 @@ internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains
             return;
         }
 
-        if (content is not null && SenderFailedAuthentication(content))
-        {
-            // Inbound mail (Advanced Delivery) whose sender SPF or DMARC refuted: a bounce would go to a likely forged
-            // address (backscatter), carrying the forger's text. The rows go, with a log line.
-            logger.LogWarning("{QueueId}: not bounced to <{Sender}>: the message failed SPF or DMARC when it came in", bounced[0].Row.QueueId, job.Sender);
-            await store.CompleteAsync(ids);
-            return;
-        }
-
         await NotifyAsync(job, bounced, delayed: false, remoteMta, content, now);
     }
 
@@ -101,6 +92,19 @@ internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains
             }
 
             content ??= await store.ReadOutboundAsync(job.MessageId) ?? [];
+            if (SenderFailedAuthentication(content))
+            {
+                // Inbound mail (Advanced Delivery) whose sender SPF or DMARC refuted: a bounce or a delay warning would
+                // go to a likely forged address (backscatter), carrying the forger's text. A bounce's rows go and a
+                // warning's rows are marked warned, with a log line, as when no notice can be sent.
+                logger.LogWarning(
+                    "{QueueId}: no {Notice} to <{Sender}>: the message failed SPF or DMARC when it came in",
+                    job.QueueId, delayed ? "delay warning" : "bounce", job.Sender);
+                long[] settled = [.. reported.Select(r => r.Row.Id)];
+                await SettleWithoutNotificationAsync(delayed ? [] : settled, delayed ? settled : null);
+                return;
+            }
+
             var dsn = DsnBuilder.Build(
                 ReportingMta, job.Rows[0], content,
                 [.. reported.Select(r => new DsnRecipient(r.Row.Recipient, r.Reply, remoteMta, now))],
