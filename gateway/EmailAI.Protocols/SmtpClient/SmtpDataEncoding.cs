@@ -27,7 +27,53 @@ public static class SmtpDataEncoding
     /// </summary>
     public static void WriteDotStuffed(ReadOnlySpan<byte> content, IBufferWriter<byte> output)
     {
-        var endsWithCrLf = content.IsEmpty || content.EndsWith("\r\n"u8);
+        WriteLines(content, output, stuff: true);
+        if (!(content.IsEmpty || content.EndsWith("\r\n"u8)))
+        {
+            // The terminator must follow a CRLF (RFC 5321 §4.1.1.4), whatever the content ended with.
+            output.Write("\r\n"u8);
+        }
+
+        output.Write(Terminator);
+    }
+
+    /// <summary>True when a line (CRLF or bare LF ended, the ending not counted) is longer than <see cref="MaxLineOctets"/>.</summary>
+    public static bool HasLongLines(ReadOnlySpan<byte> content)
+    {
+        while (content.Length > MaxLineOctets)
+        {
+            var lf = content.IndexOf((byte)'\n');
+            var text = lf < 0 ? content : content[..lf];
+            if (text.Length - (lf >= 0 && text.EndsWith("\r"u8) ? 1 : 0) > MaxLineOctets)
+            {
+                return true;
+            }
+
+            if (lf < 0)
+            {
+                return false;
+            }
+
+            content = content[(lf + 1)..];
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <paramref name="content"/> with its long lines folded exactly as <see cref="WriteDotStuffed"/> folds them, not
+    /// stuffed and without the terminator: content folded here goes on the wire with no further change but stuffing.
+    /// A DKIM signer folds before signing, so the signature covers the lines as they will be sent.
+    /// </summary>
+    public static byte[] FoldLongLines(ReadOnlySpan<byte> content)
+    {
+        var output = new ArrayBufferWriter<byte>(content.Length + content.Length / MaxLineOctets * 3 + 3);
+        WriteLines(content, output, stuff: false);
+        return output.WrittenSpan.ToArray();
+    }
+
+    private static void WriteLines(ReadOnlySpan<byte> content, IBufferWriter<byte> output, bool stuff)
+    {
         var inHeader = true;
         while (!content.IsEmpty)
         {
@@ -38,32 +84,24 @@ public static class SmtpDataEncoding
             content = content[line.Length..];
             var ending = line.EndsWith("\r\n"u8) ? 2 : lf >= 0 ? 1 : 0;
             var text = line[..^ending];
-            WriteLine(text, line[^ending..], inHeader, output);
+            WriteLine(text, line[^ending..], inHeader, stuff, output);
 
             // The header section ends at the first empty line (RFC 5322 §2.1).
             inHeader &= !text.IsEmpty;
         }
-
-        if (!endsWithCrLf)
-        {
-            // The terminator must follow a CRLF (RFC 5321 §4.1.1.4), whatever the content ended with.
-            output.Write("\r\n"u8);
-        }
-
-        output.Write(Terminator);
     }
 
     /// <summary>True when any octet is above 127: such content is announced with BODY=8BITMIME (RFC 6152).</summary>
     public static bool HasEightBitOctets(ReadOnlySpan<byte> content) => content.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0;
 
     /// <summary>One line: its text stuffed and, when too long, folded into pieces of at most <see cref="MaxLineOctets"/>; then its own line ending.</summary>
-    private static void WriteLine(ReadOnlySpan<byte> text, ReadOnlySpan<byte> ending, bool header, IBufferWriter<byte> output)
+    private static void WriteLine(ReadOnlySpan<byte> text, ReadOnlySpan<byte> ending, bool header, bool stuff, IBufferWriter<byte> output)
     {
         for (var first = true; ; first = false)
         {
             // A header continuation starts with a space, so it can never start with a period.
             var continuation = !first && header;
-            var stuffed = !continuation && !text.IsEmpty && text[0] == (byte)'.';
+            var stuffed = stuff && !continuation && !text.IsEmpty && text[0] == (byte)'.';
             var room = MaxLineOctets - (continuation ? 1 : 0);
             if (continuation)
             {

@@ -1,5 +1,6 @@
 using EmailAI.Contracts;
 using EmailAI.Grains.Delivery;
+using EmailAI.Protocols.SmtpClient;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -8,7 +9,8 @@ namespace EmailAI.Grains.DkimSigning;
 
 /// <summary>
 /// Decides which key signs an outbound message and signs it, once, when it is queued (<see cref="DkimMessageSigner"/>:
-/// one field prepended, nothing else changed). Relayed mail is signed by the domain of its <c>From:</c> address — the
+/// one field prepended; a message that delivery would change on the way out — 8-bit parts for a server without
+/// 8BITMIME, lines over 998 octets — is changed that way first, see <see cref="Sendable"/>). Relayed mail is signed by the domain of its <c>From:</c> address — the
 /// domain a receiver's DMARC check aligns with (RFC 7489 §3.1) — when that is a local domain with a key, else by the
 /// envelope sender's domain when that has one; notices from the null sender by the server domain
 /// (<see cref="DeliveryOptions.HeloName"/>, which is <c>EmailAI:ServerDomain</c> unless set, and the domain of the
@@ -66,8 +68,9 @@ public sealed class DkimOutboundSigner(DkimKeyCache keys, IOptions<DeliveryOptio
     {
         try
         {
-            var signed = DkimMessageSigner.Sign(content, key, time.GetUtcNow());
-            var already = ReferenceEquals(signed, content);
+            var sendable = Sendable(content, queueId);
+            var signed = DkimMessageSigner.Sign(sendable, key, time.GetUtcNow());
+            var already = ReferenceEquals(signed, sendable);
             DkimMetrics.Signatures.Add(1, new KeyValuePair<string, object?>("result", already ? "already_signed" : "signed"));
             logger.LogDebug("{QueueId}: {Outcome} d={Domain} s={Selector}", queueId, already ? "already DKIM-signed" : "DKIM-signed", key.Domain, key.Selector);
             return signed;
@@ -77,6 +80,31 @@ public sealed class DkimOutboundSigner(DkimKeyCache keys, IOptions<DeliveryOptio
             Failed(queueId, key, ex);
             return content;
         }
+    }
+
+    /// <summary>
+    /// The message as delivery would put it on any server's wire, so that nothing on the way out changes a signed octet
+    /// (RFC 6376 §5.3: a signer converts to a 7-bit transfer encoding before signing): 8-bit MIME parts re-encoded as
+    /// for a server without 8BITMIME (<see cref="EightBitDowngrade"/>; a message with 8-bit header fields needs SMTPUTF8
+    /// and stays as it is), and lines over 998 octets folded as delivery folds them. Content needing neither is
+    /// returned as it is, byte for byte.
+    /// </summary>
+    private byte[] Sendable(byte[] content, string queueId)
+    {
+        var result = content;
+        if (SmtpDataEncoding.HasEightBitOctets(result) && EightBitDowngrade.ToSevenBit(result) is { } sevenBit)
+        {
+            logger.LogDebug("{QueueId}: 8-bit parts re-encoded to 7 bits before signing", queueId);
+            result = sevenBit;
+        }
+
+        if (SmtpDataEncoding.HasLongLines(result))
+        {
+            logger.LogDebug("{QueueId}: lines over {Limit} octets folded before signing", queueId, SmtpDataEncoding.MaxLineOctets);
+            result = SmtpDataEncoding.FoldLongLines(result);
+        }
+
+        return result;
     }
 
     private void Failed(string queueId, DkimSigningKey key, Exception ex)

@@ -120,7 +120,7 @@ public sealed class DkimEndToEndTests
             "To: bob@remote.example\r\nto :carol@remote.example,\r\n \t dave@remote.example\r\nSubject:no-space\r\n" +
             "Cc:\r\n folded@remote.example  \r\nDate: Thu, 3 Dec 2026 12:00:00 +0000\r\nMessage-ID:    <id-1@local.test>\r\n" +
             "MIME-Version: 1.0\r\nContent-Type: text/plain;\r\n\tcharset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\nX-Trailing: v \t \r\n\r\n" +
-            "Grüße  aus\tKöln  \r\n" + new string('x', 990) + "\r\n\r\n\r\n";
+            "Gruesse  aus\tKoeln  \r\n" + new string('x', 990) + "\r\n\r\n\r\n";
         await RelayAsync(server, Sender, "From:  User \t<user@local.test>  \r\n" + spacing, "bob@remote.example");
         await RelayAsync(server, Sender, "From: Boss <boss@brand.test>\r\n" + spacing, "bob@remote.example");
         await RelayAsync(server, "plain@plain.test", "From: plain@plain.test\r\n" + spacing, "bob@remote.example");
@@ -134,7 +134,8 @@ public sealed class DkimEndToEndTests
             Assert.Equal(domain, DkimMessageSignerTests.Tags(field)["d"]);
             Assert.True(await locator.VerifyAsync(data), domain);
 
-            // The signature is the only change: below it, our Received field and then the message as the client sent it.
+            // For 7-bit content with no line over 998 octets the signature is the only change: below it, our Received
+            // field and then the message as the client sent it.
             var rest = Encoding.UTF8.GetString(data[Encoding.ASCII.GetByteCount(field)..]);
             Assert.StartsWith("Received: ", rest);
             Assert.EndsWith(spacing, rest);
@@ -173,16 +174,64 @@ public sealed class DkimEndToEndTests
         await RelayDeliveryTests.WaitForEmptyQueueAsync(server);
     }
 
-    private static async Task<ServerProcess> StartAsync(SmtpSink sink)
+    /// <summary>
+    /// Regression (issue 13 review): 8-bit parts were re-encoded, and lines over 998 octets folded, on the way to the
+    /// remote server after the message was signed, so its signature broke at a server without 8BITMIME and at every
+    /// server for a long line. The signer now signs the message as delivery will send it (RFC 6376 §5.3).
+    /// </summary>
+    [Fact]
+    public async Task EightBitBodyAndLongLines_SignatureVerifiesAtAServerWithout8BitMime_AndAtOneWithIt()
     {
-        var server = await ServerProcess.StartNewAsync(new Dictionary<string, string>
+        await using var sink = await SmtpSink.StartAsync();
+        await using var sevenBit = await SmtpSink.StartAsync(new SmtpSinkOptions { EightBitMime = false });
+        await using var server = await StartAsync(sink, new() { ["EmailAI:Delivery:Routes:seven.example"] = $"127.0.0.1:{sevenBit.Port}" });
+        var locator = new DkimTestLocator();
+        await PublishAsync(server, locator, "local.test", """{"selector":"emailai1","algorithm":"rsa-sha256","keyBits":2048}""");
+
+        var eightBitLine = string.Concat(Enumerable.Repeat("Wörter ", 300));
+        var asciiLine = new string('y', 1500);
+        var message =
+            "From: User <user@local.test>\r\nTo: bob@remote.example, carol@seven.example\r\nSubject: long and 8-bit\r\n" +
+            "X-Long: " + new string('h', 1200) + "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
+            "--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße aus Köln\r\n" + eightBitLine + "\r\n" +
+            "--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n\u00ff\u00fe binary\r\n" +
+            "--b\r\nContent-Type: text/plain\r\n\r\n" + asciiLine + "\r\n--b--\r\n";
+        await RelayAsync(server, Sender, message, "bob@remote.example", "carol@seven.example");
+
+        var toEightBit = Assert.Single(await sink.WaitForMessagesAsync(1, Patience));
+        var toSevenBit = Assert.Single(await sevenBit.WaitForMessagesAsync(1, Patience));
+        Assert.Equal(toEightBit.Data, toSevenBit.Data);
+        Assert.True(await locator.VerifyAsync(toSevenBit.Data));
+        Assert.False(EmailAI.Protocols.SmtpClient.SmtpDataEncoding.HasEightBitOctets(toSevenBit.Data));
+        Assert.False(EmailAI.Protocols.SmtpClient.SmtpDataEncoding.HasLongLines(toSevenBit.Data));
+
+        // What a reader sees is what the user wrote (the CRLF before a boundary belongs to the boundary, RFC 2046 §5.1.1).
+        using var parsed = MimeKit.MimeMessage.Load(new MemoryStream(toSevenBit.Data));
+        var parts = parsed.BodyParts.OfType<MimeKit.MimePart>().ToList();
+        Assert.Equal("Grüße aus Köln\r\n" + eightBitLine, ((MimeKit.TextPart)parts[0]).Text.ReplaceLineEndings("\r\n"));
+        using var binary = new MemoryStream();
+        parts[1].Content!.DecodeTo(binary);
+        Assert.Equal(Encoding.UTF8.GetBytes("\u00ff\u00fe binary"), binary.ToArray());
+        Assert.Contains(new string('h', 900), Encoding.ASCII.GetString(toSevenBit.Data), StringComparison.Ordinal);
+        await RelayDeliveryTests.WaitForEmptyQueueAsync(server);
+    }
+
+    private static async Task<ServerProcess> StartAsync(SmtpSink sink, Dictionary<string, string>? extra = null)
+    {
+        var settings = new Dictionary<string, string>
         {
             ["EmailAI:ServerDomain"] = "relay.e2e.test",
             ["EmailAI:Delivery:MinimalBackoff"] = "00:00:01",
             ["EmailAI:Delivery:MaximalBackoff"] = "00:00:02",
             ["EmailAI:Delivery:QueueScanInterval"] = "00:00:01",
             ["EmailAI:Delivery:Routes:*"] = $"127.0.0.1:{sink.Port}",
-        });
+        };
+        foreach (var (key, value) in extra ?? [])
+        {
+            settings[key] = value;
+        }
+
+        var server = await ServerProcess.StartNewAsync(settings);
         await server.ProvisionAsync(Sender);
         using var relay = await server.Admin.PutAsync("/api/v1/relay", ServerProcess.Json("""{"authorisedIps":["127.0.0.1"]}"""));
         relay.EnsureSuccessStatusCode();

@@ -93,6 +93,37 @@ public sealed class SmtpLineFoldingTests
         Assert.Equal("S: x\r\n\r\n" + new string('b', 998) + "\r\nb\r\n.\r\n", wire);
     }
 
+    [Fact]
+    public void HasLongLines_AnyContent_TrueExactlyWhenALineIsOver998()
+    {
+        Contents.Sample(content =>
+            Assert.Equal(Lines(content).Any(l => l.Length > SmtpDataEncoding.MaxLineOctets), SmtpDataEncoding.HasLongLines(content)));
+    }
+
+    [Fact]
+    public void FoldLongLines_AnyContent_WireUnchangedByFoldingFirst_NoLongLineLeft_FoldingAgainChangesNothing()
+    {
+        // A DKIM signer folds before signing: what it signs must be what goes on the wire, stuffing aside.
+        Contents.Sample(content =>
+        {
+            var folded = SmtpDataEncoding.FoldLongLines(content);
+            Assert.Equal(Encode(content), Encode(folded));
+            Assert.False(SmtpDataEncoding.HasLongLines(folded));
+            Assert.Equal(folded, SmtpDataEncoding.FoldLongLines(folded));
+            Assert.Equal(StuffOnly(folded), Encode(folded));
+        });
+    }
+
+    [Fact]
+    public void HasLongLines_AtTheLimit()
+    {
+        Assert.False(SmtpDataEncoding.HasLongLines(Encoding.ASCII.GetBytes(new string('b', 998) + "\r\n")));
+        Assert.False(SmtpDataEncoding.HasLongLines(Encoding.ASCII.GetBytes(new string('b', 998))));
+        Assert.True(SmtpDataEncoding.HasLongLines(Encoding.ASCII.GetBytes(new string('b', 999) + "\r\n")));
+        Assert.True(SmtpDataEncoding.HasLongLines(Encoding.ASCII.GetBytes(new string('b', 998) + "\r")));
+        Assert.True(SmtpDataEncoding.HasLongLines(Encoding.ASCII.GetBytes("x\r\n" + new string('b', 999))));
+    }
+
     private static byte[] Line(int length, byte filler, int ending, bool dotFirst)
     {
         var line = Enumerable.Repeat(filler, length).ToList();
