@@ -4,6 +4,7 @@ using EmailAI.Contracts;
 using EmailAI.Grains.Delivery;
 using EmailAI.Grains.DkimSigning;
 using EmailAI.Grains.Inbound;
+using EmailAI.Grains.Policy;
 using EmailAI.Grains.Quarantine;
 using EmailAI.Grains.Quota;
 using EmailAI.Grains.WhiteList;
@@ -46,6 +47,7 @@ public sealed class IngestGrain(
     IOptions<DeliveryOptions> delivery,
     TimeProvider time,
     DkimOutboundSigner dkim,
+    RelayPolicyCache relayPolicy,
     ILogger<IngestGrain> logger) : Grain, IIngestGrain
 {
     /// <summary>The trace field marking inbound mail from a sender on the recipient's white list.</summary>
@@ -307,7 +309,7 @@ public sealed class IngestGrain(
                 request.Client,
                 request.Sender,
                 async sender => await LocalSender.ResolveAsync(GrainFactory, sender) is { Resolution: { Kind: RecipientKind.Mailbox, Mailbox: { } mailbox } } ? mailbox : null,
-                async address => (await GrainFactory.GetGrain<ISessionPolicyGrain>(GrainKeys.SessionPolicy).CheckAuthorisedClientAsync(new AuthorisedClientRequest(address))).Authorised);
+                async address => (await relayPolicy.GetAsync()).AuthorisedEntry(address) is not null);
             if (teacher is not null)
             {
                 await GrainFactory.GetGrain<IWhiteListGrain>(teacher).AddRelayedRecipientsAsync(relayed);
