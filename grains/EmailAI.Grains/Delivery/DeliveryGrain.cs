@@ -34,7 +34,7 @@ public sealed class DeliveryGrain(
         // Claims name this activation: a second activation of the destination elsewhere is another owner.
         var owner = $"{RuntimeIdentity}/{Guid.NewGuid():N}";
         var notifier = new DeliveryNotifier(store, GrainFactory, options.Value, time, logger, owner, dkim);
-        var runner = new DeliveryTransactionRunner(store, notifier, options.Value, time, logger, owner);
+        var runner = new DeliveryTransactionRunner(store, notifier, dkim, options.Value, time, logger, owner);
         _scheduler = new DeliveryScheduler(this.GetPrimaryKeyString(), store, router, runner, options.Value, time, logger, Schedule, DelayDeactivation);
         return Task.CompletedTask;
     }

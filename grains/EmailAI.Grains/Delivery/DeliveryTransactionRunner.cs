@@ -1,4 +1,5 @@
 using EmailAI.Contracts;
+using EmailAI.Grains.DkimSigning;
 using EmailAI.Protocols.Smtp;
 using EmailAI.Protocols.SmtpClient;
 using EmailAI.Storage;
@@ -21,7 +22,7 @@ namespace EmailAI.Grains.Delivery;
 /// a DELETE cannot recall a transaction already under way.
 /// </para>
 /// </summary>
-internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNotifier notifier, DeliveryOptions options, TimeProvider time, ILogger logger, string owner)
+internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNotifier notifier, DkimOutboundSigner dkim, DeliveryOptions options, TimeProvider time, ILogger logger, string owner)
 {
     /// <summary>Retries of one failed store write while recording results, each waiting a second longer.</summary>
     private const int RecordRetries = 4;
@@ -97,6 +98,21 @@ internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNot
         {
             // Removed meanwhile (an admin deleted it): nothing to send.
             return nothing;
+        }
+
+        if (client.NeedsSevenBit(content))
+        {
+            try
+            {
+                // Null when it cannot be converted: the transaction then bounces it with 5.6.3.
+                content = await dkim.DowngradeAsync(content, job.QueueId) ?? content;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Signing the 7-bit copy of {QueueId} for {Target} failed", job.QueueId, client.Target);
+                var later = new SmtpReply(451, "4.3.0", "the DKIM key to sign the 7-bit copy could not be read; trying again later");
+                return new DeliveryResult(Broken: false, await RecordAsync(job, [.. job.Rows.Select(_ => later)], client.Target.Host, content));
+            }
         }
 
         using var renewal = new CancellationTokenSource();

@@ -11,8 +11,8 @@ namespace EmailAI.Grains.Delivery;
 /// parsed and rewritten: one without 8-bit octets is never touched here, and the caller sends it byte for byte.
 /// The rewrite is MimeKit's: header fields and parts that were not re-encoded are written from their parsed
 /// raw form, so they normally keep their bytes, but the message as a whole is not guaranteed byte-exact (a
-/// DKIM signature someone else made over a converted body breaks, as it does with Postfix; ours are made over
-/// this conversion's output, see <c>DkimOutboundSigner</c>, so delivery finds nothing left to convert).
+/// DKIM signature someone else made over a converted body breaks, as it does with Postfix; ours is made again
+/// over this conversion's output, see <c>DkimOutboundSigner.DowngradeAsync</c>).
 /// </summary>
 public static class EightBitDowngrade
 {

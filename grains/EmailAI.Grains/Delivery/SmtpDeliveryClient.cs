@@ -97,6 +97,13 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
         (await TransactAsync(sender, recipients, content, cancellationToken)).Replies;
 
     /// <summary>
+    /// True when <paramref name="content"/> has 8-bit octets and this server announced neither 8BITMIME nor SMTPUTF8:
+    /// <see cref="TransactAsync"/> then sends it re-encoded to 7 bits (RFC 6152 §3), or bounces it when it cannot be.
+    /// </summary>
+    public bool NeedsSevenBit(ReadOnlySpan<byte> content) =>
+        !Capabilities.EightBitMime && !Capabilities.SmtpUtf8 && SmtpDataEncoding.HasEightBitOctets(content);
+
+    /// <summary>
     /// One mail transaction, as <see cref="SendAsync"/>, also telling which recipients the server postponed
     /// (452 or 552 to RCPT: send them in another transaction).
     /// </summary>
@@ -117,7 +124,7 @@ public sealed class SmtpDeliveryClient : IAsyncDisposable
             return Result(Fill(recipients.Count, new SmtpReply(553, "5.6.7", $"{Target.Host} does not support SMTPUTF8, which these addresses need")));
         }
 
-        if (eightBit && !Capabilities.EightBitMime && !Capabilities.SmtpUtf8)
+        if (NeedsSevenBit(content.Span))
         {
             // RFC 6152 §3: a server without 8BITMIME gets 7-bit content; what cannot be converted bounces.
             if (EightBitDowngrade.ToSevenBit(content) is not { } sevenBit)

@@ -196,40 +196,51 @@ public static class DkimMessageSigner
     {
         foreach (var field in header.Fields)
         {
-            if (!string.Equals(field.Name, FieldName, StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            var canonical = Encoding.Latin1.GetString(DkimCanonicalizer.RelaxedHeader(message[field.Start..field.End]));
-            string? domain = null, selector = null;
-            foreach (var tag in canonical[(canonical.IndexOf(':') + 1)..].Split(';'))
-            {
-                var equals = tag.IndexOf('=');
-                if (equals < 0)
-                {
-                    continue;
-                }
-
-                // RFC 6376 §3.2: FWS may surround tag names and values.
-                var name = tag[..equals].Trim();
-                var value = tag[(equals + 1)..].Trim();
-                if (name == "d")
-                {
-                    domain = value;
-                }
-                else if (name == "s")
-                {
-                    selector = value;
-                }
-            }
-
-            if (string.Equals(domain, key.Domain, StringComparison.OrdinalIgnoreCase) && string.Equals(selector, key.Selector, StringComparison.OrdinalIgnoreCase))
+            if (SignerOf(message, field) is var (domain, selector)
+                && string.Equals(domain, key.Domain, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(selector, key.Selector, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The <c>d=</c> and <c>s=</c> values of <paramref name="field"/> when it is a <c>DKIM-Signature</c> field (either
+    /// null when its tag is missing), or null when it is another field.
+    /// </summary>
+    public static (string? Domain, string? Selector)? SignerOf(ReadOnlySpan<byte> message, RawHeaderField field)
+    {
+        if (!string.Equals(field.Name, FieldName, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var canonical = Encoding.Latin1.GetString(DkimCanonicalizer.RelaxedHeader(message[field.Start..field.End]));
+        string? domain = null, selector = null;
+        foreach (var tag in canonical[(canonical.IndexOf(':') + 1)..].Split(';'))
+        {
+            var equals = tag.IndexOf('=');
+            if (equals < 0)
+            {
+                continue;
+            }
+
+            // RFC 6376 §3.2: FWS may surround tag names and values.
+            var name = tag[..equals].Trim();
+            var value = tag[(equals + 1)..].Trim();
+            if (name == "d")
+            {
+                domain = value;
+            }
+            else if (name == "s")
+            {
+                selector = value;
+            }
+        }
+
+        return (domain, selector);
     }
 }

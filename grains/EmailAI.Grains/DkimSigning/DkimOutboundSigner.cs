@@ -9,8 +9,9 @@ namespace EmailAI.Grains.DkimSigning;
 
 /// <summary>
 /// Decides which key signs an outbound message and signs it, once, when it is queued (<see cref="DkimMessageSigner"/>:
-/// one field prepended; a message that delivery would change on the way out — 8-bit parts for a server without
-/// 8BITMIME, lines over 998 octets — is changed that way first, see <see cref="Sendable"/>). Relayed mail is signed by the domain of its <c>From:</c> address — the
+/// one field prepended; lines over 998 octets, which delivery folds for every server, are folded first, see
+/// <see cref="Sendable"/>; a copy for a server without 8BITMIME is re-encoded and signed again, see
+/// <see cref="DowngradeAsync"/>). Relayed mail is signed by the domain of its <c>From:</c> address — the
 /// domain a receiver's DMARC check aligns with (RFC 7489 §3.1) — when that is a local domain with a key, else by the
 /// envelope sender's domain when that has one; notices from the null sender by the server domain
 /// (<see cref="DeliveryOptions.HeloName"/>, which is <c>EmailAI:ServerDomain</c> unless set, and the domain of the
@@ -83,28 +84,66 @@ public sealed class DkimOutboundSigner(DkimKeyCache keys, IOptions<DeliveryOptio
     }
 
     /// <summary>
-    /// The message as delivery would put it on any server's wire, so that nothing on the way out changes a signed octet
-    /// (RFC 6376 §5.3: a signer converts to a 7-bit transfer encoding before signing): 8-bit MIME parts re-encoded as
-    /// for a server without 8BITMIME (<see cref="EightBitDowngrade"/>; a message with 8-bit header fields needs SMTPUTF8
-    /// and stays as it is), and lines over 998 octets folded as delivery folds them. Content needing neither is
+    /// The message as delivery puts it on every server's wire, so that nothing on the way out changes a signed octet:
+    /// lines over 998 octets folded as delivery folds them (RFC 5322 §2.1.1). 8-bit MIME parts stay as they are — the
+    /// message is sent byte for byte as received to every server that announces 8BITMIME — and are re-encoded, and the
+    /// message signed again, only for a server without it (<see cref="DowngradeAsync"/>). Content with no long line is
     /// returned as it is, byte for byte.
     /// </summary>
     private byte[] Sendable(byte[] content, string queueId)
     {
-        var result = content;
-        if (SmtpDataEncoding.HasEightBitOctets(result) && EightBitDowngrade.ToSevenBit(result) is { } sevenBit)
+        if (!SmtpDataEncoding.HasLongLines(content))
         {
-            logger.LogDebug("{QueueId}: 8-bit parts re-encoded to 7 bits before signing", queueId);
-            result = sevenBit;
+            return content;
         }
 
-        if (SmtpDataEncoding.HasLongLines(result))
+        logger.LogDebug("{QueueId}: lines over {Limit} octets folded before signing", queueId, SmtpDataEncoding.MaxLineOctets);
+        return SmtpDataEncoding.FoldLongLines(content);
+    }
+
+    /// <summary>
+    /// The 7-bit form of <paramref name="content"/> for a server that announces neither 8BITMIME nor SMTPUTF8
+    /// (<see cref="EightBitDowngrade"/>, RFC 6152 §3), or null when its 8-bit header fields cannot be converted. The
+    /// re-encoding changes the body our signature covers, so when the first field is our signature — the one
+    /// <see cref="SignRelayedAsync"/> or <see cref="SignNoticeAsync"/> prepended, its d= a domain whose current key has
+    /// its s= — it is replaced by a signature of the converted message with the same key (RFC 6376 §5.3: sign what is
+    /// sent): the receiver still sees one signature of ours, and it verifies. A signature of someone else, or of a key
+    /// since rotated or deleted, cannot be renewed and stays as it is. A failed key lookup is thrown as the temporary
+    /// failure it is.
+    /// </summary>
+    public async Task<byte[]?> DowngradeAsync(byte[] content, string queueId)
+    {
+        if (EightBitDowngrade.ToSevenBit(content) is not { } sevenBit)
         {
-            logger.LogDebug("{QueueId}: lines over {Limit} octets folded before signing", queueId, SmtpDataEncoding.MaxLineOctets);
-            result = SmtpDataEncoding.FoldLongLines(result);
+            return null;
         }
 
-        return result;
+        RawHeader header;
+        try
+        {
+            header = RawHeader.Parse(sevenBit);
+        }
+        catch (FormatException)
+        {
+            return sevenBit;
+        }
+
+        if (header.Fields.Count == 0
+            || DkimMessageSigner.SignerOf(sevenBit, header.Fields[0]) is not ({ } domain, { } selector)
+            || !GrainKeys.TryNormalizeDomain(domain, out var normalized)
+            || await keys.GetAsync(normalized) is not { } key
+            || !string.Equals(key.Selector, selector, StringComparison.OrdinalIgnoreCase))
+        {
+            return sevenBit;
+        }
+
+        // The field and its CRLF go; what follows is the message as it was before we signed it, converted.
+        var first = header.Fields[0];
+        var unsigned = new byte[sevenBit.Length - (first.End + 2 - first.Start)];
+        sevenBit.AsSpan(0, first.Start).CopyTo(unsigned);
+        sevenBit.AsSpan(first.End + 2).CopyTo(unsigned.AsSpan(first.Start));
+        logger.LogDebug("{QueueId}: 8-bit parts re-encoded for a server without 8BITMIME; signing again", queueId);
+        return Sign(unsigned, key, queueId);
     }
 
     private void Failed(string queueId, DkimSigningKey key, Exception ex)
