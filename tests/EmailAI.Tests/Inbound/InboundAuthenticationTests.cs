@@ -225,7 +225,8 @@ public sealed class InboundAuthenticationTests
         return dns;
     }
 
-    private static async Task<ServerProcess> StartAsync(FakeDnsServer dns, Dictionary<string, string>? extra = null)
+    /// <summary>A server whose resolver is <paramref name="dns"/>, with the checks on and <c>owner@local.test</c> provisioned.</summary>
+    internal static async Task<ServerProcess> StartAsync(FakeDnsServer dns, Dictionary<string, string>? extra = null)
     {
         var settings = new Dictionary<string, string>
         {

@@ -128,25 +128,8 @@ public sealed class InboundEdgeCaseTests
         return dns;
     }
 
-    private static async Task<ServerProcess> StartAsync(FakeDnsServer dns, Dictionary<string, string>? extra = null)
-    {
-        var settings = new Dictionary<string, string>
-        {
-            ["EmailAI:ServerDomain"] = "mx.edge.test",
-            ["EmailAI:Authentication:Enabled"] = "true",
-            ["EmailAI:Dns:Servers:0"] = $"127.0.0.1:{dns.Port}",
-            ["EmailAI:Dns:Timeout"] = "00:00:02",
-            ["EmailAI:Dns:Retries"] = "0",
-        };
-        foreach (var (key, value) in extra ?? [])
-        {
-            settings[key] = value;
-        }
-
-        var server = await ServerProcess.StartNewAsync(settings);
-        await server.ProvisionAsync(Owner);
-        return server;
-    }
+    private static Task<ServerProcess> StartAsync(FakeDnsServer dns, Dictionary<string, string>? extra = null) =>
+        InboundAuthenticationTests.StartAsync(dns, extra);
 
     private static async Task ListAsync(ServerProcess server, string address)
     {
