@@ -196,9 +196,9 @@ public static class DkimMessageSigner
     {
         foreach (var field in header.Fields)
         {
-            if (SignerOf(message, field) is var (domain, selector)
-                && string.Equals(domain, key.Domain, StringComparison.OrdinalIgnoreCase)
-                && string.Equals(selector, key.Selector, StringComparison.OrdinalIgnoreCase))
+            if (Tags(message, field) is { } tags
+                && string.Equals(tags.GetValueOrDefault("d"), key.Domain, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(tags.GetValueOrDefault("s"), key.Selector, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }
@@ -208,10 +208,10 @@ public static class DkimMessageSigner
     }
 
     /// <summary>
-    /// The <c>d=</c> and <c>s=</c> values of <paramref name="field"/> when it is a <c>DKIM-Signature</c> field (either
-    /// null when its tag is missing), or null when it is another field.
+    /// The tags of <paramref name="field"/> by name, values with their folding whitespace removed (the first of a
+    /// repeated tag), when it is a <c>DKIM-Signature</c> field; null when it is another field.
     /// </summary>
-    public static (string? Domain, string? Selector)? SignerOf(ReadOnlySpan<byte> message, RawHeaderField field)
+    public static IReadOnlyDictionary<string, string>? Tags(ReadOnlySpan<byte> message, RawHeaderField field)
     {
         if (!string.Equals(field.Name, FieldName, StringComparison.OrdinalIgnoreCase))
         {
@@ -219,28 +219,28 @@ public static class DkimMessageSigner
         }
 
         var canonical = Encoding.Latin1.GetString(DkimCanonicalizer.RelaxedHeader(message[field.Start..field.End]));
-        string? domain = null, selector = null;
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var tag in canonical[(canonical.IndexOf(':') + 1)..].Split(';'))
         {
             var equals = tag.IndexOf('=');
-            if (equals < 0)
+            if (equals >= 0)
             {
-                continue;
-            }
-
-            // RFC 6376 §3.2: FWS may surround tag names and values.
-            var name = tag[..equals].Trim();
-            var value = tag[(equals + 1)..].Trim();
-            if (name == "d")
-            {
-                domain = value;
-            }
-            else if (name == "s")
-            {
-                selector = value;
+                // RFC 6376 §3.2: FWS may surround tag names and values.
+                tags.TryAdd(tag[..equals].Trim(), tag[(equals + 1)..].Replace(" ", "", StringComparison.Ordinal));
             }
         }
 
-        return (domain, selector);
+        return tags;
+    }
+
+    /// <summary>
+    /// True when <paramref name="field"/> (with its CRLF) is exactly the field <see cref="CreateField"/> makes for
+    /// <paramref name="unsigned"/> with <paramref name="key"/> at the time its <c>t=</c> names: RSA (PKCS #1 v1.5) and
+    /// Ed25519 signatures are deterministic, so only a signature we made over exactly this content matches.
+    /// </summary>
+    public static bool IsOwnSignature(ReadOnlySpan<byte> field, ReadOnlySpan<byte> unsigned, DkimSigningKey key, long unixTime)
+    {
+        var again = CreateField(unsigned, key, DateTimeOffset.FromUnixTimeSeconds(unixTime));
+        return again is not null && field.SequenceEqual(again);
     }
 }

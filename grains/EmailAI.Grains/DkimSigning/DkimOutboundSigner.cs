@@ -104,12 +104,14 @@ public sealed class DkimOutboundSigner(DkimKeyCache keys, IOptions<DeliveryOptio
     /// <summary>
     /// The 7-bit form of <paramref name="content"/> for a server that announces neither 8BITMIME nor SMTPUTF8
     /// (<see cref="EightBitDowngrade"/>, RFC 6152 §3), or null when its 8-bit header fields cannot be converted. The
-    /// re-encoding changes the body our signature covers, so when the first field is our signature — the one
-    /// <see cref="SignRelayedAsync"/> or <see cref="SignNoticeAsync"/> prepended, its d= a domain whose current key has
-    /// its s= — it is replaced by a signature of the converted message with the same key (RFC 6376 §5.3: sign what is
-    /// sent): the receiver still sees one signature of ours, and it verifies. A signature of someone else, or of a key
-    /// since rotated or deleted, cannot be renewed and stays as it is. A failed key lookup is thrown as the temporary
-    /// failure it is.
+    /// re-encoding changes the body our signature covers, so when the first field is a signature we made over exactly
+    /// the rest of the message — the one <see cref="SignRelayedAsync"/> or <see cref="SignNoticeAsync"/> prepended,
+    /// checked by making it again (<see cref="DkimMessageSigner.IsOwnSignature"/>), with the key its d= names and
+    /// whose selector its s= still is — it is replaced by a signature of the converted message with the same key
+    /// (RFC 6376 §5.3: sign what is sent): the receiver still sees one signature of ours, and it verifies. Anything
+    /// else stays as it is: someone else's signature, ours made with a key since rotated or deleted, and above all a
+    /// field that only claims our d= and s= (an Advanced Delivery copy from the internet is never signed, so it
+    /// cannot earn our signature here). A failed key lookup is thrown as the temporary failure it is.
     /// </summary>
     public async Task<byte[]?> DowngradeAsync(byte[] content, string queueId)
     {
@@ -121,7 +123,7 @@ public sealed class DkimOutboundSigner(DkimKeyCache keys, IOptions<DeliveryOptio
         RawHeader header;
         try
         {
-            header = RawHeader.Parse(sevenBit);
+            header = RawHeader.Parse(content);
         }
         catch (FormatException)
         {
@@ -129,19 +131,30 @@ public sealed class DkimOutboundSigner(DkimKeyCache keys, IOptions<DeliveryOptio
         }
 
         if (header.Fields.Count == 0
-            || DkimMessageSigner.SignerOf(sevenBit, header.Fields[0]) is not ({ } domain, { } selector)
-            || !GrainKeys.TryNormalizeDomain(domain, out var normalized)
-            || await keys.GetAsync(normalized) is not { } key
-            || !string.Equals(key.Selector, selector, StringComparison.OrdinalIgnoreCase))
+            || DkimMessageSigner.Tags(content, header.Fields[0]) is not { } tags
+            || !tags.TryGetValue("d", out var d) || !tags.TryGetValue("s", out var s)
+            || !tags.TryGetValue("t", out var t) || !long.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var signedAt)
+            || !GrainKeys.TryNormalizeDomain(d, out var domain)
+            || await keys.GetAsync(domain) is not { } key
+            || !string.Equals(key.Selector, s, StringComparison.OrdinalIgnoreCase))
         {
             return sevenBit;
         }
 
-        // The field and its CRLF go; what follows is the message as it was before we signed it, converted.
+        // The field and its CRLF; what follows is the message as it was when we signed it.
         var first = header.Fields[0];
-        var unsigned = new byte[sevenBit.Length - (first.End + 2 - first.Start)];
-        sevenBit.AsSpan(0, first.Start).CopyTo(unsigned);
-        sevenBit.AsSpan(first.End + 2).CopyTo(unsigned.AsSpan(first.Start));
+        var fieldLength = first.End + 2 - first.Start;
+        if (first.Start != 0 || content.Length < fieldLength
+            || !DkimMessageSigner.IsOwnSignature(content.AsSpan(0, fieldLength), content.AsSpan(fieldLength), key, signedAt))
+        {
+            return sevenBit;
+        }
+
+        if (EightBitDowngrade.ToSevenBit(content.AsMemory(fieldLength)) is not { } unsigned)
+        {
+            return sevenBit;
+        }
+
         logger.LogDebug("{QueueId}: 8-bit parts re-encoded for a server without 8BITMIME; signing again", queueId);
         return Sign(unsigned, key, queueId);
     }

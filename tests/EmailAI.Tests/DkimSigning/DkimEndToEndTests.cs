@@ -113,8 +113,7 @@ public sealed class DkimEndToEndTests
             brand.EnsureSuccessStatusCode();
         }
 
-        var locator = new DkimTestLocator();
-        await PublishAsync(server, locator, "local.test", """{"selector":"emailai1","algorithm":"rsa-sha256","keyBits":2048}""");
+        var locator = await PublishLocalKeyAsync(server);
         await PublishAsync(server, locator, "brand.test", """{"selector":"ed1","algorithm":"ed25519-sha256"}""");
 
         var spacing =
@@ -186,8 +185,7 @@ public sealed class DkimEndToEndTests
         await using var sink = await SmtpSink.StartAsync();
         await using var sevenBit = await SmtpSink.StartAsync(new SmtpSinkOptions { EightBitMime = false });
         await using var server = await StartAsync(sink, new() { ["EmailAI:Delivery:Routes:seven.example"] = $"127.0.0.1:{sevenBit.Port}" });
-        var locator = new DkimTestLocator();
-        await PublishAsync(server, locator, "local.test", """{"selector":"emailai1","algorithm":"rsa-sha256","keyBits":2048}""");
+        var locator = await PublishLocalKeyAsync(server);
 
         var eightBitLine = string.Concat(Enumerable.Repeat("Wörter ", 100));
         var asciiLine = new string('y', 1500);
@@ -225,6 +223,47 @@ public sealed class DkimEndToEndTests
         await RelayDeliveryTests.WaitForEmptyQueueAsync(server);
     }
 
+    /// <summary>
+    /// Attack on the re-signing for servers without 8BITMIME: a copy of one of our signatures, put first on other
+    /// 8-bit content, comes in for an Advanced Delivery domain whose internal server has no 8BITMIME. The copy is
+    /// re-encoded but must not be signed again — it would leave with a valid signature of ours over the attacker's
+    /// content, ready to be replayed anywhere. Today the gateway's Received field on every forwarded copy already keeps
+    /// the replayed field from being first, so this test guards the whole path; the check that can fail on its own is
+    /// DkimMessageSignerTests.IsOwnSignature_OnlyOurFieldOverTheSameOctets (the signer regenerates the field byte for
+    /// byte over the same octets before it renews it).
+    /// </summary>
+    [Fact]
+    public async Task ReplayedSignatureOnOtherContent_ForwardedToAServerWithout8BitMime_NotSignedAgain()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        await using var internalServer = await SmtpSink.StartAsync(new SmtpSinkOptions { EightBitMime = false });
+
+        // The test's catch-all route would win over the forward host (a static route does), so name it here too.
+        await using var server = await StartAsync(sink, new() { ["EmailAI:Delivery:Routes:internal.test"] = $"127.0.0.1:{internalServer.Port}" });
+        var locator = await PublishLocalKeyAsync(server);
+        using (var domain = await server.Admin.PutAsync("/api/v1/domains/internal.test",
+            ServerProcess.Json($$$"""{"name":"internal.test","delivery":{"mode":"forward","host":"127.0.0.1","port":{{{internalServer.Port}}},"verifyRecipients":"none"}}""")))
+        {
+            domain.EnsureSuccessStatusCode();
+        }
+
+        const string EightBitBody = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
+        await RelayAsync(server, Sender, "From: user@local.test\r\nTo: bob@remote.example\r\nSubject: real\r\n" + EightBitBody + "Grüße\r\n", "bob@remote.example");
+        var real = Assert.Single(await sink.WaitForMessagesAsync(1, Patience)).Data;
+        Assert.True(await locator.VerifyAsync(real));
+        var header = Encoding.Latin1.GetString(real);
+        var signature = Regex.Match(header, @"^DKIM-Signature:.*?\r\n(?=\S)", RegexOptions.Multiline | RegexOptions.Singleline).Value;
+        Assert.NotEmpty(signature);
+
+        await RelayAsync(server, "x@attacker.example", signature + "From: user@local.test\r\nTo: carol@internal.test\r\nSubject: pay now\r\n" + EightBitBody + "Überweisen Sie\r\n", "carol@internal.test");
+        var forwarded = Assert.Single(await internalServer.WaitForMessagesAsync(1, Patience)).Data;
+        Assert.False(EmailAI.Protocols.SmtpClient.SmtpDataEncoding.HasEightBitOctets(forwarded));
+        Assert.False(await locator.VerifyAsync(forwarded));
+        var text = Encoding.Latin1.GetString(forwarded);
+        Assert.Single(Regex.Matches(text, "^DKIM-Signature:", RegexOptions.Multiline));
+        Assert.Contains(signature, text, StringComparison.Ordinal);
+    }
+
     private static async Task<ServerProcess> StartAsync(SmtpSink sink, Dictionary<string, string>? extra = null)
     {
         var settings = new Dictionary<string, string>
@@ -249,6 +288,13 @@ public sealed class DkimEndToEndTests
 
     private static Task<HttpResponseMessage> PutAsync(ServerProcess server, string domain, string json) =>
         server.Admin.PutAsync($"/api/v1/domains/{domain}/dkim", ServerProcess.Json(json));
+
+    private static async Task<DkimTestLocator> PublishLocalKeyAsync(ServerProcess server)
+    {
+        var locator = new DkimTestLocator();
+        await PublishAsync(server, locator, "local.test", """{"selector":"emailai1","algorithm":"rsa-sha256","keyBits":2048}""");
+        return locator;
+    }
 
     private static async Task PublishAsync(ServerProcess server, DkimTestLocator locator, string domain, string json)
     {

@@ -154,6 +154,33 @@ public sealed class DkimMessageSignerTests
 
     private static Gen<T> Pick<T>(params T[] items) => Gen.Int[0, items.Length - 1].Select(i => items[i]);
 
+    /// <summary>
+    /// The proof delivery asks for before it signs a re-encoded copy again: only the very field we made over exactly
+    /// these octets, at the time its t= says, with this key, counts as ours — a copy of it on other content, a
+    /// field naming our d= and s= with another b=, or another key's field does not.
+    /// </summary>
+    [Theory]
+    [InlineData("rsa")]
+    [InlineData("ed25519")]
+    public void IsOwnSignature_OnlyOurFieldOverTheSameOctets(string algorithm)
+    {
+        var key = algorithm == "rsa" ? Rsa.Value : Ed25519.Value;
+        var other = algorithm == "rsa" ? DkimSigningKey.GenerateRsa("example.com", key.Selector, 2048) : DkimSigningKey.GenerateEd25519("example.com", key.Selector);
+        var message = Encoding.UTF8.GetBytes(UnusualSpacing + "Grüße\r\n");
+        var field = DkimMessageSigner.CreateField(message, key, Now)!;
+        var t = Now.ToUnixTimeSeconds();
+
+        Assert.True(DkimMessageSigner.IsOwnSignature(field, message, key, t));
+        Assert.False(DkimMessageSigner.IsOwnSignature(field, Encoding.UTF8.GetBytes(UnusualSpacing + "Grüsse\r\n"), key, t));
+        Assert.False(DkimMessageSigner.IsOwnSignature(field, message, key, t + 1));
+        Assert.False(DkimMessageSigner.IsOwnSignature(field, message, other, t));
+        var text = Encoding.ASCII.GetString(field);
+        var value = Regex.Match(text, @"[ \t]b=\s*");
+        var b = value.Index + value.Length;
+        var tampered = text[..b] + (text[b] == 'A' ? 'B' : 'A') + text[(b + 1)..];
+        Assert.False(DkimMessageSigner.IsOwnSignature(Encoding.ASCII.GetBytes(tampered), message, key, t));
+    }
+
     internal static DkimTestLocator Locator(DkimSigningKey key) =>
         new DkimTestLocator().Publish(DkimKeys.DnsName(key.Selector, key.Domain), key.DnsRecord);
 
