@@ -64,8 +64,41 @@ public interface IOutboundQueueStore
     /// <summary>Removes rows (delivered, or deleted by an admin) and any content nothing refers to any more. Returns how many rows were removed.</summary>
     Task<int> CompleteAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
 
-    /// <summary>Records a failed attempt: attempts + 1, the error (replacing the previous one), and the next attempt time; ends any claim.</summary>
-    Task DeferAsync(IReadOnlyCollection<long> ids, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Records a failed attempt: attempts + 1, the error (replacing the previous one) and when it came, the next attempt
+    /// time, and the attempt in the row's history (<see cref="ListAttemptsAsync"/>: <paramref name="host"/>, null when
+    /// no remote host answered); ends any claim. A hold put on the row during the attempt stays.
+    /// </summary>
+    Task DeferAsync(IReadOnlyCollection<long> ids, DateTimeOffset nextAttemptAt, string error, DateTimeOffset attemptedAt, string? host, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Rows meeting <paramref name="filter"/> (see <see cref="QueueFilter"/>) with an id above its AfterId, by id, at
+    /// most <paramref name="limit"/>: the admin API's search and the set a bulk action works through.
+    /// </summary>
+    Task<IReadOnlyList<QueuedRecipient>> SearchQueueAsync(QueueFilter filter, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The queue per destination (see <see cref="QueueDestination"/>; Connections is 0 here), destinations in ordinal
+    /// order after <paramref name="after"/> (null: from the first), at most <paramref name="limit"/>; Sending counts
+    /// claims live at <paramref name="now"/>.
+    /// </summary>
+    Task<IReadOnlyList<QueueDestination>> ListQueueDestinationsAsync(DateTimeOffset now, string? after, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The failed attempts recorded for these rows, by row id then time; the newest <see cref="MaxAttemptsKept"/> of
+    /// each row are kept. A row's history goes with the row.
+    /// </summary>
+    Task<IReadOnlyList<QueueAttempt>> ListAttemptsAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Puts rows on hold (<paramref name="held"/>): they are not listed as due, their destinations are not due for
+    /// them, and no new claim is taken on them; a claim already held runs to its end. Or ends the hold and makes the
+    /// rows due at <paramref name="now"/>. Returns how many rows changed (a row already in that state does not).
+    /// </summary>
+    Task<int> SetHeldAsync(IReadOnlyCollection<long> ids, bool held, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Failed attempts kept per queue row: the newest ones (a queue lifetime of 5 days at the default backoff makes about 110).</summary>
+    public const int MaxAttemptsKept = 200;
 
     /// <summary>Sets the next attempt time without counting an attempt or touching the last error (admin "retry now"). Returns how many rows changed.</summary>
     Task<int> RescheduleAsync(IReadOnlyCollection<long> ids, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken = default);

@@ -92,6 +92,31 @@ public static class HeaderFields
     /// </summary>
     public static ReadOnlySpan<byte> FieldSection(ReadOnlySpan<byte> content) => content[..End(HeaderLines(content, fieldsOnly: true))];
 
+    /// <summary>
+    /// The fields of the <see cref="FieldSection"/> for display (the admin API's view of a queued message): each name
+    /// as written, and its value unfolded (the line breaks before continuation lines removed, RFC 5322 §2.2.3) and
+    /// trimmed, octets read as UTF-8 with U+FFFD for what is not. Nothing here is used to decide anything.
+    /// </summary>
+    public static IReadOnlyList<(string Name, string Value)> Read(ReadOnlySpan<byte> content)
+    {
+        var fields = new List<(string Name, string Value)>();
+        var lines = HeaderLines(content, fieldsOnly: true);
+        for (var i = 0; i < lines.Count;)
+        {
+            var first = content.Slice(lines[i].Start, lines[i].Length);
+            var colon = first.IndexOf((byte)':');
+            var value = new StringBuilder(Encoding.UTF8.GetString(first[(colon + 1)..].TrimEnd("\r\n"u8)));
+            for (i++; i < lines.Count && IsContinuation(content.Slice(lines[i].Start, lines[i].Length)); i++)
+            {
+                value.Append(Encoding.UTF8.GetString(content.Slice(lines[i].Start, lines[i].Length).TrimEnd("\r\n"u8)));
+            }
+
+            fields.Add((Encoding.UTF8.GetString(first[..colon]).TrimEnd(' ', '\t'), value.ToString().Trim(' ', '\t')));
+        }
+
+        return fields;
+    }
+
     private static int End(List<(int Start, int Length)> lines) => lines.Count == 0 ? 0 : lines[^1].Start + lines[^1].Length;
 
     /// <summary>

@@ -327,7 +327,7 @@ internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNot
         foreach (var group in deferred.GroupBy(d => (d.Row.Attempts, Error: d.Reply.ToSingleLine())))
         {
             long[] ids = [.. group.Select(d => d.Row.Id)];
-            steps.Enqueue(() => store.DeferAsync(ids, now + options.BackoffAfter(group.Key.Attempts + 1), group.Key.Error));
+            steps.Enqueue(() => store.DeferAsync(ids, now + options.BackoffAfter(group.Key.Attempts + 1), group.Key.Error, now, remoteMta));
         }
 
         if (bounced.Count > 0)

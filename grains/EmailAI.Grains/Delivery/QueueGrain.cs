@@ -8,6 +8,9 @@ namespace EmailAI.Grains.Delivery;
 [StatelessWorker]
 public sealed class QueueGrain(IMessageStore store, TimeProvider time) : Grain, IQueueGrain
 {
+    /// <summary>Rows a bulk action reads and changes per store call.</summary>
+    internal const int ActionPage = 1000;
+
     public Task<IReadOnlyList<QueuedRecipient>> ListAsync(long afterId, int limit) => store.ListQueueAsync(afterId, limit);
 
     public Task<QueuedRecipient?> GetAsync(long id) => store.GetQueuedAsync(id);
@@ -27,4 +30,63 @@ public sealed class QueueGrain(IMessageStore store, TimeProvider time) : Grain, 
     }
 
     public async Task<bool> DeleteAsync(long id) => await store.CompleteAsync([id]) > 0;
+
+    public Task<IReadOnlyList<QueuedRecipient>> SearchAsync(QueueFilter filter, int limit) => store.SearchQueueAsync(filter, limit);
+
+    public async Task<IReadOnlyList<QueueDestination>> ListDestinationsAsync(string? after, int limit)
+    {
+        var destinations = await store.ListQueueDestinationsAsync(time.GetUtcNow(), after, limit);
+        var activity = await Task.WhenAll(destinations.Select(d => GrainFactory.GetGrain<IDeliveryGrain>(d.Destination).GetActivityAsync()));
+        return [.. destinations.Select((d, i) => d with { Connections = activity[i].Connections })];
+    }
+
+    public Task<IReadOnlyList<QueueAttempt>> ListAttemptsAsync(IReadOnlyList<long> ids) => store.ListAttemptsAsync(ids);
+
+    public async Task<QueueActionResult> ActAsync(QueueAction action, QueueFilter filter)
+    {
+        var now = time.GetUtcNow();
+        var page = filter with { Now = now, AfterId = 0 };
+        int matched = 0, changed = 0, inFlight = 0;
+        var wake = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            var rows = await store.SearchQueueAsync(page, ActionPage);
+            if (rows.Count == 0)
+            {
+                break;
+            }
+
+            matched += rows.Count;
+            inFlight += rows.Count(r => r.ClaimedUntil > now);
+            switch (action)
+            {
+                case QueueAction.Retry:
+                    var due = rows.Where(r => !r.Held).ToList();
+                    changed += await store.RescheduleAsync([.. due.Select(r => r.Id)], now);
+                    wake.UnionWith(due.Select(r => r.Destination));
+                    break;
+                case QueueAction.Hold:
+                    changed += await store.SetHeldAsync([.. rows.Select(r => r.Id)], held: true, now);
+                    break;
+                case QueueAction.Release:
+                    changed += await store.SetHeldAsync([.. rows.Select(r => r.Id)], held: false, now);
+                    wake.UnionWith(rows.Where(r => r.Held).Select(r => r.Destination));
+                    break;
+                case QueueAction.Delete:
+                    changed += await store.CompleteAsync([.. rows.Select(r => r.Id)]);
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(action), action, "unknown queue action");
+            }
+
+            page = page with { AfterId = rows[^1].Id };
+        }
+
+        foreach (var destination in wake)
+        {
+            await GrainFactory.GetGrain<IDeliveryGrain>(destination).WakeAsync();
+        }
+
+        return new QueueActionResult(matched, changed, inFlight);
+    }
 }

@@ -16,7 +16,7 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource) : 
     /// <summary>A queue row joined with its message row, in the column order <see cref="ReadQueued"/> expects.</summary>
     private const string SelectQueued = """
         SELECT o.id, o.message_id, m.queue_id, m.sender, o.recipient, o.destination, m.received_at, m.size,
-               o.attempts, o.next_attempt_at, o.last_error, o.delay_warned
+               o.attempts, o.next_attempt_at, o.last_error, o.delay_warned, o.held, o.last_error_at, o.claim_until
         FROM emailai_outbound o JOIN emailai_message m ON m.id = o.message_id
         """;
 
@@ -137,7 +137,7 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource) : 
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         await using var command = dataSource.CreateCommand(SelectQueued + """
 
-            WHERE o.destination = @destination AND o.next_attempt_at <= @now
+            WHERE o.destination = @destination AND o.next_attempt_at <= @now AND NOT o.held
               AND (o.claim_until IS NULL OR o.claim_until <= @now)
             ORDER BY o.next_attempt_at, o.id LIMIT @limit
             """);
@@ -155,7 +155,7 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource) : 
         await using var command = dataSource.CreateCommand(
             """
             SELECT destination FROM emailai_outbound
-            WHERE next_attempt_at <= @now AND (claim_until IS NULL OR claim_until <= @now)
+            WHERE next_attempt_at <= @now AND NOT held AND (claim_until IS NULL OR claim_until <= @now)
             GROUP BY destination ORDER BY min(next_attempt_at), destination LIMIT @limit
             """);
         command.Parameters.AddWithValue("now", now.ToUniversalTime());
@@ -172,7 +172,7 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource) : 
 
     public async Task<DateTimeOffset?> GetNextAttemptAsync(string destination, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("SELECT min(GREATEST(next_attempt_at, claim_until)) FROM emailai_outbound WHERE destination = @destination");
+        await using var command = dataSource.CreateCommand("SELECT min(GREATEST(next_attempt_at, claim_until)) FROM emailai_outbound WHERE destination = @destination AND NOT held");
         command.Parameters.AddWithValue("destination", destination);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
@@ -241,16 +241,34 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource) : 
         return removed;
     }
 
-    public Task DeferAsync(IReadOnlyCollection<long> ids, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default) =>
-        UpdateQueueRowsAsync(
-            ids,
-            "attempts = attempts + 1, last_error = @error, next_attempt_at = @next, claim_owner = NULL, claim_until = NULL",
-            parameters =>
-            {
-                parameters.AddWithValue("error", error);
-                parameters.AddWithValue("next", nextAttemptAt.ToUniversalTime());
-            },
-            cancellationToken);
+    public async Task DeferAsync(
+        IReadOnlyCollection<long> ids, DateTimeOffset nextAttemptAt, string error, DateTimeOffset attemptedAt, string? host, CancellationToken cancellationToken = default)
+    {
+        long[] distinct = [.. ids.Distinct()];
+        if (distinct.Length == 0)
+        {
+            return;
+        }
+
+        // One statement: the rows that still exist are deferred, and each gets its attempt; then each keeps its newest.
+        await using var command = dataSource.CreateCommand($"""
+            WITH deferred AS (
+                UPDATE emailai_outbound SET attempts = attempts + 1, last_error = @error, last_error_at = @at, next_attempt_at = @next,
+                    claim_owner = NULL, claim_until = NULL
+                WHERE id IN ({LockQueueRows}) RETURNING id),
+            recorded AS (
+                INSERT INTO emailai_outbound_attempt (outbound_id, at, host, reply) SELECT id, @at, @host, @error FROM deferred)
+            DELETE FROM emailai_outbound_attempt a USING deferred d
+            WHERE a.outbound_id = d.id AND a.id <= (
+                SELECT x.id FROM emailai_outbound_attempt x WHERE x.outbound_id = d.id ORDER BY x.id DESC OFFSET {IOutboundQueueStore.MaxAttemptsKept - 1} LIMIT 1)
+            """);
+        command.Parameters.AddWithValue("error", error);
+        command.Parameters.AddWithValue("at", attemptedAt.ToUniversalTime());
+        command.Parameters.AddWithValue("host", NpgsqlDbType.Text, (object?)host ?? DBNull.Value);
+        command.Parameters.AddWithValue("next", nextAttemptAt.ToUniversalTime());
+        command.Parameters.AddWithValue("ids", distinct);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     public Task<int> RescheduleAsync(IReadOnlyCollection<long> ids, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken = default) =>
         UpdateQueueRowsAsync(
@@ -272,7 +290,7 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource) : 
         // PostgreSQL re-checks the condition on the new version (READ COMMITTED), so exactly one claimer wins.
         await using var command = dataSource.CreateCommand($"""
             UPDATE emailai_outbound SET claim_owner = @owner, claim_until = @until
-            WHERE id IN ({LockQueueRows}) AND (claim_until IS NULL OR claim_until <= @now OR claim_owner = @owner)
+            WHERE id IN ({LockQueueRows}) AND (((claim_until IS NULL OR claim_until <= @now) AND NOT held) OR claim_owner = @owner)
             RETURNING id
             """);
         command.Parameters.AddWithValue("owner", owner);
@@ -480,7 +498,7 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource) : 
 
     /// <summary>One UPDATE of the distinct rows of <paramref name="ids"/>, locked in id order. Returns how many rows changed.</summary>
     private async Task<int> UpdateQueueRowsAsync(
-        IReadOnlyCollection<long> ids, string assignments, Action<NpgsqlParameterCollection> bind, CancellationToken cancellationToken)
+        IReadOnlyCollection<long> ids, string assignments, Action<NpgsqlParameterCollection> bind, CancellationToken cancellationToken, string onlyWhere = "true")
     {
         long[] distinct = [.. ids.Distinct()];
         if (distinct.Length == 0)
@@ -488,7 +506,7 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource) : 
             return 0;
         }
 
-        await using var command = dataSource.CreateCommand($"UPDATE emailai_outbound SET {assignments} WHERE id IN ({LockQueueRows})");
+        await using var command = dataSource.CreateCommand($"UPDATE emailai_outbound SET {assignments} WHERE id IN ({LockQueueRows}) AND {onlyWhere}");
         bind(command.Parameters);
         command.Parameters.AddWithValue("ids", distinct);
         return await command.ExecuteNonQueryAsync(cancellationToken);
@@ -527,5 +545,8 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource) : 
         Attempts: reader.GetInt32(8),
         NextAttemptAt: reader.GetFieldValue<DateTimeOffset>(9),
         LastError: reader.IsDBNull(10) ? null : reader.GetString(10),
-        DelayWarned: reader.GetBoolean(11));
+        DelayWarned: reader.GetBoolean(11),
+        Held: reader.GetBoolean(12),
+        LastErrorAt: reader.IsDBNull(13) ? null : reader.GetFieldValue<DateTimeOffset>(13),
+        ClaimedUntil: reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14));
 }

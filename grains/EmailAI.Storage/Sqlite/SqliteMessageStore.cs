@@ -15,7 +15,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
     /// <summary>A queue row joined with its message row, in the column order <see cref="ReadQueued"/> expects.</summary>
     private const string SelectQueued = """
         SELECT o.id, o.message_id, m.queue_id, m.sender, o.recipient, o.destination, m.received_at, m.size,
-               o.attempts, o.next_attempt_at, o.last_error, o.delay_warned
+               o.attempts, o.next_attempt_at, o.last_error, o.delay_warned, o.held, o.last_error_at, o.claim_until
         FROM outbound o JOIN message m ON m.id = o.message_id
         """;
 
@@ -208,7 +208,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
             {
                 var command = database.PreparedRead(SelectQueued + """
 
-                    WHERE o.destination = $destination AND o.next_attempt_at <= $now
+                    WHERE o.destination = $destination AND o.next_attempt_at <= $now AND o.held = 0
                       AND (o.claim_until IS NULL OR o.claim_until <= $now)
                     ORDER BY o.next_attempt_at, o.id LIMIT $limit;
                     """);
@@ -229,7 +229,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
                 // Most overdue first, so a limit smaller than the backlog never starves a destination.
                 var command = database.PreparedRead("""
                     SELECT destination FROM outbound
-                    WHERE next_attempt_at <= $now AND (claim_until IS NULL OR claim_until <= $now)
+                    WHERE next_attempt_at <= $now AND held = 0 AND (claim_until IS NULL OR claim_until <= $now)
                     GROUP BY destination ORDER BY min(next_attempt_at), destination LIMIT $limit;
                     """);
                 command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
@@ -250,7 +250,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
         database.ReadAsync<DateTimeOffset?>(
             _ =>
             {
-                var command = database.PreparedRead("SELECT min(max(next_attempt_at, coalesce(claim_until, 0))) FROM outbound WHERE destination = $destination;");
+                var command = database.PreparedRead("SELECT min(max(next_attempt_at, coalesce(claim_until, 0))) FROM outbound WHERE destination = $destination AND held = 0;");
                 command.Parameters.AddWithValue("$destination", destination);
                 return command.ExecuteScalar() is long milliseconds ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) : null;
             },
@@ -324,13 +324,22 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
         return distinct.Length == 0 ? Task.FromResult(0) : database.WriteAsync(_ => DeleteQueueRows(distinct));
     }
 
-    public Task DeferAsync(IReadOnlyCollection<long> ids, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default) =>
+    public Task DeferAsync(
+        IReadOnlyCollection<long> ids, DateTimeOffset nextAttemptAt, string error, DateTimeOffset attemptedAt, string? host, CancellationToken cancellationToken = default) =>
         UpdateQueueRowsAsync(
             ids,
-            "UPDATE outbound SET attempts = attempts + 1, last_error = $error, next_attempt_at = $next, claim_owner = NULL, claim_until = NULL WHERE id = $id;",
+            $"""
+            UPDATE outbound SET attempts = attempts + 1, last_error = $error, last_error_at = $at, next_attempt_at = $next,
+                claim_owner = NULL, claim_until = NULL WHERE id = $id;
+            INSERT INTO outbound_attempt (outbound_id, at, host, reply) SELECT $id, $at, $host, $error WHERE changes() = 1;
+            DELETE FROM outbound_attempt WHERE outbound_id = $id
+              AND id <= (SELECT id FROM outbound_attempt WHERE outbound_id = $id ORDER BY id DESC LIMIT 1 OFFSET {IOutboundQueueStore.MaxAttemptsKept});
+            """,
             parameters =>
             {
                 parameters.AddWithValue("$error", error);
+                parameters.AddWithValue("$at", attemptedAt.ToUnixTimeMilliseconds());
+                parameters.AddWithValue("$host", (object?)host ?? DBNull.Value);
                 parameters.AddWithValue("$next", nextAttemptAt.ToUnixTimeMilliseconds());
             });
 
@@ -354,7 +363,7 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
         {
             var claim = database.Prepared("""
                 UPDATE outbound SET claim_owner = $owner, claim_until = $until
-                WHERE id = $id AND (claim_until IS NULL OR claim_until <= $now OR claim_owner = $owner);
+                WHERE id = $id AND (((claim_until IS NULL OR claim_until <= $now) AND held = 0) OR claim_owner = $owner);
                 """);
             claim.Parameters.AddWithValue("$owner", owner);
             claim.Parameters.AddWithValue("$until", until.ToUnixTimeMilliseconds());
@@ -528,7 +537,10 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
         Attempts: reader.GetInt32(8),
         NextAttemptAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
         LastError: reader.IsDBNull(10) ? null : reader.GetString(10),
-        DelayWarned: reader.GetBoolean(11));
+        DelayWarned: reader.GetBoolean(11),
+        Held: reader.GetBoolean(12),
+        LastErrorAt: reader.IsDBNull(13) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(13)),
+        ClaimedUntil: reader.IsDBNull(14) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(14)));
 
     private static string FormatReceivedAt(DateTimeOffset receivedAt) => receivedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 

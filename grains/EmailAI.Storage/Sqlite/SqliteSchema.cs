@@ -120,7 +120,29 @@ internal static class SqliteSchema
     [
         ("outbound", "claim_owner", "TEXT"),
         ("outbound", "claim_until", "INTEGER"),
+        ("outbound", "held", "INTEGER NOT NULL DEFAULT 0"),
+        ("outbound", "last_error_at", "INTEGER"),
     ];
+
+    /// <summary>
+    /// The failed attempts of each queue row (issue 14's queue tools), newest <see cref="IOutboundQueueStore.MaxAttemptsKept"/>
+    /// kept; <c>at</c> is unix milliseconds, UTC. They go with their row (the trigger), in the same transaction.
+    /// </summary>
+    private const string AttemptsSql = """
+        CREATE TABLE IF NOT EXISTS outbound_attempt (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            outbound_id INTEGER NOT NULL,
+            at          INTEGER NOT NULL,
+            host        TEXT,
+            reply       TEXT    NOT NULL
+        );
+
+        CREATE INDEX IF NOT EXISTS outbound_attempt_by_row ON outbound_attempt (outbound_id, id);
+
+        CREATE TRIGGER IF NOT EXISTS outbound_attempts_removed AFTER DELETE ON outbound BEGIN
+            DELETE FROM outbound_attempt WHERE outbound_id = OLD.id;
+        END;
+        """;
 
     /// <summary>
     /// Quota usage: (count, octets) per maildrop in one row, kept by triggers on <c>maildrop</c> in the same
@@ -157,6 +179,7 @@ internal static class SqliteSchema
         Execute(connection, Sql);
         Execute(connection, QuarantineSql);
         Execute(connection, WhiteListSql); // white list (issue 13)
+        Execute(connection, AttemptsSql);
         foreach (var (table, column, definition) in AddedColumns)
         {
             using var probe = connection.CreateCommand();

@@ -11,7 +11,7 @@ namespace EmailAI.Tests.Storage;
 /// and completed queue rows committed together, due rows found by destination and time, queue ids never
 /// reused, outbound content kept until its last recipient is done.
 /// </summary>
-public abstract class MessageStoreContractTests : IAsyncLifetime
+public abstract partial class MessageStoreContractTests : IAsyncLifetime
 {
     private IMessageStore? _store;
 
@@ -321,8 +321,8 @@ public abstract class MessageStoreContractTests : IAsyncLifetime
         await EnqueueAsync("x\r\n", T0, "a@far.test", "b@far.test");
         var rows = await AllQueuedAsync();
 
-        await Store.DeferAsync([rows[0].Id], T0.AddMinutes(5), "451 4.3.0 try later");
-        await Store.DeferAsync([rows[0].Id, rows[0].Id], T0.AddMinutes(30), "421 4.4.2 connection dropped");
+        await Store.DeferAsync([rows[0].Id], T0.AddMinutes(5), "451 4.3.0 try later", T0, "mx.test");
+        await Store.DeferAsync([rows[0].Id, rows[0].Id], T0.AddMinutes(30), "421 4.4.2 connection dropped", T0.AddMinutes(5), null);
 
         var deferred = (await Store.GetQueuedAsync(rows[0].Id))!;
         Assert.Equal((2, T0.AddMinutes(30), "421 4.4.2 connection dropped"), (deferred.Attempts, deferred.NextAttemptAt, deferred.LastError));
@@ -336,7 +336,7 @@ public abstract class MessageStoreContractTests : IAsyncLifetime
     {
         await EnqueueAsync("x\r\n", T0, "a@far.test", "b@far.test");
         var rows = await AllQueuedAsync();
-        await Store.DeferAsync([rows[0].Id], T0.AddHours(1), "451 4.3.0 try later");
+        await Store.DeferAsync([rows[0].Id], T0.AddHours(1), "451 4.3.0 try later", T0, "mx.test");
 
         Assert.Equal(1, await Store.RescheduleAsync([rows[0].Id, rows[0].Id, 99_999], T0.AddMinutes(1)));
 
@@ -531,7 +531,7 @@ public abstract class MessageStoreContractTests : IAsyncLifetime
         var id = Assert.Single(await AllQueuedAsync()).Id;
         await Store.ClaimAsync([id], "silo-a", T0, T0 + Lease);
 
-        await Store.DeferAsync([id], T0.AddSeconds(10), "451 4.3.0 later");
+        await Store.DeferAsync([id], T0.AddSeconds(10), "451 4.3.0 later", T0, "mx.test");
 
         Assert.Equal(T0.AddSeconds(10), await Store.GetNextAttemptAsync("far.test"));
         Assert.Equal([id], (await Store.ListDueAsync("far.test", T0.AddSeconds(10), 10)).Select(r => r.Id));

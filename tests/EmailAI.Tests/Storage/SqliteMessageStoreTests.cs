@@ -58,13 +58,13 @@ public sealed class SqliteMessageStoreTests : MessageStoreContractTests
     {
         var at = new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero);
         var row = (await Store.GetQueuedAsync(await EnqueueOneAsync(at, "queued\r\n")))!;
-        await Store.DeferAsync([row.Id], at.AddMinutes(15), "451 4.3.0 try later");
+        await Store.DeferAsync([row.Id], at.AddMinutes(15), "451 4.3.0 try later", at, null);
         await Store.MarkDelayWarnedAsync([row.Id]);
 
         var store = await ReopenAsync();
 
         var reopened = await store.GetQueuedAsync(row.Id);
-        Assert.Equal(row with { Attempts = 1, NextAttemptAt = at.AddMinutes(15), LastError = "451 4.3.0 try later", DelayWarned = true }, reopened);
+        Assert.Equal(row with { Attempts = 1, NextAttemptAt = at.AddMinutes(15), LastError = "451 4.3.0 try later", DelayWarned = true, LastErrorAt = at }, reopened);
         Assert.Equal("queued\r\n", Encoding.UTF8.GetString((await store.ReadOutboundAsync(row.MessageId))!));
         Assert.Equal(["far.test"], await store.ListDueDestinationsAsync(at.AddMinutes(15), 10));
     }
