@@ -27,6 +27,9 @@ public interface IQueueGrain : IGrainWithIntegerKey
     /// <summary>The queue per destination (ordinal order after <paramref name="after"/>, at most <paramref name="limit"/>), with each delivery's open connections.</summary>
     Task<IReadOnlyList<QueueDestination>> ListDestinationsAsync(string? after, int limit);
 
+    /// <summary>The content of a queued message (<see cref="QueuedRecipient.MessageId"/>), or null when no row refers to it any more.</summary>
+    Task<byte[]?> ReadContentAsync(long messageId);
+
     /// <summary>The failed attempts recorded for these rows, by row then time.</summary>
     Task<IReadOnlyList<QueueAttempt>> ListAttemptsAsync(IReadOnlyList<long> ids);
 
@@ -36,4 +39,7 @@ public interface IQueueGrain : IGrainWithIntegerKey
     /// due because of it.
     /// </summary>
     Task<QueueActionResult> ActAsync(QueueAction action, QueueFilter filter);
+
+    /// <summary>Applies <paramref name="action"/> to one row; Matched is 0 when there is no such row.</summary>
+    Task<QueueActionResult> ActOnRowAsync(QueueAction action, long id);
 }

@@ -26,12 +26,6 @@ public static class AdminApi
     /// <summary>Largest admin request body accepted.</summary>
     public const long MaxBodyBytes = 1024 * 1024;
 
-    /// <summary>Most queue entries one GET /api/v1/queue returns.</summary>
-    public const int MaxQueuePage = 1000;
-
-    /// <summary>Queue entries returned when no limit is given.</summary>
-    public const int DefaultQueuePage = 100;
-
     /// <summary>
     /// Guards every path under /api, known or not, with the bearer token, and caps request bodies at
     /// <see cref="MaxBodyBytes"/> whether or not they declare a length. Must run before routing's endpoints.
@@ -88,11 +82,7 @@ public static class AdminApi
         api.MapPut("/whitelist/{owner}/{address}", PutWhiteListAsync);
         api.MapDelete("/whitelist/{owner}/{address}", DeleteWhiteListAsync);
 
-        api.MapGet("/queue", ListQueueAsync);
-        api.MapGet("/queue/{id:long}", GetQueuedAsync);
-        api.MapGet("/queue/{queueId}", GetQueuedMessageAsync);
-        api.MapPost("/queue/{id:long}/retry", RetryQueuedAsync);
-        api.MapDelete("/queue/{id:long}", DeleteQueuedAsync);
+        QueueApi.Map(api);
         return app;
     }
 
@@ -347,70 +337,6 @@ public static class AdminApi
         addedAt = entry.AddedAt,
         source = entry.Source,
         lastMatchedAt = entry.LastMatchedAt,
-    };
-
-    /// <summary>Outbound queue rows by id; <c>?after=</c> (an id) and <c>?limit=</c> (1–1000, default 100) page through it.</summary>
-    private static async Task<IResult> ListQueueAsync(long? after, int? limit, IGrainFactory grains)
-    {
-        if (after < 0 || limit is < 1 or > MaxQueuePage)
-        {
-            return BadRequest($"after must be an id (0 or more) and limit 1 to {MaxQueuePage}");
-        }
-
-        var entries = await grains.GetGrain<IQueueGrain>(0).ListAsync(after ?? 0, limit ?? DefaultQueuePage);
-        return Results.Json(entries.Select(ToJson), Json);
-    }
-
-    private static async Task<IResult> GetQueuedAsync(long id, IGrainFactory grains) =>
-        await grains.GetGrain<IQueueGrain>(0).GetAsync(id) is { } entry ? Results.Json(ToJson(entry), Json) : NotFound($"no queue entry {id}");
-
-    /// <summary>
-    /// A queued message by the queue id the 250 reply and the log show (e.g. <c>06H15SJHH4N9M79Z</c>): its envelope
-    /// and one entry per recipient still queued, at most <see cref="MaxQueuePage"/>.
-    /// </summary>
-    private static async Task<IResult> GetQueuedMessageAsync(string queueId, IGrainFactory grains)
-    {
-        var rows = await grains.GetGrain<IQueueGrain>(0).FindAsync(queueId, MaxQueuePage);
-        if (rows.Count == 0)
-        {
-            return NotFound($"no queued message {queueId}");
-        }
-
-        return Results.Json(
-            new
-            {
-                queueId = rows[0].QueueId,
-                sender = rows[0].Sender,
-                receivedAt = rows[0].ReceivedAt,
-                size = rows[0].Size,
-                recipients = rows.Select(ToJson),
-            },
-            Json);
-    }
-
-    private static async Task<IResult> RetryQueuedAsync(long id, IGrainFactory grains)
-    {
-        var queue = grains.GetGrain<IQueueGrain>(0);
-        return await queue.RetryNowAsync(id) && await queue.GetAsync(id) is { } entry
-            ? Results.Json(ToJson(entry), Json, statusCode: StatusCodes.Status202Accepted)
-            : NotFound($"no queue entry {id}");
-    }
-
-    private static async Task<IResult> DeleteQueuedAsync(long id, IGrainFactory grains) =>
-        await grains.GetGrain<IQueueGrain>(0).DeleteAsync(id) ? Results.NoContent() : NotFound($"no queue entry {id}");
-
-    private static object ToJson(QueuedRecipient entry) => new
-    {
-        id = entry.Id,
-        queueId = entry.QueueId,
-        sender = entry.Sender,
-        recipient = entry.Recipient,
-        destination = entry.Destination,
-        receivedAt = entry.ReceivedAt,
-        size = entry.Size,
-        attempts = entry.Attempts,
-        nextAttemptAt = entry.NextAttemptAt,
-        lastError = entry.LastError,
     };
 
     private static object ToJson(DomainInfo info) => new

@@ -40,53 +40,73 @@ public sealed class QueueGrain(IMessageStore store, TimeProvider time) : Grain, 
         return [.. destinations.Select((d, i) => d with { Connections = activity[i].Connections })];
     }
 
+    public Task<byte[]?> ReadContentAsync(long messageId) => store.ReadOutboundAsync(messageId);
+
     public Task<IReadOnlyList<QueueAttempt>> ListAttemptsAsync(IReadOnlyList<long> ids) => store.ListAttemptsAsync(ids);
 
     public async Task<QueueActionResult> ActAsync(QueueAction action, QueueFilter filter)
     {
         var now = time.GetUtcNow();
         var page = filter with { Now = now, AfterId = 0 };
-        int matched = 0, changed = 0, inFlight = 0;
+        var total = new QueueActionResult(0, 0, 0);
         var wake = new HashSet<string>(StringComparer.Ordinal);
-        while (true)
+        while (await store.SearchQueueAsync(page, ActionPage) is { Count: > 0 } rows)
         {
-            var rows = await store.SearchQueueAsync(page, ActionPage);
-            if (rows.Count == 0)
-            {
-                break;
-            }
-
-            matched += rows.Count;
-            inFlight += rows.Count(r => r.ClaimedUntil > now);
-            switch (action)
-            {
-                case QueueAction.Retry:
-                    var due = rows.Where(r => !r.Held).ToList();
-                    changed += await store.RescheduleAsync([.. due.Select(r => r.Id)], now);
-                    wake.UnionWith(due.Select(r => r.Destination));
-                    break;
-                case QueueAction.Hold:
-                    changed += await store.SetHeldAsync([.. rows.Select(r => r.Id)], held: true, now);
-                    break;
-                case QueueAction.Release:
-                    changed += await store.SetHeldAsync([.. rows.Select(r => r.Id)], held: false, now);
-                    wake.UnionWith(rows.Where(r => r.Held).Select(r => r.Destination));
-                    break;
-                case QueueAction.Delete:
-                    changed += await store.CompleteAsync([.. rows.Select(r => r.Id)]);
-                    break;
-                default:
-                    throw new ArgumentOutOfRangeException(nameof(action), action, "unknown queue action");
-            }
-
+            var done = await ApplyAsync(action, rows, now, wake);
+            total = new QueueActionResult(total.Matched + done.Matched, total.Changed + done.Changed, total.InFlight + done.InFlight);
             page = page with { AfterId = rows[^1].Id };
         }
 
-        foreach (var destination in wake)
+        await WakeAsync(wake);
+        return total;
+    }
+
+    public async Task<QueueActionResult> ActOnRowAsync(QueueAction action, long id)
+    {
+        if (await store.GetQueuedAsync(id) is not { } row)
+        {
+            return new QueueActionResult(0, 0, 0);
+        }
+
+        var wake = new HashSet<string>(StringComparer.Ordinal);
+        var result = await ApplyAsync(action, [row], time.GetUtcNow(), wake);
+        await WakeAsync(wake);
+        return result;
+    }
+
+    /// <summary>One page of an action; collects the destinations that have mail due because of it.</summary>
+    private async Task<QueueActionResult> ApplyAsync(QueueAction action, IReadOnlyList<QueuedRecipient> rows, DateTimeOffset now, HashSet<string> wake)
+    {
+        var changed = 0;
+        switch (action)
+        {
+            case QueueAction.Retry:
+                var due = rows.Where(r => !r.Held).ToList();
+                changed = await store.RescheduleAsync([.. due.Select(r => r.Id)], now);
+                wake.UnionWith(due.Select(r => r.Destination));
+                break;
+            case QueueAction.Hold:
+                changed = await store.SetHeldAsync([.. rows.Select(r => r.Id)], held: true, now);
+                break;
+            case QueueAction.Release:
+                changed = await store.SetHeldAsync([.. rows.Select(r => r.Id)], held: false, now);
+                wake.UnionWith(rows.Where(r => r.Held).Select(r => r.Destination));
+                break;
+            case QueueAction.Delete:
+                changed = await store.CompleteAsync([.. rows.Select(r => r.Id)]);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(action), action, "unknown queue action");
+        }
+
+        return new QueueActionResult(rows.Count, changed, rows.Count(r => r.ClaimedUntil > now));
+    }
+
+    private async Task WakeAsync(IEnumerable<string> destinations)
+    {
+        foreach (var destination in destinations)
         {
             await GrainFactory.GetGrain<IDeliveryGrain>(destination).WakeAsync();
         }
-
-        return new QueueActionResult(matched, changed, inFlight);
     }
 }
