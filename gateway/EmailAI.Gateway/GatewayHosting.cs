@@ -95,7 +95,7 @@ public static class GatewayHosting
             .ConfigureResource(r => r.AddService("emailai", serviceInstanceId: Environment.MachineName))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(GatewayTelemetry.Name, "EmailAI.Storage", "EmailAI.Delivery", "Microsoft.Orleans", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel");
+                metrics.AddMeter(GatewayTelemetry.Name, "EmailAI.Storage", "EmailAI.Delivery", "Microsoft.Orleans", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime");
                 metrics.AddPrometheusExporter();
                 if (otlp)
                 {

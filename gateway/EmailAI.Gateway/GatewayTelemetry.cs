@@ -81,6 +81,15 @@ public static class GatewayTelemetry
     public static readonly Counter<long> Pop3Logins =
         Meter.CreateCounter<long>("emailai.pop3.logins", "{login}", "POP3 login attempts, by result");
 
+    public static readonly Counter<long> Pop3Retrievals =
+        Meter.CreateCounter<long>("emailai.pop3.retrievals", "{message}", "Messages sent to POP3 clients, by command (retr, top)");
+
+    public static readonly Counter<long> Pop3RetrievedBytes =
+        Meter.CreateCounter<long>("emailai.pop3.retrieved_bytes", "By", "Octets of message content sent to POP3 clients (RETR and TOP)");
+
+    public static readonly Counter<long> Rejections =
+        Meter.CreateCounter<long>("emailai.smtp.rejections", "{reply}", "SMTP refusals (4xx and 5xx), by reason: unknown_user, relay_denied, location_blocked, dmarc, size, line_or_syntax, rate_or_error_limit, tls_or_auth_required, auth_failed, sender_refused, temporary, other");
+
     public static readonly Counter<long> Pop3Deleted =
         Meter.CreateCounter<long>("emailai.pop3.messages_deleted", "{message}", "Messages removed at POP3 QUIT");
 

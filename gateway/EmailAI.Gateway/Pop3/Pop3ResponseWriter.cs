@@ -31,6 +31,7 @@ public sealed class Pop3ResponseWriter(PipeWriter output, Pop3Options options, T
         Count(response.WriteLinesTo(output));
         if (response.Content is { } content)
         {
+            GatewayTelemetry.Pop3Retrievals.Add(1, new KeyValuePair<string, object?>("command", content.BodyLines == int.MaxValue ? "retr" : "top"));
             var stuffer = new Pop3DotStuffer(content);
             var before = 0L;
             bool complete;
@@ -45,6 +46,7 @@ public sealed class Pop3ResponseWriter(PipeWriter output, Pop3Options options, T
                 }
             }
             while (!complete);
+            GatewayTelemetry.Pop3RetrievedBytes.Add(stuffer.BytesWritten);
         }
 
         if (_unflushed >= options.ResponseBufferSize)

@@ -40,6 +40,7 @@ public sealed class SmtpSessionLog(ILogger logger) : ISmtpSessionEvents
 
     public void Rejected(SmtpRejection rejection)
     {
+        GatewayTelemetry.Rejections.Add(1, new KeyValuePair<string, object?>("reason", RejectionReason.Of(rejection)));
         if (rejection.Aggregated)
         {
             _unlogged[rejection.Reply.Code] = _unlogged.GetValueOrDefault(rejection.Reply.Code) + 1;

@@ -44,6 +44,8 @@ public sealed partial class DeliveryScanner(IMessageStore store, IGrainFactory g
                 {
                     LogWoken(logger, due.Count);
                 }
+
+                await SampleQueueAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -69,4 +71,16 @@ public sealed partial class DeliveryScanner(IMessageStore store, IGrainFactory g
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queue scan failed")]
     private static partial void LogScanFailed(ILogger logger, Exception exception);
+
+    /// <summary>The queue gauges of <see cref="DeliveryMetrics"/>: one grouped read of the queue per scan.</summary>
+    private async Task SampleQueueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var destinations = await store.ListQueueDestinationsAsync(now, null, MaxDestinationsPerScan, cancellationToken).ConfigureAwait(false);
+        DeliveryMetrics.Record(new QueueSample(
+            destinations.Sum(d => (long)d.Recipients),
+            destinations.Sum(d => (long)d.Held),
+            destinations.Count,
+            destinations.Count == 0 ? 0 : Math.Max(0, (now - destinations.Min(d => d.OldestReceivedAt)).TotalSeconds)));
+    }
 }

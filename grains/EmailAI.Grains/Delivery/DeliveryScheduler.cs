@@ -162,7 +162,7 @@ internal sealed class DeliveryScheduler(
                 return;
             }
 
-            DeliveryMetrics.OpenConnections.Add(1);
+            DeliveryMetrics.OpenConnections.Add(1, new KeyValuePair<string, object?>("destination", destination));
             await using var opened = client;
             try
             {
@@ -170,7 +170,7 @@ internal sealed class DeliveryScheduler(
             }
             finally
             {
-                DeliveryMetrics.OpenConnections.Add(-1);
+                DeliveryMetrics.OpenConnections.Add(-1, new KeyValuePair<string, object?>("destination", destination));
             }
         }
         catch (Exception ex)
