@@ -117,6 +117,13 @@ public sealed class CliTests
         Assert.Equal("retry all: 1 matched, 0 changed", (await EmailAIAsync(server, "queue", "retry", "--all")).Output.Trim());
         Assert.Equal("release destination=far.example: 1 matched, 1 changed", (await EmailAIAsync(server, "queue", "release", "--destination", "far.example")).Output.Trim());
         Assert.Single(await sink.WaitForMessagesAsync(1, TimeSpan.FromSeconds(30)));
+        // The sink has the message before the gateway has removed the row: wait for the queue to forget it.
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await EmailAIAsync(server, "queue", "show", queueId)).ExitCode == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "delivered row never left the queue");
+            await Task.Delay(100);
+        }
 
         var ambiguous = await EmailAIAsync(server, "queue", "delete");
         Assert.Equal(CliApp.Usage, ambiguous.ExitCode);
