@@ -49,7 +49,7 @@ internal sealed class AdminClient(HttpClient http, Uri baseUri, string token) : 
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                throw new CliException(CliApp.Refused, Describe(response.StatusCode, body));
+                throw new CliException(CliApp.Refused, Describe(response.StatusCode, body), response.StatusCode);
             }
 
             return (response.StatusCode, body, response.Content.Headers.ContentType?.MediaType);
@@ -106,7 +106,10 @@ internal sealed class AdminClient(HttpClient http, Uri baseUri, string token) : 
 }
 
 /// <summary>A failure the tool reports in one line, with its exit code.</summary>
-internal sealed class CliException(int exitCode, string message) : Exception(message)
+internal sealed class CliException(int exitCode, string message, System.Net.HttpStatusCode? status = null) : Exception(message)
 {
     public int ExitCode { get; } = exitCode;
+
+    /// <summary>The HTTP status of a refusal; null when the server was not reached.</summary>
+    public System.Net.HttpStatusCode? Status { get; } = status;
 }

@@ -114,13 +114,22 @@ public static class CliApp
             var password = r.GetValue(passwordStdin) ? await context.ReadPasswordAsync() : null;
             object? delivery = r.GetValue(forward) is { } target ? ForwardDelivery(target) : null;
             var key = r.GetValue(address)!;
-            return await context.PrintAsync(r, HttpMethod.Put, $"accounts/{Segment(key)}", new { address = key, password, delivery, unlistedSenders = r.GetValue(unlisted) }, Fields, c);
+
+            // PUT replaces the quota and the unlisted-senders mode (null inherits the domain's): a change keeps what it does not name.
+            var current = await context.FindAsync(r, $"accounts/{Segment(key)}", c);
+            var body = new { address = key, password, delivery, quotaBytes = Kept(current, "quotaBytes"), unlistedSenders = r.GetValue(unlisted) is { } mode ? (object)mode : Kept(current, "unlistedSenders") };
+            return await context.PrintAsync(r, HttpMethod.Put, $"accounts/{Segment(key)}", body, Fields, c);
         }));
         account.Subcommands.Add(Leaf("passwd", "Set an account's password (read from standard input)", [address], async (r, c) =>
         {
             var password = await context.ReadPasswordAsync();
             var key = r.GetValue(address)!;
-            return await context.PrintAsync(r, HttpMethod.Put, $"accounts/{Segment(key)}", new { address = key, password }, Done($"password set for {key}"), c);
+
+            // Only an existing account (a PUT would create one), keeping its quota and unlisted-senders mode.
+            var current = await context.FindAsync(r, $"accounts/{Segment(key)}", c)
+                ?? throw new CliException(Refused, $"404 Not Found: account '{key}' does not exist (emailai account add creates it)");
+            var body = new { address = key, password, quotaBytes = Kept(current, "quotaBytes"), unlistedSenders = Kept(current, "unlistedSenders") };
+            return await context.PrintAsync(r, HttpMethod.Put, $"accounts/{Segment(key)}", body, Done($"password set for {key}"), c);
         }));
         account.Subcommands.Add(Leaf("show", "Show an account", [address], (r, c) => context.PrintAsync(r, HttpMethod.Get, $"accounts/{Segment(r.GetValue(address)!)}", null, Fields, c)));
         account.Subcommands.Add(Leaf("delete", "Delete an account and its mail", [address], (r, c) =>
@@ -303,6 +312,10 @@ public static class CliApp
         }
     }
 
+    /// <summary>A member of what the server has, to send back unchanged: its JSON value, or null when absent or null.</summary>
+    private static JsonElement? Kept(JsonElement? current, string member) =>
+        current is { ValueKind: JsonValueKind.Object } value && value.TryGetProperty(member, out var kept) && kept.ValueKind != JsonValueKind.Null ? kept : null;
+
     private static Option<string?> UnlistedSendersOption() =>
         new("--unlisted-senders") { Description = "deliver or quarantine: what happens to mail from senders not on the white list" };
 
@@ -474,6 +487,20 @@ public static class CliApp
             }
 
             return 0;
+        }
+
+        /// <summary>What the server has at <paramref name="path"/>, or null when it answers 404.</summary>
+        public async Task<JsonElement?> FindAsync(ParseResult result, string path, CancellationToken cancellationToken)
+        {
+            using var client = Connect(result);
+            try
+            {
+                return await client.JsonAsync(HttpMethod.Get, path, null, cancellationToken);
+            }
+            catch (CliException e) when (e.Status == System.Net.HttpStatusCode.NotFound)
+            {
+                return null;
+            }
         }
 
         public async Task<int> WriteRawAsync(ParseResult result, string path, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -42,6 +43,26 @@ public sealed class CliTests
             Assert.StartsWith("+OK", await pop3.CommandAsync("PASS s3cret-password"));
         }
 
+        // A password change, or add on an existing account, keeps what it does not name (PUT alone would reset them).
+        using (var quota = await server.Admin.PutAsync("/api/v1/accounts/alice@example.com", ServerProcess.Json("""{"quotaBytes":5000000,"unlistedSenders":"quarantine"}""")))
+        {
+            quota.EnsureSuccessStatusCode();
+        }
+
+        Assert.Equal(0, (await EmailAIWithInputAsync(server, "n3w-password\n", "account", "passwd", "alice@example.com")).ExitCode);
+        using (var pop3 = await Pop3RawClient.ConnectAsync(server.Pop3Port))
+        {
+            Assert.StartsWith("+OK", await pop3.CommandAsync("USER alice@example.com"));
+            Assert.StartsWith("+OK", await pop3.CommandAsync("PASS n3w-password"));
+        }
+
+        Assert.Equal(0, (await EmailAIAsync(server, "account", "add", "alice@example.com", "--forward", "10.0.0.5:2525")).ExitCode);
+        var kept = await server.Admin.GetFromJsonAsync<JsonElement>("/api/v1/accounts/alice@example.com");
+        Assert.Equal((5000000L, "quarantine", "forward"), (kept.GetProperty("quotaBytes").GetInt64(), kept.GetProperty("unlistedSenders").GetString(), kept.GetProperty("delivery").GetProperty("mode").GetString()));
+        var nobody = await EmailAIWithInputAsync(server, "pw-for-nobody\n", "account", "passwd", "nobody@example.com");
+        Assert.Equal(CliApp.Refused, nobody.ExitCode);
+        Assert.Contains("does not exist", nobody.Error);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Admin.GetAsync("/api/v1/accounts/nobody@example.com")).StatusCode);
         var list = await EmailAIAsync(server, "account", "list");
         Assert.Contains("alice@example.com", list.Output);
         var json = await EmailAIAsync(server, "domain", "list", "--json");
