@@ -113,7 +113,7 @@ public static class GatewayHosting
         return builder;
     }
 
-    /// <summary>Maps the admin API, /healthz, /readyz and /metrics.</summary>
+    /// <summary>Maps the admin API, the admin page at /, /healthz, /readyz and /metrics.</summary>
     public static WebApplication MapEmailAIGateway(this WebApplication app)
     {
         // Resolve now so a generated token is created and printed at start, not on the first request.
@@ -121,6 +121,7 @@ public static class GatewayHosting
         app.UseEmailAIAdminAuthentication();
         app.MapEmailAIHealth();
         app.MapEmailAIAdminApi();
+        app.MapEmailAIAdminPage();
         return app;
     }
 

@@ -83,6 +83,7 @@ public static class AdminApi
         api.MapDelete("/whitelist/{owner}/{address}", DeleteWhiteListAsync);
 
         QueueApi.Map(api);
+        NodeApi.Map(api);
         return app;
     }
 

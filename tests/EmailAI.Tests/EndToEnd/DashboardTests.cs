@@ -130,33 +130,8 @@ public sealed class DashboardTests
         await pop3.DisconnectAsync(quit: true);
     }
 
-    private static string FindOrInstallPrometheus()
-    {
-        foreach (var candidate in new[] { "/usr/bin/prometheus", "/usr/local/bin/prometheus" })
-        {
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        if (Environment.UserName == "root")
-        {
-            foreach (var command in new[] { "apt-get install -y -qq --no-install-recommends prometheus", "apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus" })
-            {
-                using var install = Process.Start(new ProcessStartInfo("sh", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-                install.StandardOutput.ReadToEnd();
-                install.StandardError.ReadToEnd();
-                install.WaitForExit();
-                if (File.Exists("/usr/bin/prometheus"))
-                {
-                    return "/usr/bin/prometheus";
-                }
-            }
-        }
-
-        throw new InvalidOperationException("prometheus is not installed and could not be (apt-get install prometheus, as root)");
-    }
+    private static string FindOrInstallPrometheus() =>
+        DebianPackage.FindOrInstall("prometheus", ["/usr/bin/prometheus", "/usr/local/bin/prometheus"])[0];
 
     private static Process StartPrometheus(string binary, int adminPort, out int port, out string directory)
     {
