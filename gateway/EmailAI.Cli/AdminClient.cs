@@ -17,9 +17,14 @@ internal sealed class AdminClient(HttpClient http, Uri baseUri, string token) : 
 
     public Uri BaseUri => baseUri;
 
-    public async Task<(HttpStatusCode Status, byte[] Body, string? MediaType)> SendAsync(HttpMethod method, string path, object? json, CancellationToken cancellationToken)
+    public async Task<(HttpStatusCode Status, byte[] Body, string? MediaType)> SendAsync(HttpMethod method, string path, object? json, CancellationToken cancellationToken, string? ifMatch = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(baseUri, "api/v1/" + path.TrimStart('/')));
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         request.Headers.TryAddWithoutValidation("X-EmailAI-Actor", Actor());
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("emailai-cli", typeof(AdminClient).Assembly.GetName().Version?.ToString() ?? "0"));
@@ -56,9 +61,9 @@ internal sealed class AdminClient(HttpClient http, Uri baseUri, string token) : 
         }
     }
 
-    public async Task<JsonElement?> JsonAsync(HttpMethod method, string path, object? json, CancellationToken cancellationToken)
+    public async Task<JsonElement?> JsonAsync(HttpMethod method, string path, object? json, CancellationToken cancellationToken, string? ifMatch = null)
     {
-        var (_, body, _) = await SendAsync(method, path, json, cancellationToken);
+        var (_, body, _) = await SendAsync(method, path, json, cancellationToken, ifMatch);
         if (body.Length == 0)
         {
             return null;

@@ -54,7 +54,7 @@ public static class CliApp
         }
         catch (CliException ex)
         {
-            await error.WriteLineAsync("emailai: " + ex.Message);
+            await error.WriteLineAsync("emailai: " + Printable(ex.Message));
             return ex.ExitCode;
         }
     }
@@ -165,23 +165,44 @@ public static class CliApp
         return relay;
     }
 
-    /// <summary>Reads the list, adds or removes the entries (exact text), and writes it back; the server validates every entry.</summary>
+    /// <summary>
+    /// Reads the list, adds or removes the entries (exact text), and writes it back only to the version read (If-Match):
+    /// when another admin changed the policy in between (412), it reads again and redoes the edit. The server validates every entry.
+    /// </summary>
     private static async Task<int> EditRelayAsync(CliContext context, ParseResult result, Argument<string[]> entries, bool add, CancellationToken cancellationToken)
     {
         using var client = context.Connect(result);
-        var current = (await client.JsonAsync(HttpMethod.Get, "relay", null, cancellationToken))!.Value;
-        var list = current.GetProperty("authorisedIps").EnumerateArray().Select(e => e.GetString()!).ToList();
         var given = result.GetValue(entries)!;
-        var changed = add
-            ? given.Where(e => !list.Contains(e, StringComparer.OrdinalIgnoreCase)).ToList()
-            : given.Where(e => list.Contains(e, StringComparer.OrdinalIgnoreCase)).ToList();
-        if (!add && changed.Count < given.Length)
+        for (var attempt = 1; ; attempt++)
         {
-            throw new CliException(Refused, $"not on the Authorised IP list: {string.Join(", ", given.Except(changed, StringComparer.OrdinalIgnoreCase))}");
-        }
+            var current = (await client.JsonAsync(HttpMethod.Get, "relay", null, cancellationToken))!.Value;
+            var list = current.GetProperty("authorisedIps").EnumerateArray().Select(e => e.GetString()!).ToList();
+            var changed = add
+                ? given.Where(e => !list.Contains(e, StringComparer.OrdinalIgnoreCase)).ToList()
+                : given.Where(e => list.Contains(e, StringComparer.OrdinalIgnoreCase)).ToList();
+            if (!add && changed.Count < given.Length)
+            {
+                throw new CliException(Refused, $"not on the Authorised IP list: {string.Join(", ", given.Except(changed, StringComparer.OrdinalIgnoreCase))}");
+            }
 
-        var updated = add ? [.. list, .. changed] : list.Where(e => !changed.Contains(e, StringComparer.OrdinalIgnoreCase)).ToList();
-        var answer = await client.JsonAsync(HttpMethod.Put, "relay", new { authorisedIps = updated }, cancellationToken);
+            var updated = add ? [.. list, .. changed] : list.Where(e => !changed.Contains(e, StringComparer.OrdinalIgnoreCase)).ToList();
+            var version = current.TryGetProperty("version", out var v) ? $"\"{v.GetInt64().ToString(CultureInfo.InvariantCulture)}\"" : null;
+            JsonElement? answer;
+            try
+            {
+                answer = await client.JsonAsync(HttpMethod.Put, "relay", new { authorisedIps = updated }, cancellationToken, version);
+            }
+            catch (CliException e) when (e.Status == System.Net.HttpStatusCode.PreconditionFailed && attempt < 5)
+            {
+                continue;
+            }
+
+            return Report(context, result, answer, add, changed);
+        }
+    }
+
+    private static int Report(CliContext context, ParseResult result, JsonElement? answer, bool add, List<string> changed)
+    {
         if (result.GetValue(JsonOption))
         {
             context.WriteJson(answer);
@@ -310,6 +331,34 @@ public static class CliApp
         {
             throw new CliException(Usage, $"cannot read {file.FullName}: {ex.Message}");
         }
+    }
+
+    /// <summary>
+    /// Text for a terminal: control characters other than line ends and tabs (ESC of an escape sequence, BEL, CR, the C1
+    /// controls) become <c>\xNN</c>, so a hostile reply or subject cannot rewrite the screen or the window title.
+    /// </summary>
+    internal static string Printable(string text)
+    {
+        text = text.Replace("\r\n", "\n", StringComparison.Ordinal);
+        if (!text.Any(c => char.IsControl(c) && c is not '\n' and not '\t' || c is '\u2028' or '\u2029' or '\u202E' or '\u202D'))
+        {
+            return text;
+        }
+
+        var clean = new StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (char.IsControl(c) && c is not '\n' and not '\t' || c is '\u2028' or '\u2029' or '\u202E' or '\u202D')
+            {
+                clean.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:X2}");
+            }
+            else
+            {
+                clean.Append(c);
+            }
+        }
+
+        return clean.ToString();
     }
 
     /// <summary>A member of what the server has, to send back unchanged: its JSON value, or null when absent or null.</summary>
@@ -477,13 +526,12 @@ public static class CliApp
             {
                 WriteJson(answer);
             }
-            else if (answer is { } value)
-            {
-                human(output, value);
-            }
             else
             {
-                human(output, default);
+                // What remote servers and senders wrote (a reply, a subject) reaches a terminal: no escape sequences.
+                using var text = new StringWriter(CultureInfo.InvariantCulture);
+                human(text, answer ?? default);
+                await output.WriteAsync(Printable(text.ToString()));
             }
 
             return 0;

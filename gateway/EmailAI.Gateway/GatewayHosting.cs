@@ -106,7 +106,7 @@ public static class GatewayHosting
         {
             // Spans cost an allocation per grain call; they are only produced when someone collects them.
             telemetry.WithTracing(tracing => tracing
-                .AddSource(GatewayTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddSource(GatewayTelemetry.Name, EmailAI.Protocols.Smtp.SmtpTracing.Name, "EmailAI.Silo", "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
                 .AddOtlpExporter());
         }
 

@@ -15,4 +15,13 @@ public sealed record RelaySettingsUpdate(
     string? SubmissionSenders = null,
     IReadOnlyList<string>? AllowedCountries = null,
     IReadOnlyList<string>? BlockedRanges = null,
-    bool? BlockUnknown = null);
+    bool? BlockUnknown = null)
+{
+    /// <summary>
+    /// When set, the change applies only if the policy is still at this version (the admin API's <c>If-Match</c>), so
+    /// a read-modify-write of a list (add one entry, delete another) never undoes an edit made in between: it gets a
+    /// conflict and reads again.
+    /// </summary>
+    [Id(8)]
+    public long? ExpectedVersion { get; init; }
+}

@@ -177,12 +177,19 @@ public sealed class IngestGrain(
             throw new TimeoutException($"{request.QueueId}: the caller's deadline {request.CommitBy:O} passed before the commit; nothing was stored");
         }
 
-        await store.CommitAsync(new StoreDelivery(plain, mailboxes, outbound, [])
+        using (var commit = SiloTracing.Source.StartActivity("store.commit"))
         {
-            AdditionalCopies = copies,
-            QuarantineCopies = held is null ? [] : [held],
-            AdditionalOutbound = [.. new[] { forwarded, notice?.Outbound }.OfType<OutboundMessage>()],
-        });
+            commit?.SetTag("emailai.queue_id", request.QueueId);
+            commit?.SetTag("emailai.maildrops", mailboxes.Length + copies.Sum(c => c.Mailboxes.Count));
+            commit?.SetTag("emailai.quarantined", held?.Mailboxes.Count ?? 0);
+            commit?.SetTag("emailai.outbound_recipients", outboundRecipients.Length);
+            await store.CommitAsync(new StoreDelivery(plain, mailboxes, outbound, [])
+            {
+                AdditionalCopies = copies,
+                QuarantineCopies = held is null ? [] : [held],
+                AdditionalOutbound = [.. new[] { forwarded, notice?.Outbound }.OfType<OutboundMessage>()],
+            });
+        }
         if (held is not null)
         {
             logger.LogInformation("{QueueId} from <{Sender}>: held in the quarantine of {Maildrops} (unlisted sender)", request.QueueId, request.Sender, string.Join(", ", held.Mailboxes));

@@ -23,6 +23,11 @@ public sealed class RelayPolicyGrain(
 
     public async Task<AdminResult> UpdateAsync(RelaySettingsUpdate update)
     {
+        if (update.ExpectedVersion is { } expected && expected != state.State.Version)
+        {
+            return AdminResult.Conflict($"the relay policy changed since version {expected} (it is at version {state.State.Version} now): read it again and repeat the change");
+        }
+
         var current = state.State.Settings;
         var blocking = current.IpLocationBlocking;
         var errors = new List<string>();

@@ -37,4 +37,7 @@ public interface IQuarantineStore
     /// first, in one transaction; returns how many (fewer than the limit: nothing older is left).
     /// </summary>
     Task<int> ExpireQuarantineAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Every held message of every mailbox: how many, and their octets (the quarantine-size gauges).</summary>
+    Task<(long Messages, long Bytes)> QuarantineTotalsAsync(CancellationToken cancellationToken = default);
 }

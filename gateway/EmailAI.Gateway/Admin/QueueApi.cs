@@ -89,12 +89,18 @@ public static class QueueApi
             AdminApi.Json);
     }
 
-    private static async Task<IResult> GetRowAsync(long id, IGrainFactory grains, TimeProvider time)
+    /// <summary>Length of the queue ids the SMTP session gives (<c>SmtpQueueId</c>).</summary>
+    private const int SmtpQueueIdLength = 16;
+
+    private static async Task<IResult> GetRowAsync(long id, HttpContext context, IGrainFactory grains, TimeProvider time)
     {
         var queue = grains.GetGrain<IQueueGrain>(0);
         if (await queue.GetAsync(id) is not { } row)
         {
-            return AdminApi.NotFound($"no queue entry {id}");
+            // A queue id of digits only matches this route first: look it up as a queue id too, as the actions do.
+            return context.Request.RouteValues["id"] is string text && text.Length == SmtpQueueIdLength
+                ? await GetMessageAsync(text, grains, time)
+                : AdminApi.NotFound($"no queue entry {id}");
         }
 
         var attempts = await queue.ListAttemptsAsync([id]);
@@ -248,7 +254,7 @@ public static class QueueApi
         logger.LogInformation(
             "Queue {Action} of {Selection} by {Actor} from {Client}: {Matched} matched, {Changed} changed, {InFlight} being sent",
             action,
-            selection,
+            EmailAI.Protocols.Common.LogText.Escape(selection),
             Actor(context),
             context.Connection.RemoteIpAddress,
             result.Matched,
@@ -313,6 +319,15 @@ public static class QueueApi
         filter = new QueueFilter(now);
         error = "";
         string? Text(string name) => query[name].ToString() is { Length: > 0 } value ? value.Trim() : null;
+        foreach (var name in new[] { "destination", "sender", "recipient", "minAge", "state" })
+        {
+            if (query[name].ToString() is { Length: > 0 } given && (given.Trim().Length == 0 || given.Any(char.IsControl)))
+            {
+                // A blank value would otherwise read as the null sender (every bounce) or as no filter at all.
+                error = $"{name} must not be blank or hold control characters";
+                return false;
+            }
+        }
 
         if (Text("destination") is { } destination)
         {
@@ -337,12 +352,15 @@ public static class QueueApi
                 return false;
             }
 
-            filter = filter with { ReceivedBefore = now - minimum };
+            // An age past the calendar's start selects everything received since then: all of it.
+            filter = filter with { ReceivedBefore = minimum >= now - DateTimeOffset.MinValue ? DateTimeOffset.MinValue.AddDays(1) : now - minimum };
         }
 
         if (Text("state") is { } state)
         {
-            if (!Enum.TryParse<QueueRowState>(state, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || char.IsDigit(state[0]))
+            // Names only: Enum.TryParse also reads "deferred,sending" as the OR of their numbers (= held).
+            if (!Enum.TryParse<QueueRowState>(state, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed)
+                || !string.Equals(parsed.ToString(), state, StringComparison.OrdinalIgnoreCase))
             {
                 error = $"state '{state}' is not one of queued, deferred, sending, held";
                 return false;

@@ -34,12 +34,37 @@ public static class RelayApi
         api.MapGet("/relay/check", CheckAsync);
     }
 
-    private static async Task<IResult> GetRelayAsync(IGrainFactory grains, ICountryLocator locations) =>
-        Results.Json(ToJson(await grains.GetGrain<IRelayPolicyGrain>(GrainKeys.RelayPolicy).GetAsync(), locations.Status), JsonWithNulls);
+    /// <summary>The policy with its <c>version</c>, also as the ETag a PUT's <c>If-Match</c> names.</summary>
+    private static async Task<IResult> GetRelayAsync(HttpContext context, IGrainFactory grains, ICountryLocator locations) =>
+        await CurrentAsync(context, grains.GetGrain<IRelayPolicyGrain>(GrainKeys.RelayPolicy), locations, StatusCodes.Status200OK);
 
-    /// <summary>Members left out of the body keep their current values.</summary>
-    private static async Task<IResult> PutRelayAsync(HttpRequest request, IGrainFactory grains, ICountryLocator locations)
+    private static async Task<IResult> CurrentAsync(HttpContext context, IRelayPolicyGrain grain, ICountryLocator locations, int status)
     {
+        var snapshot = (await grain.GetIfNewerAsync(-1))!;
+        context.Response.Headers.ETag = $"\"{snapshot.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)}\"";
+        return Results.Json(ToJson(snapshot.Settings, locations.Status, snapshot.Version), JsonWithNulls, statusCode: status);
+    }
+
+    /// <summary>
+    /// Members left out of the body keep their current values. With <c>If-Match: "version"</c> (the GET's ETag) the change
+    /// applies only to that version, else 412: a client that edits a list it read never undoes a change made meanwhile.
+    /// </summary>
+    private static async Task<IResult> PutRelayAsync(HttpContext context, HttpRequest request, IGrainFactory grains, ICountryLocator locations)
+    {
+        long? expected = null;
+        if (request.Headers.IfMatch.ToString() is { Length: > 0 } ifMatch && ifMatch.Trim() != "*")
+        {
+            var tag = ifMatch.Trim();
+            tag = tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : tag;
+            if (tag.Length < 3 || tag[0] != '"' || tag[^1] != '"'
+                || !long.TryParse(tag.AsSpan(1, tag.Length - 2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version))
+            {
+                return AdminApi.BadRequest("If-Match must be the relay policy's ETag, such as \"12\" (its version)");
+            }
+
+            expected = version;
+        }
+
         var (body, error) = await AdminApi.ReadBodyAsync<RelayBody>(request);
         if (body is null)
         {
@@ -57,7 +82,12 @@ public static class RelayApi
             body.SubmissionSenders,
             blocking?.AllowedCountries,
             blocking?.BlockedRanges,
-            blocking?.BlockUnknown));
+            blocking?.BlockUnknown) { ExpectedVersion = expected });
+        if (expected is not null && result.Outcome == AdminOutcome.Conflict)
+        {
+            return AdminApi.Problem(StatusCodes.Status412PreconditionFailed, "Precondition Failed", result.Error ?? "the relay policy changed");
+        }
+
         if (result.Outcome is AdminOutcome.Updated or AdminOutcome.Created && await ClusterHasSeveralSilosAsync(grains))
         {
             // Every silo decides from its cached copy of the policy, which is never used once older than the
@@ -66,7 +96,9 @@ public static class RelayApi
             await Task.Delay(RelayPolicySnapshot.PropagationBound);
         }
 
-        return await AdminApi.ToResultAsync(result, async () => ToJson(await grain.GetAsync(), locations.Status), JsonWithNulls);
+        return result.Outcome is AdminOutcome.Updated or AdminOutcome.Created
+            ? await CurrentAsync(context, grain, locations, StatusCodes.Status200OK)
+            : await AdminApi.ToResultAsync(result, null);
     }
 
     /// <summary>
@@ -151,8 +183,9 @@ public static class RelayApi
             JsonWithNulls);
     }
 
-    private static object ToJson(RelaySettings settings, GeoDatabaseStatus database) => new
+    private static object ToJson(RelaySettings settings, GeoDatabaseStatus database, long version) => new
     {
+        version,
         authorisedIps = settings.AuthorisedIps,
         autoWhiteListRecipients = settings.AutoWhiteListRecipients,
         submissionSenders = settings.SubmissionSenders.ToString().ToLowerInvariant(),

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using EmailAI.Gateway.Smtp;
@@ -51,6 +52,12 @@ public sealed class Pop3ConnectionHandler(
     protected override async Task RunSessionAsync(ConnectionContext connection, IPAddress remote, ListenerEndpoint endpoint, TlsSessionInfo? implicitTls)
     {
         var options = pop3Options.Value;
+
+        // One trace per POP3 session, a root whatever the connection's context: the login, the maildrop lock and every
+        // retrieval's grain calls are its children.
+        using var trace = EmailAI.Protocols.Smtp.SmtpTracing.Start("pop3.session", GatewayTelemetry.Source);
+        trace.SetTag("client.address", remote.ToString());
+        trace.SetTag("pop3.session_id", connection.ConnectionId);
         await using var maildrop = new LeaseRenewingPop3Backend(backend, backend.RenewAsync, loginOptions.Value.LockLease, time, logger);
         // The certificate store always holds a certificate (configured or self-signed), so STLS is always offered.
         var session = new Pop3Session(options, connection.ConnectionId, remote, IPAddress.IsLoopback(remote), maildrop, time, _logins, tlsAvailable: true, implicitTls);
@@ -196,6 +203,10 @@ public sealed class Pop3ConnectionHandler(
                 }
             }
 
+            trace.SetTag("pop3.ending", ending);
+            trace.SetTag("pop3.retrieved", session.MessagesRetrieved);
+            trace.SetTag("pop3.deleted", session.MessagesDeleted);
+            trace.SetTag("pop3.logged_in", session.Mailbox is not null);
             logger.LogInformation(
                 "POP3 disconnect from {RemoteAddress} ({Ending}): retrieved={Retrieved} ({RetrievedOctets} octets) deleted={Deleted} sent={SentOctets} octets",
                 remote,

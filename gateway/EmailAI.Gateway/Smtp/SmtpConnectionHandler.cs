@@ -188,6 +188,7 @@ public sealed class SmtpConnectionHandler(
             }
 
             GatewayTelemetry.SmtpActiveSessions.Add(-1);
+            session.EndTrace();
             log.Disconnected(session.Info, session.Counts);
         }
     }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -57,6 +58,9 @@ public sealed class SmtpSession
     private bool _utf8;
     private long? _declaredSize;
     private string _queueId = "";
+
+    /// <summary>The trace of the transaction in progress (MAIL to its end), or null when none is or nobody listens.</summary>
+    private Activity? _transaction;
     private DateTimeOffset _receivedAt;
 
     private readonly SmtpDataFramer _dataFramer;
@@ -342,6 +346,10 @@ public sealed class SmtpSession
                 break;
             }
 
+            // Grain calls a command makes (RCPT's policy, the commit) belong to the transaction's trace. Setting it here
+            // changes only this call's flow: the host's context is untouched.
+            EndTransactionTraceIfOver(replies);
+            Activity.Current = _transaction;
             if (_inData)
             {
                 var now = _time.GetUtcNow();
@@ -402,7 +410,67 @@ public sealed class SmtpSession
             AddReply(replies, await ExecuteAsync(text, cancellationToken));
         }
 
+        EndTransactionTraceIfOver(replies);
         return position;
+    }
+
+    /// <summary>
+    /// Ends the trace of a transaction still open when the session ends (the client quit or went away, a timeout or a
+    /// limit closed it). The host calls it once the session is over.
+    /// </summary>
+    public void EndTrace()
+    {
+        if (_transaction is not null)
+        {
+            _transaction.SetTag("smtp.abandoned", true);
+            EndTransactionTrace(null);
+        }
+    }
+
+    /// <summary>One trace per transaction: a root span from an accepted MAIL's syntax on, whatever came before in the session.</summary>
+    private void StartTransactionTrace(SmtpPath sender)
+    {
+        EndTransactionTrace(null);
+        Activity.Current = null;
+        _transaction = SmtpTracing.Start("smtp.transaction");
+
+        _transaction.SetTag("client.address", _remoteAddress.ToString());
+        _transaction.SetTag("smtp.session_id", _sessionId);
+        _transaction.SetTag("smtp.helo", _heloName);
+        _transaction.SetTag("smtp.sender", sender.ToString());
+        if (_authenticated is not null)
+        {
+            _transaction.SetTag("smtp.authenticated", true);
+        }
+    }
+
+    /// <summary>The transaction is over once the session is out of it: a refused MAIL, the reply after the dot, RSET, HELO.</summary>
+    private void EndTransactionTraceIfOver(List<SmtpReply> replies)
+    {
+        if (_transaction is not null && _state != SmtpState.InTransaction && !_inData)
+        {
+            EndTransactionTrace(replies.Count > 0 ? replies[^1] : null);
+        }
+    }
+
+    private void EndTransactionTrace(SmtpReply? last)
+    {
+        if (_transaction is not { } activity)
+        {
+            return;
+        }
+
+        _transaction = null;
+        if (last is { } reply)
+        {
+            activity.SetTag("smtp.reply_code", reply.Code);
+            if (reply.Code >= 400)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, reply.ToSingleLine());
+            }
+        }
+
+        activity.Stop();
     }
 
     /// <summary>
@@ -771,6 +839,8 @@ public sealed class SmtpSession
             return SmtpReplies.Utf8NotAnnounced;
         }
 
+        StartTransactionTrace(path);
+
         // Postfix's reject_sender_login_mismatch does not apply to the null sender: a bounce or receipt from the
         // user's client names no address to impersonate, so <> is accepted from any authenticated session.
         if (_authenticated is not null && _context.Senders is { } senders && !path.IsNull)
@@ -974,6 +1044,8 @@ public sealed class SmtpSession
         _inData = true;
         _dataFramer.Reset();
         _queueId = SmtpQueueId.New(_time.GetUtcNow());
+        _transaction?.SetTag("emailai.queue_id", _queueId);
+        _transaction?.SetTag("smtp.recipients", _recipients.Count);
         _receivedAt = _time.GetUtcNow();
         _dataLastRead = _receivedAt;
         _dataBudget = _options.DataIdleTimeout;

@@ -30,7 +30,7 @@ internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains
     {
         foreach (var (row, reply) in bounced)
         {
-            logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=bounced ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", reply.ToSingleLine());
+            logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=bounced ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", EmailAI.Protocols.Common.LogText.Escape(reply.ToSingleLine()));
         }
 
         var ids = bounced.Select(b => b.Row.Id).ToArray();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EmailAI.Contracts;
 using EmailAI.Grains.DkimSigning;
 using EmailAI.Protocols.Smtp;
@@ -115,10 +116,21 @@ internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNot
             }
         }
 
+        using var attempt = SiloTracing.Source.StartActivity("smtp.delivery", ActivityKind.Client);
+        attempt?.SetTag("emailai.queue_id", job.QueueId);
+        attempt?.SetTag("emailai.destination", job.Rows[0].Destination);
+        attempt?.SetTag("server.address", client.Target.Host);
+        attempt?.SetTag("smtp.recipients", job.Rows.Count);
         using var renewal = new CancellationTokenSource();
         var renewing = RenewWhileSendingAsync(job, renewal.Token);
 
         var (replies, broken) = await TransactAllAsync(client, job, content);
+        attempt?.SetTag("smtp.delivered", replies.Count(r => r.IsPositive));
+        if (replies.Any(r => !r.IsPositive))
+        {
+            attempt?.SetStatus(ActivityStatusCode.Error, replies.First(r => !r.IsPositive).ToSingleLine());
+        }
+
         await renewal.CancelAsync();
         await renewing;
         var recorded = await RecordAsync(job, replies, client.Target.Host, content);
@@ -301,7 +313,7 @@ internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNot
             {
                 case DeliveryOutcome.Delivered:
                     delivered.Add(row.Id);
-                    logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=sent ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", reply.ToSingleLine());
+                    logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=sent ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", EmailAI.Protocols.Common.LogText.Escape(reply.ToSingleLine()));
                     break;
                 case DeliveryOutcome.Bounced:
                     bounced.Add((row, reply));
@@ -314,7 +326,7 @@ internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNot
 
         foreach (var (row, reply) in deferred)
         {
-            logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=deferred ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", reply.ToSingleLine());
+            logger.LogInformation("{QueueId}: to=<{Recipient}> relay={Relay} status=deferred ({Reply})", row.QueueId, row.Recipient, remoteMta ?? "none", EmailAI.Protocols.Common.LogText.Escape(reply.ToSingleLine()));
         }
 
         var steps = new Queue<Func<Task>>();

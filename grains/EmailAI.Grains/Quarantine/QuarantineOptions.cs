@@ -14,4 +14,10 @@ public sealed class QuarantineOptions
 
     /// <summary>How often each silo discards held mail past its retention (default hourly; a message may outlive it by up to this much).</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How often each silo reads the quarantine's size for the <c>emailai.quarantine.messages</c>/<c>bytes</c> gauges
+    /// (default a minute, as the queue gauges follow the queue scan; one count over the quarantine table).
+    /// </summary>
+    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

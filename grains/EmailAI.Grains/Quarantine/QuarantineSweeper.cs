@@ -41,14 +41,31 @@ public sealed partial class QuarantineSweeper(
         return total;
     }
 
+    /// <summary>Reads the quarantine's size into the gauges.</summary>
+    public async Task SampleAsync(CancellationToken cancellationToken)
+    {
+        var (messages, bytes) = await store.QuarantineTotalsAsync(cancellationToken);
+        QuarantineMetrics.Record(messages, bytes);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
+        // Ticks at the shorter of the two intervals: the gauges every SampleInterval, the sweep when it is due.
+        var sweepEvery = options.Value.SweepInterval;
+        var sampleEvery = options.Value.SampleInterval;
+        using var timer = new PeriodicTimer(sweepEvery < sampleEvery ? sweepEvery : sampleEvery, time);
+        var nextSweep = DateTimeOffset.MinValue;
         do
         {
             try
             {
-                await SweepAsync(stoppingToken);
+                if (time.GetUtcNow() >= nextSweep)
+                {
+                    nextSweep = time.GetUtcNow() + sweepEvery;
+                    await SweepAsync(stoppingToken);
+                }
+
+                await SampleAsync(stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {

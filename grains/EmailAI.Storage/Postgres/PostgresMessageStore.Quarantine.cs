@@ -91,6 +91,14 @@ public sealed partial class PostgresMessageStore
     public Task<int> ClearQuarantineAsync(string mailbox, CancellationToken cancellationToken = default) =>
         DeleteHeldAsync("DELETE FROM emailai_quarantine WHERE mailbox = @mailbox RETURNING message_id", p => p.AddWithValue("mailbox", mailbox), cancellationToken);
 
+    public async Task<(long Messages, long Bytes)> QuarantineTotalsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT count(*), coalesce(sum(size), 0)::bigint FROM emailai_quarantine");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
     public Task<int> ExpireQuarantineAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);

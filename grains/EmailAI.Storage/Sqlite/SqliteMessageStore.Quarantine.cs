@@ -119,6 +119,17 @@ public sealed partial class SqliteMessageStore
             return DeleteHeld(delete);
         });
 
+    public Task<(long Messages, long Bytes)> QuarantineTotalsAsync(CancellationToken cancellationToken = default) =>
+        database.ReadAsync(
+            _ =>
+            {
+                var command = database.PreparedRead("SELECT count(*), coalesce(sum(size), 0) FROM quarantine;");
+                using var reader = command.ExecuteReader();
+                reader.Read();
+                return (reader.GetInt64(0), reader.GetInt64(1));
+            },
+            cancellationToken);
+
     public Task<int> ExpireQuarantineAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);

@@ -65,12 +65,39 @@ public sealed class QueueApiParsingTests
     [Theory]
     [InlineData("state", "2")]
     [InlineData("state", "stuck")]
+    [InlineData("state", "deferred,sending")]
+    [InlineData("state", "queued, held")]
     [InlineData("minAge", "later")]
     public void TryReadFilter_Bad_FalseWithTheReason(string name, string value)
     {
         var query = new QueryCollection(new Dictionary<string, StringValues> { [name] = value });
         Assert.False(QueueApi.TryReadFilter(query, Now, out _, out var error));
         Assert.Contains(value, error);
+    }
+
+    /// <summary>A blank sender would read as the null sender (every bounce); control characters would reach the log.</summary>
+    [Theory]
+    [InlineData("sender", " ")]
+    [InlineData("destination", "\t")]
+    [InlineData("recipient", "a\rb")]
+    [InlineData("sender", "a\u0000b")]
+    public void TryReadFilter_BlankOrControlCharacters_Refused(string name, string value)
+    {
+        var query = new QueryCollection(new Dictionary<string, StringValues> { [name] = value });
+        Assert.False(QueueApi.TryReadFilter(query, Now, out _, out var error));
+        Assert.StartsWith(name + " must not be blank", error);
+    }
+
+    /// <summary>An age older than the calendar (a .NET span of ten million days) selects everything, instead of a 500.</summary>
+    [Theory]
+    [InlineData("10000000.00:00:00")]
+    [InlineData("10675199.02:48:05")]
+    [InlineData("3652500")]
+    public void TryReadFilter_AgeBeyondTheCalendar_SelectsEverything(string age)
+    {
+        var query = new QueryCollection(new Dictionary<string, StringValues> { ["minAge"] = age });
+        Assert.True(QueueApi.TryReadFilter(query, Now, out var filter, out _));
+        Assert.True(filter.ReceivedBefore < new DateTimeOffset(1, 1, 3, 0, 0, 0, TimeSpan.Zero));
     }
 
     [Theory]

@@ -18,6 +18,9 @@ public sealed class FakeMessageSink : IMessageSink
     /// <summary>Every call, including those that threw or failed.</summary>
     public int Attempts { get; private set; }
 
+    /// <summary>The trace each commit ran under (null: none), in order.</summary>
+    public List<string?> TraceIds { get; } = [];
+
     /// <summary>How many of the next commits throw.</summary>
     public int ThrowOnNext { get; set; }
 
@@ -26,6 +29,7 @@ public sealed class FakeMessageSink : IMessageSink
 
     public ValueTask<SmtpReply> CommitAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
+        TraceIds.Add(System.Diagnostics.Activity.Current?.TraceId.ToString());
         Attempts++;
         if (ThrowOnNext > 0)
         {

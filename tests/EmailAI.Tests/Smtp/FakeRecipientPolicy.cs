@@ -24,6 +24,9 @@ public sealed class FakeRecipientPolicy : IRecipientPolicy
         AddMailbox("bob@example.com", "mbx-bob");
     }
 
+    /// <summary>The trace each call ran under (null: none), in order.</summary>
+    public List<string?> TraceIds { get; } = [];
+
     /// <summary>Every call, in order, including the ones that threw.</summary>
     public IReadOnlyList<(SmtpSessionInfo Session, SmtpPath Sender, SmtpPath Recipient)> Calls => _calls;
 
@@ -44,6 +47,7 @@ public sealed class FakeRecipientPolicy : IRecipientPolicy
     public ValueTask<RecipientVerdict> CheckRecipientAsync(SmtpSessionInfo session, SmtpPath sender, SmtpPath recipient, CancellationToken cancellationToken)
     {
         _calls.Add((session, sender, recipient));
+        TraceIds.Add(System.Diagnostics.Activity.Current?.TraceId.ToString());
         if (ThrowOnNext > 0)
         {
             ThrowOnNext--;

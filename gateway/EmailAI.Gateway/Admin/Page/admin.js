@@ -86,8 +86,8 @@
     constructor(status, detail) { super(detail); this.status = status; }
   }
 
-  async function api(method, path, body, raw) {
-    const headers = { Authorization: "Bearer " + sessionStorage.getItem(TOKEN_KEY), "X-EmailAI-Actor": "admin page" };
+  async function api(method, path, body, raw, extraHeaders) {
+    const headers = { Authorization: "Bearer " + sessionStorage.getItem(TOKEN_KEY), "X-EmailAI-Actor": "admin page", ...(extraHeaders || {}) };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
     try {
@@ -132,6 +132,7 @@
 
   function signOut(message) {
     sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem("emailai.queue-filter");
     $("app").hidden = true;
     $("login").hidden = false;
     $("main").replaceChildren();
@@ -177,7 +178,7 @@
     const main = $("main");
     main.replaceChildren(el("p", { class: "hint" }, "Loading…"));
     try {
-      main.replaceChildren(...[await pages[page]()].flat());
+      main.replaceChildren(...[await pages[page]()].flat(Infinity));
     } catch (e) {
       main.replaceChildren(el("p", { class: "error", role: "alert" }, e.message));
     }
@@ -457,10 +458,19 @@
 
   // ---- Authorised IP (Relay) and the dry run -----------------------------------------------------------------
 
-  /** The relay policy fetched fresh before each change, so an edit changes only what it names. */
+  /**
+   * A list edit of the relay policy (add an entry, delete some): read fresh, changed, written back only to the version
+   * read (If-Match). When someone else changed it in between (412), read again and redo the edit, so neither change is lost.
+   */
   async function changeRelay(change) {
-    const current = await api("GET", "/relay");
-    return api("PUT", "/relay", change(current));
+    for (let attempt = 1; ; attempt++) {
+      const current = await api("GET", "/relay");
+      try {
+        return await api("PUT", "/relay", change(current), false, { "If-Match": '"' + current.version + '"' });
+      } catch (e) {
+        if (e.status !== 412 || attempt >= 5) throw e;
+      }
+    }
   }
 
   async function relayPage() {
@@ -622,7 +632,16 @@
     };
     const apply = (event) => { event.preventDefault(); sessionStorage.setItem("emailai.queue-filter", filter().toString()); reload(); };
 
-    const [destinations, rows] = await Promise.all([api("GET", "/queue/destinations"), api("GET", "/queue?" + filter() + "&limit=500")]);
+    // A filter the server refuses is shown beside the form, which stays, so it can be corrected.
+    const destinations = await api("GET", "/queue/destinations");
+    let rows = [];
+    const filterError = el("p", { class: "error", role: "alert", id: "queue-filter-error" });
+    try {
+      rows = await api("GET", "/queue?" + filter() + "&limit=500");
+    } catch (e) {
+      if (e.status !== 400) throw e;
+      filterError.textContent = e.message;
+    }
     const destinationRows = destinations.map((d) => el("tr", {},
       el("td", { class: "mono" }, d.destination), el("td", {}, d.messages), el("td", {}, d.recipients), el("td", {}, d.held), el("td", {}, d.sending),
       el("td", {}, d.connections), el("td", {}, age(d.oldestReceivedAt)), el("td", {}, when(d.nextAttemptAt)),
@@ -647,10 +666,11 @@
       el("form", { class: "card", onsubmit: apply }, el("h2", {}, "Messages"),
         el("div", { class: "row" }, ...field("Destination", inputs.destination), ...field("Sender", inputs.sender), ...field("Recipient", inputs.recipient),
           ...field("Older than", inputs.minAge), ...field("State", inputs.state), el("button", { type: "submit" }, "Filter")),
+        filterError,
         el("div", { class: "row" },
           ["retry", "hold", "release", "delete"].map((a) => el("button", { type: "button", class: a === "delete" ? "danger" : "secondary", onclick: () => bulk(a, filter()) },
             a[0].toUpperCase() + a.slice(1) + (filter().toString() ? " matching" : " all")))),
-        rows.length ? table(["Queue id", "Recipient", "Sender", "State", "Attempts", "Age", "Next attempt", "Last error", ""], messageRows) : el("p", {}, "No messages match.")),
+        filterError.textContent ? null : rows.length ? table(["Queue id", "Recipient", "Sender", "State", "Attempts", "Age", "Next attempt", "Last error", ""], messageRows) : el("p", {}, "No messages match.")),
     ];
   }
 

@@ -1,0 +1,42 @@
+using System.Text.RegularExpressions;
+
+namespace EmailAI.Tests.EndToEnd;
+
+/// <summary>
+/// Log lines of one SMTP transaction carry its trace id and its queue id, and those of one POP3 session the session's
+/// trace id, with tracing exported or not: an admin greps a queue id and finds the trace to open (or the other lines).
+/// </summary>
+public sealed partial class TraceIdLogTests
+{
+    [Fact]
+    public async Task AcceptedLine_HasTheTransactionsTraceId_Pop3Disconnect_HasTheSessions()
+    {
+        await using var server = await ServerProcess.StartNewAsync();
+        await server.ProvisionAsync("alice@example.com");
+        await SmtpConversation.DeliverAsync(server, "a@remote.test", "alice@example.com", "Subject: one\r\n\r\nbody\r\n.\r\n");
+        await SmtpConversation.DeliverAsync(server, "a@remote.test", "alice@example.com", "Subject: two\r\n\r\nbody\r\n.\r\n");
+        using (var pop3 = await Pop3Steps.LoginWhenFreeAsync(server, "alice@example.com", TimeSpan.FromSeconds(30)))
+        {
+            await pop3.QuitAsync(0);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!server.Log.Contains("POP3 disconnect", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var accepted = server.Log.Split('\n').Where(l => l.Contains(": accepted from=", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, accepted.Count);
+        var traces = accepted.Select(l => TraceId().Match(l)).ToList();
+        Assert.All(traces, m => Assert.True(m.Success, "no TraceId in: " + accepted[0]));
+        Assert.NotEqual(traces[0].Groups[1].Value, traces[1].Groups[1].Value);
+        Assert.All(accepted, l => Assert.Matches(@"[0-9A-Z]{10,}: accepted from=", l));
+
+        var disconnect = server.Log.Split('\n').Single(l => l.Contains("POP3 disconnect", StringComparison.Ordinal));
+        Assert.Matches(TraceId(), disconnect);
+    }
+
+    [GeneratedRegex("TraceId:([0-9a-f]{32})")]
+    private static partial Regex TraceId();
+}
