@@ -114,6 +114,7 @@ public static class QueueApi
     private static async Task<IResult> GetMessageAsync(string queueId, IGrainFactory grains, TimeProvider time)
     {
         var queue = grains.GetGrain<IQueueGrain>(0);
+        queueId = NormalQueueId(queueId);
         var rows = await queue.FindAsync(queueId, MaxPage);
         if (rows.Count == 0)
         {
@@ -139,6 +140,7 @@ public static class QueueApi
     private static async Task<IResult> ContentAsync(string queueId, IGrainFactory grains)
     {
         var queue = grains.GetGrain<IQueueGrain>(0);
+        queueId = NormalQueueId(queueId);
         var rows = await queue.FindAsync(queueId, 1);
         return rows.Count > 0 && await queue.ReadContentAsync(rows[0].MessageId) is { } content
             ? Results.Bytes(content, "message/rfc822")
@@ -187,6 +189,7 @@ public static class QueueApi
             : new QueueActionResult(0, 0, 0);
         if (result.Matched == 0)
         {
+            selector = NormalQueueId(selector);
             selection = $"queue id {selector}";
             result = await queue.ActAsync(action, new QueueFilter(now, QueueId: selector));
         }
@@ -392,6 +395,9 @@ public static class QueueApi
 
         return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out age) && age >= TimeSpan.Zero;
     }
+
+    /// <summary>Queue ids are upper-case Crockford base32; one typed or pasted in lower case is the same id.</summary>
+    private static string NormalQueueId(string queueId) => queueId.ToUpperInvariant();
 
     private static IResult NotQueued(string queueId) => AdminApi.NotFound($"no queued message {queueId}");
 

@@ -47,6 +47,7 @@ public sealed class QueueToolsTests
         Assert.Equal("find me, folded", headers["Subject"]);
         Assert.True(headers.ContainsKey("Received"));
 
+        Assert.Equal(queueId, (await server.Admin.GetFromJsonAsync<JsonElement>($"/api/v1/queue/{queueId.ToLowerInvariant()}")).GetProperty("queueId").GetString());
         using var content = await server.Admin.GetAsync($"/api/v1/queue/{queueId}/content");
         Assert.Equal("message/rfc822", content.Content.Headers.ContentType?.MediaType);
         var text = await content.Content.ReadAsStringAsync();
