@@ -9,6 +9,8 @@ namespace EmailAI.Contracts;
 /// <see cref="CommitBy"/> is when the caller stops waiting (UTC, by its clock): ingest shortens the checks to end
 /// before it and, once it has passed, commits nothing and throws <see cref="TimeoutException"/>, so a caller that
 /// answered 451 at its deadline never finds the message stored after all (a duplicate when the client retries).
+/// <see cref="TraceParent"/> is the W3C traceparent of the SMTP transaction: the commit and every delivery attempt of
+/// the queued copies join that trace, whether or not a tracer listens (Orleans carries a trace only when one does).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record IngestRequest(
@@ -18,4 +20,5 @@ public sealed record IngestRequest(
     DateTimeOffset ReceivedAt,
     byte[] Content,
     IngestClient? Client = null,
-    DateTimeOffset? CommitBy = null);
+    DateTimeOffset? CommitBy = null,
+    string? TraceParent = null);

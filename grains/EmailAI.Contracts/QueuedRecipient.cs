@@ -7,7 +7,8 @@ namespace EmailAI.Contracts;
 /// Ids are never reused, even after the row with the highest one is removed. <paramref name="Held"/>: an admin put the
 /// row on hold, so it is never attempted until released. <paramref name="LastErrorAt"/>: when <paramref name="LastError"/>
 /// came (null for a row deferred before that was recorded). <paramref name="ClaimedUntil"/>: the end of the claim of
-/// the delivery that is sending it, when one holds it.
+/// the delivery that is sending it, when one holds it. <paramref name="TraceParent"/>: the W3C traceparent of the work that
+/// queued the message (the SMTP transaction, or the attempt that produced a notice), so its delivery attempts join that trace.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record QueuedRecipient(
@@ -25,7 +26,8 @@ public sealed record QueuedRecipient(
     bool DelayWarned,
     bool Held = false,
     DateTimeOffset? LastErrorAt = null,
-    DateTimeOffset? ClaimedUntil = null)
+    DateTimeOffset? ClaimedUntil = null,
+    string? TraceParent = null)
 {
     /// <summary>What the row is doing at <paramref name="now"/>: held, being sent, waiting after a failed attempt, or waiting for its first.</summary>
     public QueueRowState StateAt(DateTimeOffset now) =>

@@ -1,4 +1,5 @@
 using EmailAI.Protocols.Common;
+using System.Diagnostics;
 using System.Text;
 using EmailAI.Contracts;
 using EmailAI.Grains.Delivery;
@@ -61,6 +62,11 @@ public sealed class IngestGrain(
 
     public async Task<IngestResult> DeliverAsync(IngestRequest request)
     {
+        // In the SMTP transaction's trace, exported or not: the log lines below carry its trace id, and the queued copies
+        // store this span as the parent of their delivery attempts.
+        using var ingest = SiloTracing.Start("message.ingest", ActivityKind.Internal, request.TraceParent);
+        ingest.SetTag("emailai.queue_id", request.QueueId);
+
         // Sender authentication, once per message and before anything is stored: a DMARC reject is refused here.
         var check = await inboundChecks.RunAsync(request, request.CommitBy - time.GetUtcNow() - CommitReserve);
         if (check.Refusal is { } refusal)
@@ -160,10 +166,10 @@ public sealed class IngestGrain(
             : new OutboundMessage(
                 new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, await dkim.SignRelayedAsync(request.Content, request.Sender, request.QueueId)),
                 relayRecipients,
-                time.GetUtcNow());
+                time.GetUtcNow()) { TraceParent = ingest.Id };
         var forwarded = forwardRecipients.Length == 0
             ? null
-            : new OutboundMessage(new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, content), forwardRecipients, time.GetUtcNow());
+            : new OutboundMessage(new StoredMessage(request.QueueId, request.Sender, request.ReceivedAt, content), forwardRecipients, time.GetUtcNow()) { TraceParent = ingest.Id };
         var notice = overQuota.Count > 0 ? await QuotaNoticeAsync(request, overQuota) : null;
         if (notice?.Local is { } local)
         {
@@ -275,7 +281,7 @@ public sealed class IngestGrain(
 
         // Remote, or Advanced Delivery (a whole domain, or one account that is its own destination).
         var destination = sender.Resolution.Kind == RecipientKind.Forward ? sender.Resolution.Mailbox ?? sender.Domain : sender.Domain;
-        return (null, new OutboundMessage(new StoredMessage(queueId, "", now, await dkim.SignNoticeAsync(dsn, queueId)), [new OutboundRecipient(request.Sender, destination)], now));
+        return (null, new OutboundMessage(new StoredMessage(queueId, "", now, await dkim.SignNoticeAsync(dsn, queueId)), [new OutboundRecipient(request.Sender, destination)], now) { TraceParent = Activity.Current?.Id });
     }
 
     /// <summary>

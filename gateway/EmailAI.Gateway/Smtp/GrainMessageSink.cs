@@ -33,7 +33,7 @@ public sealed class GrainMessageSink(IGrainFactory grains, IngestCallBudget budg
         try
         {
             var client = new IngestClient(envelope.RemoteAddress, envelope.HeloName, envelope.AuthenticatedIdentity);
-            var request = new IngestRequest(envelope.QueueId, sender, routes, envelope.ReceivedAt, content.ToArray(), client, time.GetUtcNow() + budget.CommitWithin);
+            var request = new IngestRequest(envelope.QueueId, sender, routes, envelope.ReceivedAt, content.ToArray(), client, time.GetUtcNow() + budget.CommitWithin, Activity.Current?.Id);
             result = await grains.GetGrain<IIngestGrain>(0).DeliverAsync(request).WaitAsync(cancellationToken);
         }
         catch (InsufficientStorageException ex) when (!cancellationToken.IsCancellationRequested)

@@ -10,4 +10,7 @@ internal sealed record DeliveryJob(IReadOnlyList<QueuedRecipient> Rows)
     public string Sender => Rows[0].Sender;
 
     public string QueueId => Rows[0].QueueId;
+
+    /// <summary>The traceparent stored with the message (the transaction that queued it), when it has one.</summary>
+    public string? TraceParent => Rows.Select(r => r.TraceParent).FirstOrDefault(t => t is not null);
 }

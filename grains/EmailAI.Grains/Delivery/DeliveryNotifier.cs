@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using EmailAI.Contracts;
 using EmailAI.Grains.DkimSigning;
@@ -165,7 +166,7 @@ internal sealed class DeliveryNotifier(IMessageStore store, IGrainFactory grains
                 // Signed with the server domain's key when it has one (issue 13); a lookup failure throws, and the
                 // notice is tried again with the rows it reports on, which are still queued.
                 var signed = await dkim.SignNoticeAsync(dsn, queueId);
-                delivery = new StoreDelivery(null, [], new OutboundMessage(new StoredMessage(queueId, "", now, signed), [new OutboundRecipient(sender, destination)], now), completes)
+                delivery = new StoreDelivery(null, [], new OutboundMessage(new StoredMessage(queueId, "", now, signed), [new OutboundRecipient(sender, destination)], now) { TraceParent = job.TraceParent ?? Activity.Current?.Id }, completes)
                 {
                     MarksDelayWarned = warned ?? [],
                     RequiresRows = true,

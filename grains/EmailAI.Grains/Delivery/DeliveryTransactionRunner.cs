@@ -116,19 +116,20 @@ internal sealed class DeliveryTransactionRunner(IMessageStore store, DeliveryNot
             }
         }
 
-        using var attempt = SiloTracing.Source.StartActivity("smtp.delivery", ActivityKind.Client);
-        attempt?.SetTag("emailai.queue_id", job.QueueId);
-        attempt?.SetTag("emailai.destination", job.Rows[0].Destination);
-        attempt?.SetTag("server.address", client.Target.Host);
-        attempt?.SetTag("smtp.recipients", job.Rows.Count);
+        // In the trace of the transaction that queued the message, hours later and on any silo; its log lines carry that trace id.
+        using var attempt = SiloTracing.Start("smtp.delivery", ActivityKind.Client, job.TraceParent);
+        attempt.SetTag("emailai.queue_id", job.QueueId);
+        attempt.SetTag("emailai.destination", job.Rows[0].Destination);
+        attempt.SetTag("server.address", client.Target.Host);
+        attempt.SetTag("smtp.recipients", job.Rows.Count);
         using var renewal = new CancellationTokenSource();
         var renewing = RenewWhileSendingAsync(job, renewal.Token);
 
         var (replies, broken) = await TransactAllAsync(client, job, content);
-        attempt?.SetTag("smtp.delivered", replies.Count(r => r.IsPositive));
+        attempt.SetTag("smtp.delivered", replies.Count(r => r.IsPositive));
         if (replies.Any(r => !r.IsPositive))
         {
-            attempt?.SetStatus(ActivityStatusCode.Error, replies.First(r => !r.IsPositive).ToSingleLine());
+            attempt.SetStatus(ActivityStatusCode.Error, replies.First(r => !r.IsPositive).ToSingleLine());
         }
 
         await renewal.CancelAsync();

@@ -16,7 +16,8 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource) : 
     /// <summary>A queue row joined with its message row, in the column order <see cref="ReadQueued"/> expects.</summary>
     private const string SelectQueued = """
         SELECT o.id, o.message_id, m.queue_id, m.sender, o.recipient, o.destination, m.received_at, m.size,
-               o.attempts, o.next_attempt_at, o.last_error, o.delay_warned, o.held, o.last_error_at, o.claim_until
+               o.attempts, o.next_attempt_at, o.last_error, o.delay_warned, o.held, o.last_error_at, o.claim_until,
+               m.trace_parent
         FROM emailai_outbound o JOIN emailai_message m ON m.id = o.message_id
         """;
 
@@ -426,8 +427,8 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource) : 
         await using var insert = new NpgsqlCommand(
             """
             WITH m AS (
-                INSERT INTO emailai_message (queue_id, sender, received_at, size, content)
-                VALUES (@queue, @sender, @received, @size, @content) RETURNING id)
+                INSERT INTO emailai_message (queue_id, sender, received_at, size, content, trace_parent)
+                VALUES (@queue, @sender, @received, @size, @content, @trace) RETURNING id)
             INSERT INTO emailai_outbound (message_id, recipient, destination, attempts, next_attempt_at, delay_warned)
             SELECT m.id, r.recipient, r.destination, 0, @next, false
             FROM m, unnest(@recipients::text[], @destinations::text[]) AS r (recipient, destination)
@@ -435,6 +436,7 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource) : 
             connection,
             transaction);
         AddMessageParameters(insert.Parameters, outbound.Message);
+        insert.Parameters.Add(new NpgsqlParameter<string?>("trace", NpgsqlDbType.Text) { TypedValue = outbound.StoredTraceParent });
         insert.Parameters.AddWithValue("next", outbound.FirstAttemptAt.ToUniversalTime());
         insert.Parameters.AddWithValue("recipients", recipients.Select(r => r.Recipient).ToArray());
         insert.Parameters.AddWithValue("destinations", recipients.Select(r => r.Destination).ToArray());
@@ -548,5 +550,6 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource) : 
         DelayWarned: reader.GetBoolean(11),
         Held: reader.GetBoolean(12),
         LastErrorAt: reader.IsDBNull(13) ? null : reader.GetFieldValue<DateTimeOffset>(13),
-        ClaimedUntil: reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14));
+        ClaimedUntil: reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14),
+        TraceParent: reader.IsDBNull(15) ? null : reader.GetString(15));
 }

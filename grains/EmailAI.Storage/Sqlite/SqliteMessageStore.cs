@@ -15,7 +15,8 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
     /// <summary>A queue row joined with its message row, in the column order <see cref="ReadQueued"/> expects.</summary>
     private const string SelectQueued = """
         SELECT o.id, o.message_id, m.queue_id, m.sender, o.recipient, o.destination, m.received_at, m.size,
-               o.attempts, o.next_attempt_at, o.last_error, o.delay_warned, o.held, o.last_error_at, o.claim_until
+               o.attempts, o.next_attempt_at, o.last_error, o.delay_warned, o.held, o.last_error_at, o.claim_until,
+               m.trace_parent
         FROM outbound o JOIN message m ON m.id = o.message_id
         """;
 
@@ -76,14 +77,14 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
 
             if (plan.Outbound is not null)
             {
-                var messageId = InsertMessage(plan.Outbound.Message, outboundContent!);
+                var messageId = InsertMessage(plan.Outbound.Message, outboundContent!, plan.Outbound.StoredTraceParent);
                 InsertQueueRows(messageId, plan.Recipients, plan.Outbound.FirstAttemptAt);
             }
 
             for (var i = 0; i < plan.AdditionalOutbound.Length; i++)
             {
                 var more = plan.AdditionalOutbound[i];
-                InsertQueueRows(InsertMessage(more.Message, moreOutboundContents[i]), [.. more.Recipients], more.FirstAttemptAt);
+                InsertQueueRows(InsertMessage(more.Message, moreOutboundContents[i], more.StoredTraceParent), [.. more.Recipients], more.FirstAttemptAt);
             }
 
             return uids;
@@ -417,13 +418,14 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
         });
     }
 
-    /// <summary>Writer thread only. Returns the new message id.</summary>
-    private long InsertMessage(StoredMessage message, byte[] content)
+    /// <summary>Writer thread only. Returns the new message id. <paramref name="traceParent"/>: an outbound copy's (null for the others).</summary>
+    private long InsertMessage(StoredMessage message, byte[] content, string? traceParent = null)
     {
         var insert = database.Prepared("""
-            INSERT INTO message (queue_id, sender, received_at, size, content)
-            VALUES ($queue, $sender, $received, $size, $content) RETURNING id;
+            INSERT INTO message (queue_id, sender, received_at, size, content, trace_parent)
+            VALUES ($queue, $sender, $received, $size, $content, $trace) RETURNING id;
             """);
+        insert.Parameters.AddWithValue("$trace", (object?)traceParent ?? DBNull.Value);
         insert.Parameters.AddWithValue("$queue", message.QueueId);
         insert.Parameters.AddWithValue("$sender", message.Sender);
         insert.Parameters.AddWithValue("$received", FormatReceivedAt(message.ReceivedAt));
@@ -540,7 +542,8 @@ public sealed partial class SqliteMessageStore(SqliteDatabase database) : IMessa
         DelayWarned: reader.GetBoolean(11),
         Held: reader.GetBoolean(12),
         LastErrorAt: reader.IsDBNull(13) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(13)),
-        ClaimedUntil: reader.IsDBNull(14) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(14)));
+        ClaimedUntil: reader.IsDBNull(14) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(14)),
+        TraceParent: reader.IsDBNull(15) ? null : reader.GetString(15));
 
     private static string FormatReceivedAt(DateTimeOffset receivedAt) => receivedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 

@@ -122,6 +122,7 @@ internal static class SqliteSchema
         ("outbound", "claim_until", "INTEGER"),
         ("outbound", "held", "INTEGER NOT NULL DEFAULT 0"),
         ("outbound", "last_error_at", "INTEGER"),
+        ("message", "trace_parent", "TEXT"),
     ];
 
     /// <summary>

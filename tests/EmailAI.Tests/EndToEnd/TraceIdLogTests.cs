@@ -1,10 +1,14 @@
+using System.Text;
 using System.Text.RegularExpressions;
+using EmailAI.Tests.Delivery;
 
 namespace EmailAI.Tests.EndToEnd;
 
 /// <summary>
 /// Log lines of one SMTP transaction carry its trace id and its queue id, and those of one POP3 session the session's
 /// trace id, with tracing exported or not: an admin greps a queue id and finds the trace to open (or the other lines).
+/// A relayed message's delivery attempts, made later by the silo from the queue, carry the trace id of the transaction
+/// that queued it.
 /// </summary>
 public sealed partial class TraceIdLogTests
 {
@@ -35,6 +39,52 @@ public sealed partial class TraceIdLogTests
 
         var disconnect = server.Log.Split('\n').Single(l => l.Contains("POP3 disconnect", StringComparison.Ordinal));
         Assert.Matches(TraceId(), disconnect);
+    }
+
+    [Fact]
+    public async Task RelayedMessage_DeferredThenSentAttempts_CarryTheTransactionsTraceId()
+    {
+        var refusals = 1;
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions
+        {
+            RcptReply = _ => Interlocked.Decrement(ref refusals) >= 0 ? "451 4.7.1 Greylisted, try again later" : null,
+        });
+        await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string>
+        {
+            ["EmailAI:Delivery:Routes:*"] = $"127.0.0.1:{sink.Port}",
+            ["EmailAI:Delivery:MinimalBackoff"] = "00:00:01",
+            ["EmailAI:Delivery:MaximalBackoff"] = "00:00:01",
+            ["EmailAI:Delivery:QueueScanInterval"] = "00:00:01",
+        });
+        using (var relay = await server.Admin.PutAsync("/api/v1/relay", ServerProcess.Json("""{"authorisedIps":["127.0.0.1"]}""")))
+        {
+            relay.EnsureSuccessStatusCode();
+        }
+
+        string queueId;
+        using (var client = await SmtpConversation.ConnectAsync(server))
+        {
+            var reply = await SmtpConversation.TransactAsync(client, "sender@remote.example", ["far@far.example"], Encoding.ASCII.GetBytes("Subject: traced\r\n\r\nbody\r\n.\r\n"));
+            Assert.StartsWith("250 2.0.0 OK queued as ", reply);
+            queueId = reply.Trim()["250 2.0.0 OK queued as ".Length..];
+        }
+
+        await sink.WaitForMessagesAsync(1, TimeSpan.FromSeconds(30));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!server.Log.Contains($"{queueId}: to=<far@far.example> relay=", StringComparison.Ordinal) || !server.Log.Contains("status=sent", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no status=sent line: " + server.Log);
+            await Task.Delay(100);
+        }
+
+        var lines = server.Log.Split('\n');
+        var accepted = lines.Single(l => l.Contains($"{queueId}: accepted from=", StringComparison.Ordinal));
+        var transaction = TraceId().Match(accepted).Groups[1].Value;
+        Assert.NotEmpty(transaction);
+        var deferred = lines.Single(l => l.Contains($"{queueId}: to=<far@far.example>", StringComparison.Ordinal) && l.Contains("status=deferred", StringComparison.Ordinal));
+        var sent = lines.Single(l => l.Contains($"{queueId}: to=<far@far.example>", StringComparison.Ordinal) && l.Contains("status=sent", StringComparison.Ordinal));
+        Assert.Equal(transaction, TraceId().Match(deferred).Groups[1].Value);
+        Assert.Equal(transaction, TraceId().Match(sent).Groups[1].Value);
     }
 
     [GeneratedRegex("TraceId:([0-9a-f]{32})")]

@@ -164,6 +164,25 @@ public abstract partial class MessageStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CommitAsync_OutboundWithTraceParent_EveryRowReturnsIt_OthersNone_OverlongNotStored()
+    {
+        const string parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var traced = Outbound("traced\r\n", T0, "carol@far.test", "dave@far.test") with { TraceParent = parent };
+        var notice = new OutboundMessage(new StoredMessage("Q3", "", T0, Encoding.UTF8.GetBytes("notice\r\n")), [new OutboundRecipient("erin@near.test", "near.test")], T0)
+        {
+            TraceParent = parent + "-and-more-than-a-traceparent",
+        };
+
+        await Store.CommitAsync(new StoreDelivery(null, [], traced, []) { AdditionalOutbound = [notice] });
+        await EnqueueAsync("untraced\r\n", T0, "frank@far.test");
+
+        var rows = await AllQueuedAsync();
+        Assert.Equal([parent, parent, null, null], rows.OrderBy(r => r.Id).Select(r => r.TraceParent));
+        Assert.Equal(parent, (await Store.ListDueAsync("far.test", T0, 10)).First(r => r.Recipient == "carol@far.test").TraceParent);
+        Assert.Equal(parent, (await Store.GetQueuedAsync(rows[0].Id))!.TraceParent);
+    }
+
+    [Fact]
     public async Task CommitAsync_AdditionalCopies_EachMaildropGetsItsOwnContentAndUidsFollowInOrder()
     {
         var plain = new StoredMessage("Q1", "bob@remote.test", T0, Encoding.UTF8.GetBytes("Subject: hi\r\n\r\nbody\r\n"));
