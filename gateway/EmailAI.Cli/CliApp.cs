@@ -13,7 +13,7 @@ namespace EmailAI.Cli;
 /// <see cref="Refused"/> when the server refused (its problem detail is the line), <see cref="Usage"/> for a command
 /// line that does not parse, <see cref="Unreachable"/> when there is no server or no token.
 /// </summary>
-public static class CliApp
+public static partial class CliApp
 {
     /// <summary>The server answered with an error (4xx/5xx).</summary>
     public const int Refused = 1;
@@ -44,7 +44,7 @@ public static class CliApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            await error.WriteLineAsync($"emailai: {parsed.Errors[0].Message} (see emailai --help)");
+            await error.WriteLineAsync(Printable(UsageError(parsed)));
             return Usage;
         }
 
@@ -57,6 +57,53 @@ public static class CliApp
             await error.WriteLineAsync("emailai: " + Printable(ex.Message));
             return ex.ExitCode;
         }
+    }
+
+    /// <summary>
+    /// The one line for a command line that does not parse: an unknown word is named with the commands that would do
+    /// (System.CommandLine's first error would only say a subcommand is missing), and the help to read is the command's own.
+    /// </summary>
+    private static string UsageError(ParseResult parsed)
+    {
+        var command = parsed.CommandResult.Command;
+        var path = string.Join(' ', new[] { "emailai" }.Concat(CommandPath(parsed.CommandResult)));
+        if (parsed.UnmatchedTokens.Count > 0 && parsed.UnmatchedTokens[0].StartsWith('-'))
+        {
+            return $"{path}: unknown option '{parsed.UnmatchedTokens[0]}' (see {path} --help)";
+        }
+
+        if (parsed.UnmatchedTokens.Count > 0 && command.Subcommands.Count > 0)
+        {
+            return $"{path}: unknown command '{parsed.UnmatchedTokens[0]}' (commands: {string.Join(", ", command.Subcommands.Select(s => s.Name))}; see {path} --help)";
+        }
+
+        if (parsed.UnmatchedTokens.Count > 0)
+        {
+            return $"{path}: unexpected '{parsed.UnmatchedTokens[0]}' (see {path} --help)";
+        }
+
+        if (command.Subcommands.Count > 0)
+        {
+            return $"{path}: which one? (commands: {string.Join(", ", command.Subcommands.Select(s => s.Name))}; see {path} --help)";
+        }
+
+        // "Cannot parse argument 'x' for option '--limit' as expected type 'System.Nullable`1[System.Int32]'." says too much.
+        var message = BadValue().Replace(parsed.Errors[0].Message, "'$1' is not a valid value for $2.");
+        return $"{path}: {message} (see {path} --help)";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Cannot parse argument '(.*)' for (?:option|argument) '([^']+)' as expected type '[^']+'\.$")]
+    private static partial System.Text.RegularExpressions.Regex BadValue();
+
+    private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new Stack<string>();
+        for (var current = result; current is not null && current.Command is not RootCommand; current = current.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Push(current.Command.Name);
+        }
+
+        return names;
     }
 
     private static RootCommand BuildRoot(CliContext context)
@@ -122,12 +169,13 @@ public static class CliApp
         }));
         account.Subcommands.Add(Leaf("passwd", "Set an account's password (read from standard input)", [address], async (r, c) =>
         {
-            var password = await context.ReadPasswordAsync();
             var key = r.GetValue(address)!;
 
-            // Only an existing account (a PUT would create one), keeping its quota and unlisted-senders mode.
+            // Only an existing account (a PUT would create one), keeping its quota and unlisted-senders mode; looked up
+            // before the password is read, so a mistyped address fails before anyone types a password for it.
             var current = await context.FindAsync(r, $"accounts/{Segment(key)}", c)
                 ?? throw new CliException(Refused, $"404 Not Found: account '{key}' does not exist (emailai account add creates it)");
+            var password = await context.ReadPasswordAsync();
             var body = new { address = key, password, quotaBytes = Kept(current, "quotaBytes"), unlistedSenders = Kept(current, "unlistedSenders") };
             return await context.PrintAsync(r, HttpMethod.Put, $"accounts/{Segment(key)}", body, Done($"password set for {key}"), c);
         }));
@@ -252,15 +300,15 @@ public static class CliApp
             {
                 var one = r.GetValue(optionalId);
                 var filtered = filters.Any(f => r.GetValue(f) is not null);
-                var selectsMany = filtered || r.GetValue(all);
-                if ((one is not null) == selectsMany)
+                // Exactly one way to select: "--destination x --all" could mean either, and a bulk delete must not guess.
+                if ((one is null ? 0 : 1) + (filtered ? 1 : 0) + (r.GetValue(all) ? 1 : 0) != 1)
                 {
-                    throw new CliException(Usage, $"queue {action} needs a queue id, or filters, or --all (one of them)");
+                    throw new CliException(Usage, $"queue {action} needs a queue id, or filters, or --all (exactly one of them)");
                 }
 
                 var (method, path) = (action, one) switch
                 {
-                    ("delete", null) => (HttpMethod.Delete, "queue" + Filter(r, ("all", r.GetValue(all) && !filtered ? "true" : null))),
+                    ("delete", null) => (HttpMethod.Delete, "queue" + Filter(r, ("all", r.GetValue(all) ? "true" : null))),
                     ("delete", _) => (HttpMethod.Delete, $"queue/{Segment(one)}"),
                     (_, null) => (HttpMethod.Post, $"queue/{action}" + Filter(r)),
                     _ => (HttpMethod.Post, $"queue/{Segment(one)}/{action}"),

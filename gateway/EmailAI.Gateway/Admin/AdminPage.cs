@@ -28,8 +28,10 @@ public static class AdminPage
 
     public static IEndpointRouteBuilder MapEmailAIAdminPage(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", ServeIndex);
-        app.MapGet("/admin/{name}", ServeAsset);
+        // HEAD as well as GET: monitors and link checkers probe with HEAD (Kestrel sends the headers, not the body).
+        string[] methods = [HttpMethods.Get, HttpMethods.Head];
+        app.MapMethods("/", methods, ServeIndex);
+        app.MapMethods("/admin/{name}", methods, ServeAsset);
         return app;
     }
 
@@ -39,14 +41,16 @@ public static class AdminPage
 
     private static IResult Serve(HttpContext context, string name)
     {
+        // The policy goes on a 404 too: nothing under the page's paths is ever rendered without it.
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.XContentTypeOptions = "nosniff";
         if (name == "index.html" && context.Request.Path != "/" || !Assets.TryGetValue(name, out var asset))
         {
             return Results.NotFound();
         }
 
-        var headers = context.Response.Headers;
-        headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        headers.XContentTypeOptions = "nosniff";
+
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
         headers["Cross-Origin-Opener-Policy"] = "same-origin";

@@ -182,12 +182,17 @@ public sealed class CliTests
         Assert.StartsWith("emailai: 400 Bad Request: ", invalid.Error);
         Assert.Single(invalid.Error.TrimEnd('\n').Split('\n'));
 
+        // A mistyped address fails before the password is read; an existing account without one on standard input is a usage error.
+        var missing = await EmailAIWithInputAsync(server, "", "account", "passwd", "alice@example.com");
+        Assert.Equal(CliApp.Refused, missing.ExitCode);
+        Assert.StartsWith("emailai: 404 Not Found: account 'alice@example.com' does not exist", missing.Error);
+        await server.ProvisionAsync("alice@example.com");
         var noPassword = await EmailAIWithInputAsync(server, "", "account", "passwd", "alice@example.com");
         Assert.Equal((CliApp.Usage, "emailai: no password on standard input"), (noPassword.ExitCode, noPassword.Error.Trim()));
 
         var unknown = await EmailAIAsync(server, "domain", "frobnicate");
         Assert.Equal(CliApp.Usage, unknown.ExitCode);
-        Assert.StartsWith("emailai: ", unknown.Error);
+        Assert.StartsWith("emailai domain: unknown command 'frobnicate' (commands: list, add, show, delete;", unknown.Error);
         Assert.Equal(CliApp.Usage, (await EmailAIAsync(server, "--url", "ftp://x", "domain", "list")).ExitCode);
     }
 
