@@ -64,7 +64,7 @@ public static class GatewayTelemetry
     internal static Func<bool>? StressSource { get; set; }
 
     public static readonly Counter<long> MessagesAccepted =
-        Meter.CreateCounter<long>("emailai.smtp.messages_accepted", "{message}", "Messages answered 250 after a durable commit");
+        Meter.CreateCounter<long>("emailai.smtp.messages_accepted", "{message}", "Messages answered 250 after a durable commit, by direction: relay (at least one recipient relayed onwards) or inbound");
 
     public static readonly Counter<long> MessagesFailed =
         Meter.CreateCounter<long>("emailai.smtp.messages_failed", "{message}", "Messages answered 451 because the commit failed");

@@ -72,7 +72,7 @@ public sealed class GrainMessageSink(IGrainFactory grains, IngestCallBudget budg
 
         var elapsed = Stopwatch.GetElapsedTime(started);
         GatewayTelemetry.CommitDuration.Record(elapsed.TotalMilliseconds);
-        GatewayTelemetry.MessagesAccepted.Add(1);
+        GatewayTelemetry.MessagesAccepted.Add(1, new KeyValuePair<string, object?>("direction", routes.Any(r => r is RelayRoute) ? "relay" : "inbound"));
         GatewayTelemetry.BytesAccepted.Add(content.Length);
         logger.LogInformation(
             "Accepted {QueueId} from <{Sender}> [{RemoteAddress}] for {RecipientCount} recipient(s), {Size} octets, committed in {CommitMs:F1} ms",

@@ -75,6 +75,12 @@ public sealed class DashboardTests
             }
 
             Assert.True(queries >= 20, $"only {queries} queries in the dashboard");
+
+            // The ingress panel splits mail relayed onwards from inbound mail, both of which the traffic sent.
+            var byDirection = await api.GetFromJsonAsync<JsonElement>("/api/v1/query?query=" + Uri.EscapeDataString("sum by (direction) (emailai_smtp_messages_accepted_total)"));
+            Assert.Equal(
+                ["inbound", "relay"],
+                byDirection.GetProperty("data").GetProperty("result").EnumerateArray().Select(r => r.GetProperty("metric").GetProperty("direction").GetString()).Order(StringComparer.Ordinal));
             Assert.True(failures.Count == 0, "panels without data:\n" + string.Join('\n', failures));
         }
         finally
