@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using EmailAI.Tests.Delivery;
+using static EmailAI.Tests.EndToEnd.RelayingServer;
 
 namespace EmailAI.Tests.EndToEnd;
 
@@ -23,7 +24,7 @@ public sealed class QueueToolsTests
     {
         await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { RcptReply = _ => Greylisted });
         await using var server = await StartAsync(sink, backoff: "00:00:01");
-        var queueId = await RelayAsync(server, "sender@remote.example", "find me", "a@far.example", "B@far.example");
+        var queueId = await RelayAsync(server, "sender@remote.example", "find me,\r\n folded", "a@far.example", "B@far.example");
         await RelayAsync(server, "other@remote.example", "near one", "c@near.example");
 
         var rows = await WaitForAsync(server, "/api/v1/queue?destination=far.example", q => q.GetArrayLength() == 2 && q.EnumerateArray().All(r => r.GetProperty("attempts").GetInt32() >= 2));
@@ -147,45 +148,5 @@ public sealed class QueueToolsTests
         Assert.Empty((await server.Admin.GetFromJsonAsync<JsonElement>("/api/v1/queue/destinations")).EnumerateArray());
         Assert.Equal(2, sink.Messages.Count);
         Assert.Contains("Queue delete of destination=near.example by admin from 127.0.0.1: 1 matched, 1 changed, 0 being sent", server.Log, StringComparison.Ordinal);
-    }
-
-    private static async Task<ServerProcess> StartAsync(SmtpSink sink, string backoff)
-    {
-        var server = await ServerProcess.StartNewAsync(new Dictionary<string, string>
-        {
-            ["EmailAI:Delivery:Routes:*"] = $"127.0.0.1:{sink.Port}",
-            ["EmailAI:Delivery:MinimalBackoff"] = backoff,
-            ["EmailAI:Delivery:MaximalBackoff"] = backoff,
-            ["EmailAI:Delivery:QueueScanInterval"] = "00:00:01",
-        });
-        using var relay = await server.Admin.PutAsync("/api/v1/relay", ServerProcess.Json("""{"authorisedIps":["127.0.0.1"]}"""));
-        relay.EnsureSuccessStatusCode();
-        return server;
-    }
-
-    /// <summary>Relays one message from the Authorised IP loopback; returns the queue id of its 250 reply.</summary>
-    private static async Task<string> RelayAsync(ServerProcess server, string sender, string subject, params string[] recipients)
-    {
-        using var client = await SmtpConversation.ConnectAsync(server);
-        var folded = subject == "find me" ? "find me,\r\n folded" : subject;
-        var reply = await SmtpConversation.TransactAsync(client, sender, recipients, Encoding.ASCII.GetBytes($"Subject: {folded}\r\nFrom: {sender}\r\n\r\nbody\r\n.\r\n"));
-        Assert.StartsWith("250 2.0.0 OK queued as ", reply);
-        return reply.Trim()["250 2.0.0 OK queued as ".Length..];
-    }
-
-    private static async Task<JsonElement> WaitForAsync(ServerProcess server, string path, Func<JsonElement, bool> done)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            var value = await server.Admin.GetFromJsonAsync<JsonElement>(path);
-            if (done(value))
-            {
-                return value;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"{path} never got there: {value}");
-            await Task.Delay(200);
-        }
     }
 }

@@ -49,25 +49,8 @@ public sealed partial class TraceIdLogTests
         {
             RcptReply = _ => Interlocked.Decrement(ref refusals) >= 0 ? "451 4.7.1 Greylisted, try again later" : null,
         });
-        await using var server = await ServerProcess.StartNewAsync(new Dictionary<string, string>
-        {
-            ["EmailAI:Delivery:Routes:*"] = $"127.0.0.1:{sink.Port}",
-            ["EmailAI:Delivery:MinimalBackoff"] = "00:00:01",
-            ["EmailAI:Delivery:MaximalBackoff"] = "00:00:01",
-            ["EmailAI:Delivery:QueueScanInterval"] = "00:00:01",
-        });
-        using (var relay = await server.Admin.PutAsync("/api/v1/relay", ServerProcess.Json("""{"authorisedIps":["127.0.0.1"]}""")))
-        {
-            relay.EnsureSuccessStatusCode();
-        }
-
-        string queueId;
-        using (var client = await SmtpConversation.ConnectAsync(server))
-        {
-            var reply = await SmtpConversation.TransactAsync(client, "sender@remote.example", ["far@far.example"], Encoding.ASCII.GetBytes("Subject: traced\r\n\r\nbody\r\n.\r\n"));
-            Assert.StartsWith("250 2.0.0 OK queued as ", reply);
-            queueId = reply.Trim()["250 2.0.0 OK queued as ".Length..];
-        }
+        await using var server = await RelayingServer.StartAsync(sink, backoff: "00:00:01");
+        var queueId = await RelayingServer.RelayAsync(server, "sender@remote.example", "traced", "far@far.example");
 
         await sink.WaitForMessagesAsync(1, TimeSpan.FromSeconds(30));
         var deadline = DateTime.UtcNow.AddSeconds(10);
