@@ -2,9 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EmailAI.Gateway.Admin;
 using OpenQA.Selenium;
-using OpenQA.Selenium.Chrome;
-using OpenQA.Selenium.Support.UI;
 using Xunit.Abstractions;
 
 namespace EmailAI.Tests.EndToEnd;
@@ -18,8 +17,6 @@ namespace EmailAI.Tests.EndToEnd;
 /// </summary>
 public sealed class AdminPageTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-
     [Fact]
     public async Task Page_ServedWithoutToken_StrictHeaders_ApiStillNeedsTheToken()
     {
@@ -59,8 +56,21 @@ public sealed class AdminPageTests(ITestOutputHelper output)
         var script = await anonymous.GetStringAsync("/admin/admin.js");
         Assert.DoesNotMatch(@"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function", script);
         Assert.DoesNotContain("document.cookie", script);
-        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/admin/nothing.js")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/admin/index.html")).StatusCode);
+        foreach (var missing in new[] { "/admin/nothing.js", "/admin/index.html" })
+        {
+            using var notFound = await anonymous.GetAsync(missing);
+            Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
+            Assert.Equal(AdminPage.ContentSecurityPolicy, notFound.Headers.GetValues("Content-Security-Policy").Single());
+        }
+
+        // HEAD, as monitors and link checkers probe: the headers of GET, no body.
+        using (var head = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/")))
+        {
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+            Assert.True(head.Headers.Contains("Content-Security-Policy"));
+            Assert.Equal(html.Length > 0, head.Content.Headers.ContentLength > 0);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        }
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/v1/node")).StatusCode);
         var node = await server.Admin.GetFromJsonAsync<JsonElement>("/api/v1/node");
@@ -73,13 +83,10 @@ public sealed class AdminPageTests(ITestOutputHelper output)
     [Fact]
     public async Task Browser_SignIn_DomainAccountRelayDryRunDeleteKey_ReleaseFromQuarantine()
     {
-        var binaries = DebianPackage.FindOrInstall("chromium chromium-driver", ["/usr/bin/chromium"], ["/usr/bin/chromedriver"]);
+        var binaries = AdminBrowser.Binaries();
         await using var server = await ServerProcess.StartNewAsync();
-        var artifacts = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts", "admin-page")).FullName;
-        output.WriteLine("screenshots: " + artifacts);
-
-        using var browser = StartBrowser(binaries[0], binaries[1]);
-        var page = new Page(browser, artifacts);
+        using var browser = AdminBrowser.Start(binaries);
+        var page = new AdminBrowserPage(browser, AdminBrowser.Artifacts(output, "admin-page"));
         browser.Navigate().GoToUrl($"http://127.0.0.1:{server.AdminPort}/");
 
         // A wrong token is refused on the form; the right one opens the pages.
@@ -185,74 +192,4 @@ public sealed class AdminPageTests(ITestOutputHelper output)
     }
 
     private static async Task<JsonElement> RelayAsync(ServerProcess server) => await server.Admin.GetFromJsonAsync<JsonElement>("/api/v1/relay");
-
-    private static ChromeDriver StartBrowser(string chromium, string chromedriver)
-    {
-        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(chromedriver)!, Path.GetFileName(chromedriver));
-        service.SuppressInitialDiagnosticInformation = true;
-        service.HideCommandPromptWindow = true;
-        var options = new ChromeOptions { BinaryLocation = chromium };
-        options.AddArguments(
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1400,1000",
-            "--user-data-dir=" + Directory.CreateTempSubdirectory("emailai-chromium-").FullName);
-        options.SetLoggingPreference(LogType.Browser, LogLevel.All);
-        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
-    }
-
-    /// <summary>Steps on the page that wait for it, as a user waits for the page to answer.</summary>
-    private sealed class Page(ChromeDriver browser, string artifacts)
-    {
-        public void Type(string id, string text)
-        {
-            var input = WaitFor(By.Id(id));
-            input.Clear();
-            input.SendKeys(text);
-        }
-
-        public void Click(By by) => WaitFor(by).Click();
-
-        public void Nav(string page)
-        {
-            Click(By.CssSelector($"#nav a[href='#{page}']"));
-            WaitUntil(() => browser.FindElement(By.CssSelector($"#nav a[href='#{page}']")).GetAttribute("aria-current") == "page"
-                && !browser.FindElement(By.Id("main")).Text.StartsWith("Loading", StringComparison.Ordinal));
-        }
-
-        public string Text(string id) => WaitFor(By.Id(id)).Text;
-
-        public List<string> Options(string id) => [.. browser.FindElements(By.CssSelector($"#{id} option")).Select(o => o.GetAttribute("value") ?? "")];
-
-        public void WaitForText(string id, string text)
-        {
-            try
-            {
-                WaitUntil(() => browser.FindElement(By.Id(id)).Text.Contains(text, StringComparison.Ordinal));
-            }
-            catch (WebDriverTimeoutException)
-            {
-                Screenshot("failed-" + id);
-                throw new Xunit.Sdk.XunitException($"#{id} never showed '{text}'; it shows: {(browser.FindElements(By.Id(id)).FirstOrDefault()?.Text ?? "(no such element)")}");
-            }
-        }
-
-        public void WaitUntil(Func<bool> condition) => Wait().Until(_ => condition());
-
-        public void WaitUntil(Func<Task<bool>> condition) => Wait().Until(_ => condition().GetAwaiter().GetResult());
-
-        public void Screenshot(string name) => browser.GetScreenshot().SaveAsFile(Path.Combine(artifacts, name + ".png"));
-
-        /// <summary>What the browser's console said about the Content-Security-Policy: nothing, when every asset is ours.</summary>
-        public List<string> SecurityPolicyViolations() =>
-            [.. browser.Manage().Logs.GetLog(LogType.Browser).Select(e => e.Message).Where(m => m.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))];
-
-        private IWebElement WaitFor(By by) => Wait().Until(d => d.FindElements(by).FirstOrDefault(e => e.Displayed && e.Enabled));
-
-        private WebDriverWait Wait()
-        {
-            var wait = new WebDriverWait(browser, Patience) { PollingInterval = TimeSpan.FromMilliseconds(100) };
-            wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
-            return wait;
-        }
-    }
 }

@@ -631,13 +631,16 @@
       if (await attempt(() => action === "delete" ? api("DELETE", "/queue" + suffix) : api("POST", "/queue/" + action + suffix), actionNote)) await reload();
     };
     const apply = (event) => { event.preventDefault(); sessionStorage.setItem("emailai.queue-filter", filter().toString()); reload(); };
+    // The bulk buttons act on the filter the rows shown were listed by, not on what is typed and not yet applied:
+    // clearing a field and then pressing "Hold matching" must not hold the whole queue.
+    const applied = filter();
 
     // A filter the server refuses is shown beside the form, which stays, so it can be corrected.
-    const destinations = await api("GET", "/queue/destinations");
+    const destinations = await api("GET", "/queue/destinations?limit=1000");
     let rows = [];
     const filterError = el("p", { class: "error", role: "alert", id: "queue-filter-error" });
     try {
-      rows = await api("GET", "/queue?" + filter() + "&limit=500");
+      rows = await api("GET", "/queue?" + applied + "&limit=500");
     } catch (e) {
       if (e.status !== 400) throw e;
       filterError.textContent = e.message;
@@ -662,14 +665,16 @@
       el("h1", {}, "Outbound Queue"),
       el("div", { class: "card" }, el("h2", {}, "By destination"),
         destinations.length ? table(["Destination", "Messages", "Recipients", "Held", "Sending", "Connections", "Oldest", "Next attempt", "Last error", "When", ""], destinationRows)
-          : el("p", {}, "The queue is empty.")),
+          : el("p", {}, "The queue is empty."),
+        destinations.length === 1000 ? el("p", { class: "hint" }, "The first 1000 destinations are shown.") : null),
       el("form", { class: "card", onsubmit: apply }, el("h2", {}, "Messages"),
         el("div", { class: "row" }, ...field("Destination", inputs.destination), ...field("Sender", inputs.sender), ...field("Recipient", inputs.recipient),
           ...field("Older than", inputs.minAge), ...field("State", inputs.state), el("button", { type: "submit" }, "Filter")),
         filterError,
         el("div", { class: "row" },
-          ["retry", "hold", "release", "delete"].map((a) => el("button", { type: "button", class: a === "delete" ? "danger" : "secondary", onclick: () => bulk(a, filter()) },
-            a[0].toUpperCase() + a.slice(1) + (filter().toString() ? " matching" : " all")))),
+          ["retry", "hold", "release", "delete"].map((a) => el("button", { type: "button", class: a === "delete" ? "danger" : "secondary", onclick: () => bulk(a, applied) },
+            a[0].toUpperCase() + a.slice(1) + (applied.toString() ? " matching" : " all")))),
+        rows.length === 500 ? el("p", { class: "hint", id: "queue-more" }, "The first 500 recipients are shown; a filter narrows them. The buttons above act on every match, shown or not.") : null,
         filterError.textContent ? null : rows.length ? table(["Queue id", "Recipient", "Sender", "State", "Attempts", "Age", "Next attempt", "Last error", ""], messageRows) : el("p", {}, "No messages match.")),
     ];
   }
