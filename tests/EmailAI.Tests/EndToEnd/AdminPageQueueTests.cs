@@ -137,8 +137,8 @@ public sealed class AdminPageQueueTests(ITestOutputHelper output)
         page.WaitForText(By.XPath("//table//tr[td[2][normalize-space()='c@near.example']]"), "Release");
         page.Screenshot("5-after-delete-other-held");
 
-        Assert.Contains($"Queue hold of queue id {stuck} by admin admin page from 127.0.0.1: 2 matched, 2 changed", server.Log, StringComparison.Ordinal);
-        Assert.Contains($"Queue delete of queue id {stuck} by admin admin page from 127.0.0.1: 2 matched, 2 changed, 0 being sent", server.Log, StringComparison.Ordinal);
+        await server.AssertLogSaysAsync($"Queue hold of queue id {stuck} by admin admin page from 127.0.0.1: 2 matched, 2 changed");
+        await server.AssertLogSaysAsync($"Queue delete of queue id {stuck} by admin admin page from 127.0.0.1: 2 matched, 2 changed, 0 being sent");
         Assert.Empty(page.SecurityPolicyViolations());
     }
 

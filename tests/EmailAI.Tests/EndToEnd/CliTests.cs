@@ -133,7 +133,7 @@ public sealed class CliTests
         Assert.Contains("Subject: via cli", (await EmailAIAsync(server, "queue", "content", queueId)).Output);
 
         Assert.Equal($"hold queue id {queueId}: 1 matched, 1 changed", (await EmailAIAsync(server, "queue", "hold", queueId)).Output.Trim());
-        Assert.Contains("by admin " + Environment.UserName + "@", server.Log);
+        await server.AssertLogSaysAsync("by admin " + Environment.UserName + "@");
         sink.Options.RcptReply = null;
         Assert.Equal("retry all: 1 matched, 0 changed", (await EmailAIAsync(server, "queue", "retry", "--all")).Output.Trim());
         Assert.Equal("release destination=far.example: 1 matched, 1 changed", (await EmailAIAsync(server, "queue", "release", "--destination", "far.example")).Output.Trim());

@@ -110,8 +110,8 @@ public sealed class QueueToolsTests
         Assert.Single(await sink.WaitForMessagesAsync(1, Patience));
         await Relay.RelayDeliveryTests.WaitForEmptyQueueAsync(server);
 
-        Assert.Contains($"Queue hold of queue id {queueId} by admin alice@ops-laptop from 127.0.0.1: 1 matched, 1 changed", server.Log, StringComparison.Ordinal);
-        Assert.Contains($"Queue release of queue id {queueId} by admin from", server.Log, StringComparison.Ordinal);
+        await server.AssertLogSaysAsync($"Queue hold of queue id {queueId} by admin alice@ops-laptop from 127.0.0.1: 1 matched, 1 changed");
+        await server.AssertLogSaysAsync($"Queue release of queue id {queueId} by admin from");
 
         using var gone = await server.Admin.PostAsync($"/api/v1/queue/{queueId}/release", null);
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
@@ -147,6 +147,6 @@ public sealed class QueueToolsTests
         Assert.Empty((await server.Admin.GetFromJsonAsync<JsonElement>("/api/v1/queue")).EnumerateArray());
         Assert.Empty((await server.Admin.GetFromJsonAsync<JsonElement>("/api/v1/queue/destinations")).EnumerateArray());
         Assert.Equal(2, sink.Messages.Count);
-        Assert.Contains("Queue delete of destination=near.example by admin from 127.0.0.1: 1 matched, 1 changed, 0 being sent", server.Log, StringComparison.Ordinal);
+        await server.AssertLogSaysAsync("Queue delete of destination=near.example by admin from 127.0.0.1: 1 matched, 1 changed, 0 being sent");
     }
 }

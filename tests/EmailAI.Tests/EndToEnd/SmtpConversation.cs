@@ -86,6 +86,10 @@ public static class SmtpConversation
         }
     }
 
+    /// <summary>Asserts that the log comes to contain <paramref name="text"/> (waiting as <see cref="WaitForLogAsync"/> does).</summary>
+    public static async Task AssertLogSaysAsync(this ServerProcess server, string text) =>
+        Assert.Contains(text, await server.WaitForLogAsync(text), StringComparison.Ordinal);
+
     /// <summary>
     /// The message as the client sent it (after dot-unstuffing): the stored bytes minus the trace fields the
     /// server prepends, which must be exactly one Return-Path line, then our X-EmailAI-WhiteList and
