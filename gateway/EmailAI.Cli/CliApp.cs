@@ -67,6 +67,7 @@ public static partial class CliApp
     {
         var command = parsed.CommandResult.Command;
         var path = string.Join(' ', new[] { "emailai" }.Concat(CommandPath(parsed.CommandResult)));
+        var commands = $"commands: {string.Join(", ", command.Subcommands.Select(s => s.Name))}; see {path} --help";
         if (parsed.UnmatchedTokens.Count > 0 && parsed.UnmatchedTokens[0].StartsWith('-'))
         {
             return $"{path}: unknown option '{parsed.UnmatchedTokens[0]}' (see {path} --help)";
@@ -74,7 +75,7 @@ public static partial class CliApp
 
         if (parsed.UnmatchedTokens.Count > 0 && command.Subcommands.Count > 0)
         {
-            return $"{path}: unknown command '{parsed.UnmatchedTokens[0]}' (commands: {string.Join(", ", command.Subcommands.Select(s => s.Name))}; see {path} --help)";
+            return $"{path}: unknown command '{parsed.UnmatchedTokens[0]}' ({commands})";
         }
 
         if (parsed.UnmatchedTokens.Count > 0)
@@ -84,7 +85,7 @@ public static partial class CliApp
 
         if (command.Subcommands.Count > 0)
         {
-            return $"{path}: which one? (commands: {string.Join(", ", command.Subcommands.Select(s => s.Name))}; see {path} --help)";
+            return $"{path}: which one? ({commands})";
         }
 
         // "Cannot parse argument 'x' for option '--limit' as expected type 'System.Nullable`1[System.Int32]'." says too much.

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EmailAI.Protocols.Common;
 
 namespace EmailAI.Grains;
 
@@ -22,14 +23,7 @@ public static class SiloTracing
     /// </summary>
     public static Activity Start(string name, ActivityKind kind, string? traceParent)
     {
-        var current = Activity.Current;
-        if (ActivityContext.TryParse(traceParent, null, out var parent) && current?.TraceId != parent.TraceId)
-        {
-            return Source.StartActivity(name, kind, parent)
-                ?? new Activity(name).SetParentId(parent.TraceId, parent.SpanId, parent.TraceFlags).Start();
-        }
-
-        return Source.StartActivity(name, kind)
-            ?? new Activity(name).SetIdFormat(ActivityIdFormat.W3C).Start();
+        var parent = ActivityContext.TryParse(traceParent, null, out var stored) && Activity.Current?.TraceId != stored.TraceId ? stored : default;
+        return Spans.Start(Source, name, kind, parent);
     }
 }

@@ -50,7 +50,6 @@ public static class AdminPage
             return Results.NotFound();
         }
 
-
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
         headers["Cross-Origin-Opener-Policy"] = "same-origin";

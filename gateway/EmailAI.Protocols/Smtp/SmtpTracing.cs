@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EmailAI.Protocols.Common;
 
 namespace EmailAI.Protocols.Smtp;
 
@@ -23,7 +24,6 @@ public static class SmtpTracing
     public static Activity Start(string name, ActivitySource? source = null)
     {
         Activity.Current = null;
-        return (source ?? Source).StartActivity(name, ActivityKind.Server)
-            ?? new Activity(name).SetIdFormat(ActivityIdFormat.W3C).Start();
+        return Spans.Start(source ?? Source, name, ActivityKind.Server);
     }
 }

@@ -12,5 +12,5 @@ internal sealed record DeliveryJob(IReadOnlyList<QueuedRecipient> Rows)
     public string QueueId => Rows[0].QueueId;
 
     /// <summary>The traceparent stored with the message (the transaction that queued it), when it has one.</summary>
-    public string? TraceParent => Rows.Select(r => r.TraceParent).FirstOrDefault(t => t is not null);
+    public string? TraceParent => Rows[0].TraceParent;
 }

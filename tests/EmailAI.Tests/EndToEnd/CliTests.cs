@@ -11,7 +11,8 @@ namespace EmailAI.Tests.EndToEnd;
 /// <summary>
 /// The <c>emailai</c> tool against a running server: provisioning as the examples write it, the relay dry run,
 /// the white list, DKIM, the queue tools, <c>--json</c>, and one line with a non-zero exit code for every kind of
-/// failure (no server, a refused token, the server's validation text, a command line that does not parse).
+/// failure (no server, a refused token, the server's validation text, a command line that does not parse: it names the
+/// unknown word and the commands that would do, before any server is asked).
 /// </summary>
 public sealed class CliTests
 {
@@ -153,6 +154,24 @@ public sealed class CliTests
         var gone = await EmailAIAsync(server, "queue", "delete", queueId);
         Assert.Equal(CliApp.Refused, gone.ExitCode);
         Assert.Contains("404 Not Found", gone.Error);
+    }
+
+    [Theory]
+    [InlineData("account frob", "emailai account: unknown command 'frob' (commands: list, add, passwd, show, delete; see emailai account --help)")]
+    [InlineData("account", "emailai account: which one? (commands: list, add, passwd, show, delete; see emailai account --help)")]
+    [InlineData("frob", "emailai: unknown command 'frob' (commands: domain, account, relay, queue, whitelist, quarantine, dkim; see emailai --help)")]
+    [InlineData("--bogus domain list", "emailai domain list: unknown option '--bogus' (see emailai domain list --help)")]
+    [InlineData("account show a b", "emailai account show: unexpected 'b' (see emailai account show --help)")]
+    [InlineData("queue list --limit x", "emailai queue list: 'x' is not a valid value for --limit. (see emailai queue list --help)")]
+    [InlineData("queue release --destination far.example --all", "emailai: queue release needs a queue id, or filters, or --all (exactly one of them)")]
+    [InlineData("queue delete 06H15SJHH4N9M79Z --state held", "emailai: queue delete needs a queue id, or filters, or --all (exactly one of them)")]
+    [InlineData("queue hold", "emailai: queue hold needs a queue id, or filters, or --all (exactly one of them)")]
+    public async Task BadCommandLine_OneLineNamingWhatIsWrong_UsageExitNoServerCalled(string line, string expected)
+    {
+        var run = await EmailAIWithInputAsync(null, "", [.. line.Split(' '), "--url", "http://127.0.0.1:1", "--token", "x"]);
+
+        Assert.Equal((CliApp.Usage, expected), (run.ExitCode, run.Error.Trim()));
+        Assert.Empty(run.Output);
     }
 
     [Fact]

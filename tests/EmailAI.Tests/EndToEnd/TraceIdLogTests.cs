@@ -24,11 +24,7 @@ public sealed partial class TraceIdLogTests
             await pop3.QuitAsync(0);
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!server.Log.Contains("POP3 disconnect", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        await server.AssertLogSaysAsync("POP3 disconnect");
 
         var accepted = server.Log.Split('\n').Where(l => l.Contains(": accepted from=", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, accepted.Count);
@@ -53,12 +49,7 @@ public sealed partial class TraceIdLogTests
         var queueId = await RelayingServer.RelayAsync(server, "sender@remote.example", "traced", "far@far.example");
 
         await sink.WaitForMessagesAsync(1, TimeSpan.FromSeconds(30));
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!server.Log.Contains($"{queueId}: to=<far@far.example> relay=", StringComparison.Ordinal) || !server.Log.Contains("status=sent", StringComparison.Ordinal))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "no status=sent line: " + server.Log);
-            await Task.Delay(100);
-        }
+        await server.AssertLogSaysAsync("status=sent");
 
         var lines = server.Log.Split('\n');
         var accepted = lines.Single(l => l.Contains($"{queueId}: accepted from=", StringComparison.Ordinal));
